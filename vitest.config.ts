@@ -1,0 +1,33 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * Two kinds of tests:
+ * - `unit`: the spec, the domain, the HTTP layer and the properties; run in parallel threads.
+ * - `contracts`: Pact loads a native library, so these run in forks, one file at a time; the package
+ *   scripts run consumer, pact-to-spec and provider steps in that order (see `test:contracts`).
+ */
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['test/**/*.test.ts', 'contracts/client/**/*.test.ts'],
+          pool: 'threads',
+          testTimeout: 20_000,
+          hookTimeout: 30_000,
+        },
+      },
+      {
+        test: {
+          name: 'contracts',
+          include: ['contracts/{consumer,pact-spec,provider,live}/**/*.test.ts'],
+          pool: 'forks',
+          fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
+  },
+});
