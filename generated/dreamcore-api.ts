@@ -161,7 +161,7 @@ export type components = {
             message: string;
         };
         /** @enum {string} */
-        ErrorType: "invalid_request" | "unauthorized" | "insufficient_credits" | "not_found" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error";
+        ErrorType: "invalid_request" | "unauthorized" | "insufficient_credits" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error";
         /**
          * @description One envelope for every error, the same shape as the success envelope: `code` is the HTTP status,
          *     `message` a human-readable sentence, `data` the details (or null).

@@ -1,0 +1,83 @@
+/**
+ * Builds the whole simulator from a Config: clock, randomness, store, domain, specs, app. main.ts
+ * adds only the process around it (listen, signals); tests call it to get the same assembly.
+ */
+import type { Express } from 'express';
+import { pino, type Logger } from 'pino';
+import type { Config } from './config.js';
+import { RealClock, VirtualClock, type Clock } from './domain/clock.js';
+import { createRng } from './domain/rng.js';
+import { Simulator } from './domain/simulator.js';
+import { createApp } from './http/app.js';
+import { API_SPEC_PATH, CONTROL_SPEC_PATH, loadSpec } from './http/load-spec.js';
+import { createImageRenderer, type ImageRenderer } from './images/image-renderer.js';
+import { MemoryStore } from './store/memory-store.js';
+import type { Store } from './store/store.js';
+
+export interface Composition {
+  app: Express;
+  simulator: Simulator;
+  clock: Clock;
+  store: Store;
+  images: ImageRenderer;
+  logger: Logger;
+}
+
+export function createLogger(config: Pick<Config, 'logLevel'>, destination?: NodeJS.WritableStream): Logger {
+  return pino(
+    {
+      level: config.logLevel,
+      base: { service: 'dreamcore-simulator' },
+      // Defence in depth: no code logs a key or the control token, and these paths are redacted anyway.
+      redact: {
+        paths: [
+          'req.headers.authorization',
+          'headers.authorization',
+          'authorization',
+          'apiKey',
+          '*.apiKey',
+          'controlToken',
+          '*.controlToken',
+        ],
+        censor: '[redacted]',
+      },
+    },
+    destination as never,
+  );
+}
+
+export async function compose(
+  config: Config,
+  overrides: { logger?: Logger; store?: Store } = {},
+): Promise<Composition> {
+  const logger = overrides.logger ?? createLogger(config);
+  const clock: Clock = config.clock === 'virtual' ? new VirtualClock() : new RealClock();
+  const store = overrides.store ?? new MemoryStore(config.retention);
+  const simulator = new Simulator({
+    store,
+    clock,
+    seed: config.seed,
+    createRng,
+    latency: config.latency,
+    failureRate: config.failureRate,
+    accounts: config.keys,
+  });
+  await simulator.reset();
+  const [apiSpec, controlSpec] = await Promise.all([loadSpec(API_SPEC_PATH), loadSpec(CONTROL_SPEC_PATH)]);
+  const images = createImageRenderer();
+  const app = createApp({
+    simulator,
+    images,
+    logger,
+    apiSpec,
+    controlSpec,
+    options: {
+      bodyLimit: config.bodyLimit,
+      publicUrl: config.publicUrl,
+      validateResponses: config.validateResponses,
+      imageTtlMs: config.imageTtlMs,
+      logRequests: config.logRequests,
+    },
+  });
+  return { app, simulator, clock, store, images, logger };
+}

@@ -1,0 +1,222 @@
+/**
+ * The simulator's domain service: accept a generation (price, plan, debit), read a task (settling
+ * it if its time has come), force an outcome, manage balances, reset. No HTTP here: the adapters
+ * map wire shapes to these calls and back.
+ */
+import type { Store } from '../store/store.js';
+import type { Clock } from './clock.js';
+import { ownerOf, redactKey, type Owner } from './keys.js';
+import type { Account, LedgerEntry } from './ledger.js';
+import { taskDurationMs, type LatencyProfileName } from './latency.js';
+import { imageCountOf, presetOf, priceOf } from './pricing.js';
+import type { Rng } from './rng.js';
+import {
+  TASK_ID_PREFIX,
+  isDue,
+  plannedSettlement,
+  snapshotOf,
+  type Outcome,
+  type Task,
+  type TaskPlan,
+} from './tasks.js';
+import { DEFAULT_FAILURE_MESSAGE, drawFailureMessage } from './upstream-errors.js';
+import type { GenerateRequest } from './wire-types.js';
+
+/** What QA may decide about a task instead of the seeded draws (headers, rules or prompt markers). */
+export interface TaskScenario {
+  outcome?: Outcome;
+  errorMessage?: string;
+  durationMs?: number;
+  completeOnPoll?: number;
+}
+
+export interface StartAccount {
+  apiKey: string;
+  balance: number;
+}
+
+export interface SimulatorOptions {
+  store: Store;
+  clock: Clock;
+  /** The root of all randomness; reset() rewinds it so a reset run replays the first. */
+  seed: string;
+  createRng: (seed: string) => Rng;
+  latency: LatencyProfileName;
+  /** Share of tasks that fail when no scenario decides, in [0, 1]. */
+  failureRate: number;
+  accounts: readonly StartAccount[];
+  /** Retention is applied after every this many accepted tasks. */
+  pruneEvery?: number;
+}
+
+export type GenerateResult =
+  | { ok: true; task: Task; balance: number }
+  | { ok: false; reason: 'insufficient_credits'; balance: number; required: number }
+  | { ok: false; reason: 'unknown_account' };
+
+export class Simulator {
+  private ids!: Rng;
+  private durations!: Rng;
+  private outcomes!: Rng;
+  private accepted = 0;
+
+  constructor(private readonly options: SimulatorOptions) {
+    this.rewindRandomness();
+  }
+
+  get clock(): Clock {
+    return this.options.clock;
+  }
+
+  get store(): Store {
+    return this.options.store;
+  }
+
+  /** Back to the configured start: no tasks, start balances, clock and randomness rewound. */
+  async reset(): Promise<void> {
+    const { store, clock, accounts } = this.options;
+    await store.clear();
+    clock.reset();
+    this.rewindRandomness();
+    this.accepted = 0;
+    for (const { apiKey, balance } of accounts) {
+      await store.setBalance(ownerOf(apiKey), redactKey(apiKey), balance, clock.now());
+    }
+  }
+
+  /** The owner of a known key, or undefined for a key the simulator does not know. */
+  async authenticate(apiKey: string): Promise<Owner | undefined> {
+    const owner = ownerOf(apiKey);
+    return (await this.options.store.getAccount(owner)) ? owner : undefined;
+  }
+
+  async generate(
+    owner: Owner,
+    request: GenerateRequest,
+    scenario: TaskScenario = {},
+  ): Promise<GenerateResult> {
+    const { store, clock } = this.options;
+    // A task that has already failed has already refunded: its credits count for this debit.
+    await this.settleDue(owner);
+    const now = clock.now();
+    const preset = presetOf(request);
+    for (;;) {
+      const task: Task = {
+        id: TASK_ID_PREFIX + this.ids.hex(16),
+        owner,
+        request: snapshotOf(request),
+        preset,
+        price: priceOf(preset),
+        imageCount: imageCountOf(preset),
+        createdAt: now,
+        status: 'IN_PROGRESS',
+        settledAt: null,
+        errorMessage: null,
+        polls: 0,
+        plan: this.plan(request, preset, now, scenario),
+      };
+      const result = await store.acceptTask(task);
+      if (result.accepted) {
+        if (++this.accepted % (this.options.pruneEvery ?? 1024) === 0) await store.prune(now);
+        return { ok: true, task: result.task, balance: result.balance };
+      }
+      if (result.reason === 'duplicate_id') continue; // 2^-64 odds, but never overwrite a task
+      return result.reason === 'insufficient_credits'
+        ? { ok: false, reason: result.reason, balance: result.balance, required: result.required }
+        : { ok: false, reason: result.reason };
+    }
+  }
+
+  /**
+   * A task as `owner` sees it now, or undefined if it is unknown or someone else's (not told apart).
+   * `poll` counts the read as a status poll, for tasks that end on their n-th poll.
+   */
+  async readTask(owner: Owner, id: string, { poll }: { poll: boolean }): Promise<Task | undefined> {
+    const { store } = this.options;
+    const task = poll ? await store.recordPoll(id, owner) : await store.getTask(id);
+    if (!task || task.owner !== owner) return undefined;
+    return this.settleIfDue(task);
+  }
+
+  /** A task seen from the control plane: any owner, never counted as a poll. */
+  async inspectTask(id: string): Promise<Task | undefined> {
+    const task = await this.options.store.getTask(id);
+    return task && this.settleIfDue(task);
+  }
+
+  async listTasks(filter: Parameters<Store['listTasks']>[0] = {}): Promise<Task[]> {
+    await this.settleDue();
+    return this.options.store.listTasks(filter);
+  }
+
+  /** Ends an in-progress task now, as QA asks; a failure refunds like any other. */
+  async forceSettle(id: string, outcome: Outcome, errorMessage?: string): Promise<Task | undefined> {
+    const { store, clock } = this.options;
+    const at = clock.now();
+    return outcome === 'failed'
+      ? store.settleTask(id, { status: 'FAILED', at, errorMessage: errorMessage ?? DEFAULT_FAILURE_MESSAGE })
+      : store.settleTask(id, { status: 'SUCCESS', at, errorMessage: null });
+  }
+
+  /** Settles every task whose time has come (of one owner, or all), so balances include their refunds. */
+  async settleDue(owner?: Owner): Promise<number> {
+    const { store, clock } = this.options;
+    const now = clock.now();
+    const ids = await store.dueTaskIds(now, owner);
+    for (const id of ids) {
+      const task = await store.getTask(id);
+      if (task && isDue(task, now)) await store.settleTask(id, plannedSettlement(task, now));
+    }
+    return ids.length;
+  }
+
+  async account(apiKey: string): Promise<{ account: Account; ledger: LedgerEntry[] } | undefined> {
+    const owner = ownerOf(apiKey);
+    await this.settleDue(owner);
+    const account = await this.options.store.getAccount(owner);
+    if (!account) return undefined;
+    return { account, ledger: await this.options.store.ledger(owner) };
+  }
+
+  async setBalance(apiKey: string, balance: number): Promise<Account> {
+    const owner = ownerOf(apiKey);
+    await this.settleDue(owner);
+    return this.options.store.setBalance(owner, redactKey(apiKey), balance, this.options.clock.now());
+  }
+
+  private async settleIfDue(task: Task): Promise<Task | undefined> {
+    const now = this.options.clock.now();
+    if (!isDue(task, now)) return task;
+    return this.options.store.settleTask(task.id, plannedSettlement(task, now));
+  }
+
+  /**
+   * Draws the task's fate. Both draws happen even when a scenario overrides them, so a header on
+   * one request does not shift the outcomes of every later task in a seeded run.
+   */
+  private plan(
+    request: GenerateRequest,
+    preset: Task['preset'],
+    now: number,
+    scenario: TaskScenario,
+  ): TaskPlan {
+    const drawnDuration = taskDurationMs(this.options.latency, preset, request.quality, this.durations);
+    const drawnFailure = this.outcomes.next() < this.options.failureRate;
+    const drawnMessage = drawFailureMessage(this.outcomes, request.imageUrls);
+    const outcome = scenario.outcome ?? (drawnFailure ? 'failed' : 'success');
+    const completeOnPoll = scenario.completeOnPoll ?? null;
+    return {
+      outcome,
+      errorMessage: outcome === 'failed' ? (scenario.errorMessage ?? drawnMessage) : null,
+      readyAt: completeOnPoll !== null ? null : now + (scenario.durationMs ?? drawnDuration),
+      completeOnPoll,
+    };
+  }
+
+  private rewindRandomness(): void {
+    const root = this.options.createRng(this.options.seed);
+    this.ids = root.fork('task-ids');
+    this.durations = root.fork('durations');
+    this.outcomes = root.fork('outcomes');
+  }
+}

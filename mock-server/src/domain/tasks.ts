@@ -1,0 +1,89 @@
+/**
+ * The task record and its state machine: IN_PROGRESS -> SUCCESS | FAILED, terminal states final.
+ *
+ * A task carries its plan from birth (how and when it ends), decided when it is accepted from the
+ * seeded Rng or from a QA scenario. Its status is derived when it is read (as moto's ManagedState
+ * does): no timers, nothing to clean up, and moving the clock is enough to move tasks on.
+ */
+import type { Owner } from './keys.js';
+import type { Preset } from './pricing.js';
+import type { RequestSnapshot, TaskStatus } from './wire-types.js';
+
+export type Outcome = 'success' | 'failed';
+
+export interface TaskPlan {
+  outcome: Outcome;
+  /** error_message when the outcome is `failed`. */
+  errorMessage: string | null;
+  /** When the task ends, on the simulator's clock (ms); null when it ends by polls instead. */
+  readyAt: number | null;
+  /** The task ends on this status poll (1-based); null when it ends by time. */
+  completeOnPoll: number | null;
+}
+
+export interface Task {
+  id: string;
+  owner: Owner;
+  request: RequestSnapshot;
+  preset: Preset;
+  /** Credits deducted at acceptance; refunded in full if the task fails. */
+  price: number;
+  imageCount: number;
+  createdAt: number;
+  status: TaskStatus;
+  settledAt: number | null;
+  errorMessage: string | null;
+  /** Status polls seen while IN_PROGRESS. */
+  polls: number;
+  plan: TaskPlan;
+}
+
+export interface Settlement {
+  status: 'SUCCESS' | 'FAILED';
+  at: number;
+  errorMessage: string | null;
+}
+
+export function isTerminal(task: Pick<Task, 'status'>): boolean {
+  return task.status !== 'IN_PROGRESS';
+}
+
+/** Credits the task holds now: the price until it fails, then 0 (the refund). */
+export function consumedCredits(task: Pick<Task, 'status' | 'price'>): number {
+  return task.status === 'FAILED' ? 0 : task.price;
+}
+
+/** Whether the task's plan says it has ended by `now` (or by its `polls`-th poll). */
+export function isDue(task: Task, now: number): boolean {
+  if (isTerminal(task)) return false;
+  if (task.plan.completeOnPoll !== null) return task.polls >= task.plan.completeOnPoll;
+  return task.plan.readyAt !== null && task.plan.readyAt <= now;
+}
+
+/** The settlement the plan calls for; it happened at the planned time, not when someone looked. */
+export function plannedSettlement(task: Task, now: number): Settlement {
+  const at = task.plan.readyAt !== null ? Math.min(task.plan.readyAt, now) : now;
+  return task.plan.outcome === 'failed'
+    ? { status: 'FAILED', at, errorMessage: task.plan.errorMessage }
+    : { status: 'SUCCESS', at, errorMessage: null };
+}
+
+/** The sanitized snapshot: documented fields, imageUrls only when non-empty, numImages only for the burst. */
+export function snapshotOf(request: {
+  prompt: string;
+  aspectRatio: RequestSnapshot['aspectRatio'];
+  quality: RequestSnapshot['quality'];
+  imageUrls?: string[];
+  numImages?: number;
+}): RequestSnapshot {
+  const snapshot: RequestSnapshot = {
+    prompt: request.prompt,
+    aspectRatio: request.aspectRatio,
+    quality: request.quality,
+  };
+  if (request.imageUrls && request.imageUrls.length > 0) snapshot.imageUrls = [...request.imageUrls];
+  if (request.numImages === 4) snapshot.numImages = 4;
+  return snapshot;
+}
+
+export const TASK_ID_PREFIX = 'sd45_';

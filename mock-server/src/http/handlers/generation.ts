@@ -1,0 +1,74 @@
+/** The public API's operations: wire <-> domain, nothing else. */
+import type { Request, RequestHandler } from 'express';
+import type { operations } from '../../../../generated/dreamcore-api.js';
+import type { Simulator, TaskScenario } from '../../domain/simulator.js';
+import type { GenerateRequest } from '../../domain/wire-types.js';
+import { errors } from '../errors.js';
+import { ownerOfResponse } from '../middleware/auth.js';
+import { toTaskRecord } from './task-record.js';
+
+export type ApiOperationId = keyof operations;
+
+export interface GenerationHandlerDeps {
+  simulator: Simulator;
+  /** Where image URLs point; by default the address the client used to reach the simulator. */
+  publicUrl: ((req: Request) => string) | string;
+  /** A QA scenario decoded at the edge (headers, rules, markers), if any. */
+  scenarioOf?: (req: Request, locals: Record<string, unknown>) => TaskScenario | undefined;
+}
+
+function success<T>(data: T) {
+  return { code: 200 as const, message: 'success' as const, data };
+}
+
+export function generationHandlers(deps: GenerationHandlerDeps): Record<ApiOperationId, RequestHandler> {
+  const { simulator } = deps;
+  const baseUrl = (req: Request) =>
+    typeof deps.publicUrl === 'string' ? deps.publicUrl : deps.publicUrl(req);
+
+  const readTask = async (req: Request, taskId: string, locals: Record<string, unknown>) => {
+    const task = await simulator.readTask(ownerOfResponse(locals), taskId, { poll: true });
+    if (!task) throw errors.taskNotFound();
+    return success(toTaskRecord(task, baseUrl(req)));
+  };
+
+  return {
+    createGenerationTask: async (req, res) => {
+      const request = req.body as GenerateRequest;
+      const result = await simulator.generate(
+        ownerOfResponse(res.locals),
+        request,
+        deps.scenarioOf?.(req, res.locals) ?? {},
+      );
+      if (!result.ok) {
+        if (result.reason === 'unknown_account') throw errors.invalidKey();
+        throw errors.insufficientCredits(result.required, result.balance);
+      }
+      res.json(success({ task_id: result.task.id }));
+    },
+
+    getTaskStatus: async (req, res) => {
+      res.json(await readTask(req, req.query.task_id as string, res.locals));
+    },
+
+    postTaskStatus: async (req, res) => {
+      const fromQuery = req.query.task_id as string | undefined;
+      const fromBody = (req.body as { task_id?: string } | undefined)?.task_id;
+      if (fromQuery !== undefined && fromBody !== undefined && fromQuery !== fromBody) {
+        throw errors.invalidRequest([
+          {
+            field: 'body.task_id',
+            message: `differs from query.task_id (${fromQuery}); send one, or the same`,
+          },
+        ]);
+      }
+      const taskId = fromQuery ?? fromBody;
+      if (taskId === undefined) {
+        throw errors.invalidRequest([
+          { field: 'query.task_id', message: 'is required (in the query string, or task_id in a JSON body)' },
+        ]);
+      }
+      res.json(await readTask(req, taskId, res.locals));
+    },
+  };
+}

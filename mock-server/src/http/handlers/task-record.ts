@@ -1,0 +1,27 @@
+/** Domain task -> the wire's TaskRecord. */
+import { consumedCredits, type Task } from '../../domain/tasks.js';
+import type { TaskRecord } from '../../domain/wire-types.js';
+
+/** `2025-06-14T05:21:11Z`: UTC to the second, as the provider's sample shows it. */
+export function utcSeconds(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+export function imageUrl(baseUrl: string, taskId: string, index: number): string {
+  return `${baseUrl}/files/${taskId}/${index}.jpg`;
+}
+
+export function toTaskRecord(task: Task, baseUrl: string): TaskRecord {
+  return {
+    task_id: task.id,
+    status: task.status,
+    request: task.request,
+    response:
+      task.status === 'SUCCESS'
+        ? Array.from({ length: task.imageCount }, (_, i) => imageUrl(baseUrl, task.id, i))
+        : [],
+    consumed_credits: consumedCredits(task),
+    error_message: task.status === 'FAILED' ? task.errorMessage : null,
+    created_at: utcSeconds(task.createdAt),
+  };
+}

@@ -1,0 +1,33 @@
+/**
+ * `Authorization: Bearer <key>`. Missing, malformed or unknown keys are answered 401 before
+ * anything else happens to the request, so a bad key touches no state.
+ */
+import type { RequestHandler } from 'express';
+import type { Owner } from '../../domain/keys.js';
+import type { Simulator } from '../../domain/simulator.js';
+import { errors } from '../errors.js';
+
+const BEARER = /^Bearer[ \t]+([\x21-\x7e]{1,512})[ \t]*$/i;
+
+export interface AuthLocals {
+  owner: Owner;
+}
+
+export function authenticate(simulator: Simulator): RequestHandler {
+  return async (req, res, next) => {
+    const header = req.headers.authorization;
+    if (header === undefined || header.trim() === '') return next(errors.missingKey());
+    const match = BEARER.exec(header);
+    if (!match) return next(errors.malformedAuthorization());
+    const owner = await simulator.authenticate(match[1]!);
+    if (!owner) return next(errors.invalidKey());
+    (res.locals as AuthLocals).owner = owner;
+    next();
+  };
+}
+
+export function ownerOfResponse(locals: Record<string, unknown>): Owner {
+  const owner = (locals as Partial<AuthLocals>).owner;
+  if (!owner) throw new Error('route reached without authentication');
+  return owner;
+}

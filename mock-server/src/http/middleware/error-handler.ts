@@ -1,0 +1,52 @@
+/** The single error exit: every failure becomes the envelope; unknown ones are logged, never shown. */
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { Logger } from 'pino';
+import { ApiError, errors, sendError } from '../errors.js';
+import type { SpecOperation } from '../load-spec.js';
+import { translateBodyParserError } from './json-body.js';
+import { translateValidatorError } from './spec-validation.js';
+
+/**
+ * Unknown routes get 404; a known route asked with the wrong method gets 405 with `Allow`, so a
+ * client that sends GET /api/generate learns what it did wrong.
+ */
+export function notFound(operations: readonly SpecOperation[]): RequestHandler {
+  const routes = new Map<string, { pattern: RegExp; methods: Set<string> }>();
+  for (const op of operations) {
+    const route = routes.get(op.path) ?? {
+      pattern: pathPattern(op.path),
+      methods: new Set<string>(),
+    };
+    route.methods.add(op.method.toUpperCase());
+    routes.set(op.path, route);
+  }
+  return (req, _res, next) => {
+    for (const { pattern, methods } of routes.values()) {
+      if (pattern.test(req.path)) {
+        return next(errors.methodNotAllowed(req.method, req.path, [...methods].sort().join(', ')));
+      }
+    }
+    next(errors.routeNotFound(req.method, req.path));
+  };
+}
+
+export function errorHandler(logger: Logger, bodyLimit: string): ErrorRequestHandler {
+  return (err: unknown, req, res, _next) => {
+    const known =
+      (err instanceof ApiError ? err : undefined) ??
+      translateBodyParserError(err, bodyLimit, req.headers['content-type']) ??
+      translateValidatorError(err, req);
+    if (known) {
+      if (known.status >= 500) logger.error({ err, path: req.path }, known.message);
+      return sendError(res, known);
+    }
+    logger.error({ err, method: req.method, path: req.path }, 'unhandled error');
+    sendError(res, errors.internal());
+  };
+}
+
+/** `/files/{taskId}/{file}` -> /^\/files\/[^/]+\/[^/]+$/ */
+function pathPattern(openApiPath: string): RegExp {
+  const escaped = openApiPath.replace(/[.*+?^$()|[\]\\]/g, '\\$&');
+  return new RegExp(`^${escaped.replace(/\{[^}]+\}/g, '[^/]+')}$`);
+}

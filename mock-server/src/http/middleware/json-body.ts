@@ -1,0 +1,39 @@
+/**
+ * JSON bodies, bounded in size. The body parser's own errors (bad JSON, too large, bad charset)
+ * are translated into the envelope by `translateBodyParserError`.
+ */
+import express, { type RequestHandler } from 'express';
+import { errors, type ApiError } from '../errors.js';
+
+export function jsonBody(limit: string): RequestHandler {
+  return express.json({ limit, strict: true, type: ['application/json', 'application/*+json'] });
+}
+
+interface BodyParserError {
+  type: string;
+  status?: number;
+}
+
+export function translateBodyParserError(
+  err: unknown,
+  limit: string,
+  contentType: string | undefined,
+): ApiError | undefined {
+  if (typeof err !== 'object' || err === null || typeof (err as BodyParserError).type !== 'string')
+    return undefined;
+  switch ((err as BodyParserError).type) {
+    case 'entity.parse.failed':
+      return errors.invalidRequest([{ field: 'body', message: 'is not valid JSON' }]);
+    case 'entity.too.large':
+      return errors.payloadTooLarge(limit);
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return errors.unsupportedMediaType(contentType);
+    case 'request.size.invalid':
+    case 'request.aborted':
+    case 'stream.encoding.set':
+      return errors.invalidRequest([{ field: 'body', message: 'could not be read' }]);
+    default:
+      return undefined;
+  }
+}

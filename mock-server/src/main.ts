@@ -1,0 +1,91 @@
+/**
+ * The only impure entry point: config -> composition -> listen -> banner -> graceful shutdown.
+ */
+import type { AddressInfo } from 'node:net';
+import { CommanderError } from 'commander';
+import { buildCommand, DEV_KEY, parseConfig, type Config } from './config.js';
+import { compose } from './compose.js';
+
+function banner(config: Config, url: string): string {
+  const devKey = config.keys.find((k) => k.apiKey === DEV_KEY);
+  const key = devKey ? DEV_KEY : '<YOUR_KEY>';
+  const lines = [
+    '',
+    `  DreamCore simulator listening on ${url}`,
+    '',
+    devKey ? `  Dev key:   ${DEV_KEY} (${devKey.balance} credits)` : '  Dev key:   off',
+    `  Keys:      ${config.keys.length} configured`,
+    `  Clock:     ${config.clock}   Latency: ${config.latency}   Failure rate: ${config.failureRate}`,
+    `  Seed:      ${config.seed}${config.seedGenerated ? ' (random; pass --seed to replay this run)' : ''}`,
+    `  Rate limit: ${config.rateLimit === 'off' ? 'off' : `generate ${config.rateLimit.generate.limit}/${config.rateLimit.generate.windowMs / 1000}s, status ${config.rateLimit.status.limit}/${config.rateLimit.status.windowMs / 1000}s per key`}`,
+    `  Control:   ${url}/__mock/health${config.controlToken ? `  (token${config.controlTokenGenerated ? ` ${config.controlToken}` : ' set'})` : ''}`,
+    '',
+    '  Try it:',
+    `    curl -s ${url}/api/generate -H 'Authorization: Bearer ${key}' -H 'Content-Type: application/json' \\`,
+    `      -d '{"prompt":"Cinematic photo of an obsidian smartwatch","aspectRatio":"4:3","quality":"high"}'`,
+    `    curl -s '${url}/api/status?task_id=<task_id>' -H 'Authorization: Bearer ${key}'`,
+    '',
+  ];
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = parseConfig(process.argv.slice(2));
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.help') {
+        process.stdout.write(buildCommand().helpInformation());
+        process.exit(0);
+      }
+      process.stderr.write(`dreamcore-simulator: ${err.message.replace(/^error: /, '')}\n`);
+      process.stderr.write('Run with --help to list the options.\n');
+      process.exit(2);
+    }
+    throw err;
+  }
+
+  const { app, logger } = await compose(config);
+  const server = app.listen(config.port, config.host);
+  server.keepAliveTimeout = 65_000; // longer than common proxies' idle timeout, so they close first
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  }).catch((err: NodeJS.ErrnoException) => {
+    process.stderr.write(
+      `dreamcore-simulator: cannot listen on ${config.host}:${config.port}: ${err.code ?? err.message}\n`,
+    );
+    process.exit(1);
+  });
+  const { port } = server.address() as AddressInfo;
+  const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
+  process.stdout.write(banner(config, url) + '\n');
+  logger.info({ port, host: config.host, seed: config.seed }, 'ready');
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: no new connections, finishing requests in flight');
+    server.close(() => {
+      logger.info('stopped');
+      process.exit(0);
+    });
+    server.closeIdleConnections();
+    setTimeout(() => {
+      server.closeAllConnections();
+      process.exit(0);
+    }, config.shutdownGraceMs).unref();
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(
+    `dreamcore-simulator: failed to start: ${err instanceof Error ? err.message : String(err)}\n`,
+  );
+  process.exit(1);
+});

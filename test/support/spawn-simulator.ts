@@ -1,0 +1,52 @@
+/**
+ * Starts the simulator as a real process, the way `npm start` does (compiled, `node dist/...`),
+ * on a free port, and reads the URL from its banner. Used by the process test and by the contract
+ * tests that need a second simulator.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { ROOT } from './spec-walk.js';
+
+export interface SimulatorProcess {
+  url: string;
+  child: ChildProcess;
+  output(): string;
+  /** Sends SIGTERM and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export const MAIN_JS = join(ROOT, 'dist', 'mock-server', 'src', 'main.js');
+
+export async function spawnSimulator(args: string[], env: NodeJS.ProcessEnv = {}): Promise<SimulatorProcess> {
+  const child = spawn(process.execPath, ['--enable-source-maps', MAIN_JS, '--port=0', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`simulator did not start:\n${out}`)), 20_000);
+    const onData = () => {
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        child.stdout!.off('data', onData);
+        resolve(m[1]!);
+      }
+    };
+    child.stdout!.on('data', onData);
+    void exited.then((code) => reject(new Error(`simulator exited with ${code}:\n${out}`)));
+  });
+  return {
+    url,
+    child,
+    output: () => out,
+    stop: async (signal = 'SIGTERM') => {
+      if (child.exitCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
