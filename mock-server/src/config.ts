@@ -47,15 +47,20 @@ export interface Config {
   faultHeaders: boolean;
   maxDelayMs: number;
   chaos: ChaosConfig;
+  journalSize: number;
   controlToken: string | undefined;
   /** Whether the control token was generated because the simulator listens beyond loopback. */
   controlTokenGenerated: boolean;
   shutdownGraceMs: number;
 }
 
+/** Digits only: Number('') is 0 and Number(' 1e3 ') is 1000, neither of which anyone meant. */
+const WHOLE = /^\d{1,16}$/;
+const DECIMAL = /^\d+(\.\d+)?$/;
+
 function integer(min: number, max = Number.MAX_SAFE_INTEGER) {
   return (value: string): number => {
-    const n = Number(value);
+    const n = WHOLE.test(value) ? Number(value) : NaN;
     if (!Number.isSafeInteger(n) || n < min || n > max) {
       throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
     }
@@ -64,7 +69,7 @@ function integer(min: number, max = Number.MAX_SAFE_INTEGER) {
 }
 
 function probability(value: string): number {
-  const n = Number(value);
+  const n = DECIMAL.test(value) ? Number(value) : NaN;
   if (!Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError('expected a number from 0 to 1');
   return n;
 }
@@ -77,8 +82,9 @@ function keyList(value: string, previous: Array<{ apiKey: string; balance: numbe
     .map((p) => p.trim())
     .filter(Boolean)) {
     const eq = part.lastIndexOf('=');
-    const apiKey = eq > 0 ? part.slice(0, eq) : part;
-    const balance = eq > 0 ? Number(part.slice(eq + 1)) : DEV_KEY_BALANCE;
+    const apiKey = eq >= 0 ? part.slice(0, eq) : part;
+    const balanceText = eq >= 0 ? part.slice(eq + 1) : String(DEV_KEY_BALANCE);
+    const balance = WHOLE.test(balanceText) ? Number(balanceText) : NaN;
     if (!/^[\x21-\x7e]{1,512}$/.test(apiKey)) throw new InvalidArgumentError(`invalid key in "${part}"`);
     if (!Number.isSafeInteger(balance) || balance < 0) {
       throw new InvalidArgumentError(`invalid balance in "${part}": expected a whole number >= 0`);
@@ -101,7 +107,7 @@ export function parseRateLimit(value: string): RateLimitConfig | 'off' {
     .split(',')
     .map((p) => p.trim())
     .filter(Boolean)) {
-    const m = /^(generate|status)=(\d+)\/(\d+)(ms|s|m)$/.exec(part);
+    const m = /^(generate|status)=(\d{1,9})\/([1-9]\d{0,8})(ms|s|m)$/.exec(part);
     if (!m)
       throw new InvalidArgumentError(
         `expected off, or route=N/<window>(ms|s|m), e.g. generate=20/10s; got "${part}"`,
@@ -178,10 +184,12 @@ export function buildCommand(): Command {
         .argParser(keyList),
     )
     .addOption(
-      new Option('--no-dev-key', `do not create the dev key ${DEV_KEY} (${DEV_KEY_BALANCE} credits)`).env(
-        'DREAMCORE_NO_DEV_KEY',
-      ),
+      new Option('--dev-key <on|off>', `create the dev key ${DEV_KEY} (${DEV_KEY_BALANCE} credits)`)
+        .env('DREAMCORE_DEV_KEY')
+        .argParser(onOff)
+        .default(true),
     )
+    .addOption(new Option('--no-dev-key', 'same as --dev-key off'))
     .addOption(
       new Option('--log-level <level>', 'pino log level')
         .env('LOG_LEVEL')
@@ -251,6 +259,12 @@ export function buildCommand(): Command {
         .argParser(parseChaos),
     )
     .addOption(
+      new Option('--journal-size <n>', 'requests kept in the journal (0: off)')
+        .env('DREAMCORE_JOURNAL_SIZE')
+        .argParser(integer(0, 1_000_000))
+        .default(1000),
+    )
+    .addOption(
       new Option(
         '--control-token <token>',
         'token for /__mock (generated when listening beyond loopback)',
@@ -285,6 +299,7 @@ interface RawOptions {
   faultHeaders: boolean;
   maxDelayMs: number;
   chaos?: ChaosConfig;
+  journalSize: number;
   controlToken?: string;
   shutdownGraceMs: number;
 }
@@ -330,9 +345,18 @@ export function toConfig(raw: RawOptions): Config {
     faultHeaders: raw.faultHeaders,
     maxDelayMs: raw.maxDelayMs,
     chaos: raw.chaos ?? { error500: 0, error429: 0 },
+    journalSize: raw.journalSize,
     controlToken,
     controlTokenGenerated: raw.controlToken === undefined && controlToken !== undefined,
     shutdownGraceMs: raw.shutdownGraceMs,
   };
-  return Object.freeze(config);
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
 }

@@ -60,7 +60,8 @@ export function drawFailureMessage(rng: Rng, imageUrls: readonly string[] | unde
   let pick = rng.next() * total;
   for (const failure of candidates) {
     pick -= failure.weight;
-    if (pick < 0) return failure.message.replace('{url}', imageUrls?.[0] ?? '');
+    // A function replacement: `$&` and friends are legal in URLs and must not be read as patterns.
+    if (pick < 0) return failure.message.replace('{url}', () => imageUrls?.[0] ?? '');
   }
   return DEFAULT_FAILURE_MESSAGE;
 }

@@ -25,6 +25,8 @@ export class MemoryStore implements Store {
   private readonly tasks = new Map<string, Task>();
   /** In-progress tasks that end by time, by their planned end. Entries of settled tasks are skipped lazily. */
   private readonly pending = new MinHeap<string>();
+  /** Terminal tasks held: what the retention's maxTasks bounds. */
+  private terminalCount = 0;
 
   constructor(private readonly retention: RetentionPolicy = DEFAULT_RETENTION) {}
 
@@ -94,6 +96,7 @@ export class MemoryStore implements Store {
     const current = this.tasks.get(id);
     if (!current) return undefined;
     if (isTerminal(current)) return current;
+    this.terminalCount++;
     const task = this.replace({
       ...current,
       status: settlement.status,
@@ -155,11 +158,12 @@ export class MemoryStore implements Store {
     let dropped = 0;
     const oldestAllowed = now - this.retention.maxAgeMs;
     for (const [id, task] of this.tasks) {
-      const tooMany = this.tasks.size > this.retention.maxTasks;
+      const tooMany = this.terminalCount > this.retention.maxTasks;
       const tooOld = task.createdAt < oldestAllowed;
       if (!tooMany && !tooOld) break; // creation order: everything after is newer
       if (!isTerminal(task)) continue;
       this.tasks.delete(id);
+      this.terminalCount--;
       dropped++;
     }
     return { tasksDropped: dropped };
@@ -170,6 +174,7 @@ export class MemoryStore implements Store {
     this.ledgers.clear();
     this.tasks.clear();
     this.pending.clear();
+    this.terminalCount = 0;
   }
 
   private replace(task: Task): Task {
