@@ -5,6 +5,276 @@
  */
 
 export type paths = {
+    "/__mock/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Liveness and a summary of the simulator's state
+         * @description Answers 200 while the simulator serves requests. Used by the Docker HEALTHCHECK.
+         */
+        get: operations["getHealth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/__mock/reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Back to the configured start state
+         * @description Forgets every task, restores the configured keys and balances, rewinds the clock and the seeded
+         *     randomness (so the same requests replay the same ids and outcomes), clears fault rules, rate-limit
+         *     buckets and the journal.
+         */
+        post: operations["resetSimulator"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/__mock/accounts/{apiKey}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The API key itself (URL-encoded). It is never echoed back in clear. */
+                apiKey: components["parameters"]["ApiKey"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Read a key's balance and its ledger
+         * @description The balance, after settling every task whose time has come, and the ledger's entries (set, debit, refund), oldest first.
+         */
+        get: operations["getAccount"];
+        /**
+         * Set a key's balance (creating the key)
+         * @description Creates the key if it is new. The change is recorded in the ledger as a `set` entry.
+         */
+        put: operations["putAccount"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/__mock/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List tasks, newest first
+         * @description Every task of every key, with the simulator's internals (plan, polls, price), filterable.
+         */
+        get: operations["listTasks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/__mock/tasks/{taskId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                taskId: components["parameters"]["TaskId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Inspect one task
+         * @description The task as its owner would see it, plus the simulator's internals. Not counted as a status poll.
+         */
+        get: operations["getTask"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/__mock/tasks/{taskId}/succeed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                taskId: components["parameters"]["TaskId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End an in-progress task with SUCCESS now
+         * @description 409 if the task has already ended (terminal states never change).
+         */
+        post: operations["succeedTask"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/__mock/tasks/{taskId}/fail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                taskId: components["parameters"]["TaskId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End an in-progress task with FAILED now (refunding it)
+         * @description The task's credits are refunded exactly, as for any failure. 409 if it has already ended.
+         */
+        post: operations["failTask"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/__mock/clock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read the simulator's clock
+         * @description `virtual` clocks move only when advanced; `real` clocks follow the system time plus any advance.
+         */
+        get: operations["getClock"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/__mock/clock/advance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move the clock forward
+         * @description Tasks whose time comes during the jump end (and failures refund) as if the time had passed.
+         */
+        post: operations["advanceClock"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/__mock/faults": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List fault rules
+         * @description Active rules in the order they are tried (the first that matches a request acts).
+         */
+        get: operations["listFaultRules"];
+        put?: never;
+        /**
+         * Add a fault rule
+         * @description For clients that cannot send headers. A rule matches on method, path and key, and acts with an
+         *     error status, a network fault, a delay, or (on generate) a task scenario. `times` makes it act on
+         *     the next N matching requests and then retire; `probability` makes it act on a share of them,
+         *     drawn from the seeded random source.
+         */
+        post: operations["createFaultRule"];
+        /**
+         * Remove every fault rule
+         * @description Requests behave normally again.
+         */
+        delete: operations["clearFaultRules"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/__mock/faults/{ruleId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ruleId: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove one fault rule
+         * @description 404 if no rule has this id.
+         */
+        delete: operations["deleteFaultRule"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/__mock/journal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Recent requests and responses
+         * @description The most recent requests to the public API and the files, newest first, with their responses.
+         *     Keys are redacted; bodies are truncated. The journal keeps a bounded number of entries
+         *     (`--journal-size`).
+         */
+        get: operations["getJournal"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/files/{taskId}/{file}": {
         parameters: {
             query?: never;
@@ -32,6 +302,206 @@ export type paths = {
 export type webhooks = Record<string, never>;
 export type components = {
     schemas: {
+        /** @enum {integer} */
+        Ok: 200 | 201;
+        /** @enum {string} */
+        Success: "success";
+        HealthEnvelope: {
+            code: components["schemas"]["Ok"];
+            message: components["schemas"]["Success"];
+            data: {
+                /** @enum {string} */
+                status: "ok";
+                version: string;
+                seed: string;
+                tasks: number;
+                clock: components["schemas"]["Clock"];
+            };
+        };
+        ResetEnvelope: {
+            code: components["schemas"]["Ok"];
+            message: components["schemas"]["Success"];
+            data: {
+                /** @enum {boolean} */
+                reset: true;
+                accounts: number;
+            };
+        };
+        Account: {
+            /** @description The key, redacted. */
+            apiKey: string;
+            balance: number;
+            ledger: components["schemas"]["LedgerEntry"][];
+        };
+        LedgerEntry: {
+            /** Format: date-time */
+            at: string;
+            /** @enum {string} */
+            kind: "set" | "debit" | "refund";
+            /** @description Signed: negative for a debit. */
+            amount: number;
+            balance_after: number;
+            task_id: string | null;
+        };
+        AccountEnvelope: {
+            code: components["schemas"]["Ok"];
+            message: components["schemas"]["Success"];
+            data: components["schemas"]["Account"];
+        };
+        AccountUpdate: {
+            balance: number;
+        };
+        TaskView: {
+            record: components["schemas"]["TaskRecord"];
+            /** @description The owning key, redacted. */
+            owner: string;
+            /** @enum {string} */
+            preset: "text-to-image-basic" | "text-to-image-high" | "edit-basic" | "edit-high" | "burst";
+            price: number;
+            polls: number;
+            /** Format: date-time */
+            settled_at: string | null;
+            plan: {
+                /** @enum {string} */
+                outcome: "success" | "failed";
+                error_message: string | null;
+                /** Format: date-time */
+                ready_at: string | null;
+                complete_on_poll: number | null;
+            };
+        };
+        TaskViewEnvelope: {
+            code: components["schemas"]["Ok"];
+            message: components["schemas"]["Success"];
+            data: components["schemas"]["TaskView"];
+        };
+        TaskListEnvelope: {
+            code: components["schemas"]["Ok"];
+            message: components["schemas"]["Success"];
+            data: {
+                tasks: components["schemas"]["TaskView"][];
+            };
+        };
+        FailTask: {
+            error_message?: string;
+        };
+        Clock: {
+            /** @enum {string} */
+            kind: "real" | "virtual";
+            /** @description Milliseconds since the Unix epoch. */
+            now: number;
+            /** Format: date-time */
+            iso: string;
+        };
+        ClockEnvelope: {
+            code: components["schemas"]["Ok"];
+            message: components["schemas"]["Success"];
+            data: components["schemas"]["Clock"];
+        };
+        ClockAdvance: {
+            ms: number;
+        };
+        /**
+         * @description `reset`: the connection is reset (ECONNRESET); `empty`: the connection closes with no reply;
+         *     `malformed`: 200 with a body that is not valid JSON; `hang`: no reply until the client gives up
+         *     (closed after the configured maximum delay).
+         * @enum {string}
+         */
+        NetworkFault: "reset" | "empty" | "malformed" | "hang";
+        /** @description How a task created by POST /api/generate ends (the X-Mock-Outcome family of headers). */
+        TaskScenario: {
+            /** @enum {string} */
+            outcome?: "success" | "failed";
+            errorMessage?: string;
+            durationMs?: number;
+            completeOnPoll?: number;
+        };
+        FaultAction: {
+            /** @description An error status the spec lists for the matched route (400, 401, 402, 404, 413, 415, 429, 500). */
+            status?: number;
+            fault?: components["schemas"]["NetworkFault"];
+            delayMs?: number;
+            /** @description Retry-After of a forced 429 (default 1). */
+            retryAfterSeconds?: number;
+            task?: components["schemas"]["TaskScenario"];
+        };
+        FaultMatch: {
+            /** @enum {string} */
+            method?: "GET" | "POST";
+            /** @enum {string} */
+            path?: "/api/generate" | "/api/status";
+            apiKey?: string;
+        };
+        FaultRuleInput: {
+            match?: components["schemas"]["FaultMatch"];
+            action: components["schemas"]["FaultAction"];
+            times?: number;
+            probability?: number;
+        };
+        FaultRule: {
+            id: string;
+            match: {
+                method?: string;
+                path?: string;
+                /** @description Redacted. */
+                apiKey?: string;
+            };
+            action: components["schemas"]["FaultAction"];
+            times_left: number | null;
+            probability: number | null;
+            hits: number;
+        };
+        FaultRuleEnvelope: {
+            code: components["schemas"]["Ok"];
+            message: components["schemas"]["Success"];
+            data: components["schemas"]["FaultRule"];
+        };
+        FaultRuleListEnvelope: {
+            code: components["schemas"]["Ok"];
+            message: components["schemas"]["Success"];
+            data: {
+                rules: components["schemas"]["FaultRule"][];
+            };
+        };
+        RemovedEnvelope: {
+            code: components["schemas"]["Ok"];
+            message: components["schemas"]["Success"];
+            data: {
+                removed: number;
+            };
+        };
+        JournalEntry: {
+            id: number;
+            /**
+             * Format: date-time
+             * @description On the simulator's clock.
+             */
+            at: string;
+            method: string;
+            path: string;
+            query?: {
+                [key: string]: string;
+            };
+            status: number;
+            duration_ms: number;
+            /** @description Redacted. */
+            api_key: string | null;
+            task_id: string | null;
+            /** @description What forced this response, if anything (header, rule id, chaos, rate-limit). */
+            injected: string | null;
+            /** @description The JSON body sent, truncated. */
+            request_body?: unknown;
+            /** @description The JSON body answered, truncated. */
+            response_body?: unknown;
+        };
+        JournalEnvelope: {
+            code: components["schemas"]["Ok"];
+            message: components["schemas"]["Success"];
+            data: {
+                capacity: number;
+                entries: components["schemas"]["JournalEntry"][];
+            };
+        };
         ErrorResponse: {
             code: number;
             message: string;
@@ -42,6 +512,53 @@ export type components = {
                     message: string;
                 }[];
             } | null;
+        };
+        /**
+         * @description `sd45_` followed by 16 lowercase hex digits.
+         * @example sd45_b83bf7c0c51a4c71
+         */
+        TaskId: string;
+        /**
+         * @description `IN_PROGRESS` until the render ends, then `SUCCESS` or `FAILED`; terminal states never change.
+         * @enum {string}
+         */
+        TaskStatus: "IN_PROGRESS" | "SUCCESS" | "FAILED";
+        /** @description Primary text description (1500 characters max). */
+        Prompt: string;
+        /** @enum {string} */
+        AspectRatio: "1:1" | "3:4" | "4:3" | "9:16" | "16:9";
+        /**
+         * @description `basic` (fast, 2K) or `high` (slower, 4K).
+         * @enum {string}
+         */
+        Quality: "basic" | "high";
+        /**
+         * @description Sanitized snapshot of the payload submitted: the documented fields, with `imageUrls` only when
+         *     non-empty and `numImages` only for the burst (the provider's sample omits the empty `imageUrls`).
+         */
+        RequestSnapshot: {
+            prompt: components["schemas"]["Prompt"];
+            aspectRatio: components["schemas"]["AspectRatio"];
+            quality: components["schemas"]["Quality"];
+            imageUrls?: string[];
+            /** @enum {integer} */
+            numImages?: 4;
+        };
+        TaskRecord: {
+            task_id: components["schemas"]["TaskId"];
+            status: components["schemas"]["TaskStatus"];
+            request: components["schemas"]["RequestSnapshot"];
+            /** @description Image URLs once the task is `SUCCESS` (four for the burst); empty before and on failure. */
+            response: string[];
+            /** @description Credits spent for the task (0 when refunded). */
+            consumed_credits: number;
+            /** @description Provider error string when status is `FAILED`; null otherwise. */
+            error_message: string | null;
+            /**
+             * Format: date-time
+             * @description UTC timestamp, to the second, recorded when the job entered the queue.
+             */
+            created_at: string;
         };
     };
     responses: {
@@ -55,13 +572,407 @@ export type components = {
             };
         };
     };
-    parameters: never;
+    parameters: {
+        /** @description The API key itself (URL-encoded). It is never echoed back in clear. */
+        ApiKey: string;
+        TaskId: components["schemas"]["TaskId"];
+    };
     requestBodies: never;
     headers: never;
     pathItems: never;
 };
 export type $defs = Record<string, never>;
 export interface operations {
+    getHealth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Healthy. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HealthEnvelope"];
+                };
+            };
+        };
+    };
+    resetSimulator: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Reset done. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResetEnvelope"];
+                };
+            };
+            401: components["responses"]["Error"];
+        };
+    };
+    getAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The API key itself (URL-encoded). It is never echoed back in clear. */
+                apiKey: components["parameters"]["ApiKey"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The account. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountEnvelope"];
+                };
+            };
+            401: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+        };
+    };
+    putAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The API key itself (URL-encoded). It is never echoed back in clear. */
+                apiKey: components["parameters"]["ApiKey"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "balance": 30
+                 *     }
+                 */
+                "application/json": components["schemas"]["AccountUpdate"];
+            };
+        };
+        responses: {
+            /** @description The account as it now is. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountEnvelope"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+        };
+    };
+    listTasks: {
+        parameters: {
+            query?: {
+                /** @description Only this key's tasks. */
+                apiKey?: string;
+                status?: "IN_PROGRESS" | "SUCCESS" | "FAILED";
+                /** @description At most this many (default 100). */
+                limit?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tasks. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskListEnvelope"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+        };
+    };
+    getTask: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                taskId: components["parameters"]["TaskId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The task. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskViewEnvelope"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+        };
+    };
+    succeedTask: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                taskId: components["parameters"]["TaskId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The task, now SUCCESS. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskViewEnvelope"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+        };
+    };
+    failTask: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                taskId: components["parameters"]["TaskId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "error_message": "The request failed because the output image may contain sensitive information."
+                 *     }
+                 */
+                "application/json": components["schemas"]["FailTask"];
+            };
+        };
+        responses: {
+            /** @description The task, now FAILED. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskViewEnvelope"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+        };
+    };
+    getClock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The clock. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClockEnvelope"];
+                };
+            };
+            401: components["responses"]["Error"];
+        };
+    };
+    advanceClock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "ms": 60000
+                 *     }
+                 */
+                "application/json": components["schemas"]["ClockAdvance"];
+            };
+        };
+        responses: {
+            /** @description The clock after the move. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClockEnvelope"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+        };
+    };
+    listFaultRules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rules. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FaultRuleListEnvelope"];
+                };
+            };
+            401: components["responses"]["Error"];
+        };
+    };
+    createFaultRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FaultRuleInput"];
+            };
+        };
+        responses: {
+            /** @description The rule, with its id. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FaultRuleEnvelope"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+        };
+    };
+    clearFaultRules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description How many rules were removed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RemovedEnvelope"];
+                };
+            };
+            401: components["responses"]["Error"];
+        };
+    };
+    deleteFaultRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ruleId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RemovedEnvelope"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+        };
+    };
+    getJournal: {
+        parameters: {
+            query?: {
+                method?: "GET" | "POST" | "PUT" | "DELETE" | "PATCH" | "HEAD" | "OPTIONS";
+                path?: string;
+                /** @description An exact status (`429`) or a class (`4xx`, `5xx`). */
+                status?: string;
+                /** @description Only requests made with this key. */
+                apiKey?: string;
+                taskId?: string;
+                limit?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Journal entries, newest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JournalEnvelope"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+        };
+    };
     getTaskImage: {
         parameters: {
             query?: never;

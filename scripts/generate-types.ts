@@ -7,7 +7,9 @@
  * committed file differs from what the spec produces, so nobody edits generated code by hand.
  */
 import { readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import openapiTS, { astToString } from 'openapi-typescript';
 import { parse } from 'yaml';
 import { projectRoot } from './lib/project-root.js';
@@ -24,13 +26,10 @@ export const TYPE_SOURCES = [
 export const CREDIT_TABLE_OUT = 'generated/credit-table.ts';
 
 async function typesFor(root: string, spec: string): Promise<string | undefined> {
-  let text: string;
-  try {
-    text = await readFile(join(root, spec), 'utf8');
-  } catch {
-    return undefined; // a document that does not exist yet produces no file
-  }
-  const ast = await openapiTS(parse(text), { alphabetize: false, exportType: true });
+  const path = join(root, spec);
+  if (!existsSync(path)) return undefined; // a document that does not exist yet produces no file
+  // A file URL, not parsed text, so relative $refs between the documents resolve.
+  const ast = await openapiTS(pathToFileURL(path), { alphabetize: false, exportType: true });
   return BANNER(spec) + astToString(ast);
 }
 

@@ -2,6 +2,8 @@
  * Builds the whole simulator from a Config: clock, randomness, store, domain, specs, app. main.ts
  * adds only the process around it (listen, signals); tests call it to get the same assembly.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Express } from 'express';
 import { pino, type Logger } from 'pino';
 import type { Config } from './config.js';
@@ -11,12 +13,15 @@ import { Simulator } from './domain/simulator.js';
 import { createApp } from './http/app.js';
 import { API_SPEC_PATH, CONTROL_SPEC_PATH, loadSpec } from './http/load-spec.js';
 import { createImageRenderer, type ImageRenderer } from './images/image-renderer.js';
+import { projectRoot } from './project-root.js';
+import { QaState } from './qa/qa-state.js';
 import { MemoryStore } from './store/memory-store.js';
 import type { Store } from './store/store.js';
 
 export interface Composition {
   app: Express;
   simulator: Simulator;
+  qa: QaState;
   clock: Clock;
   store: Store;
   images: ImageRenderer;
@@ -63,10 +68,20 @@ export async function compose(
     accounts: config.keys,
   });
   await simulator.reset();
+  const qa = new QaState({
+    seed: config.seed,
+    createRng,
+    rateLimit: config.rateLimit,
+    chaos: config.chaos,
+    faultHeaders: config.faultHeaders,
+    maxDelayMs: config.maxDelayMs,
+    journalSize: config.journalSize,
+  });
   const [apiSpec, controlSpec] = await Promise.all([loadSpec(API_SPEC_PATH), loadSpec(CONTROL_SPEC_PATH)]);
   const images = createImageRenderer();
   const app = createApp({
     simulator,
+    qa,
     images,
     logger,
     apiSpec,
@@ -77,7 +92,15 @@ export async function compose(
       validateResponses: config.validateResponses,
       imageTtlMs: config.imageTtlMs,
       logRequests: config.logRequests,
+      controlToken: config.controlToken,
+      version: packageVersion(),
+      seed: config.seed,
     },
   });
-  return { app, simulator, clock, store, images, logger };
+  return { app, simulator, qa, clock, store, images, logger };
+}
+
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(projectRoot(), 'package.json'), 'utf8')) as { version: string })
+    .version;
 }

@@ -8,11 +8,19 @@ import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { Simulator } from '../domain/simulator.js';
 import type { ImageRenderer } from '../images/image-renderer.js';
+import { decodePromptMarkers } from '../qa/prompt-markers.js';
+import type { QaState } from '../qa/qa-state.js';
+import { controlAuth } from './admin/control-auth.js';
+import { controlHandlers } from './admin/control-handlers.js';
+import { errors } from './errors.js';
 import { fileHandlers } from './handlers/files.js';
 import { generationHandlers } from './handlers/generation.js';
 import { specOperations } from './load-spec.js';
 import { authenticate } from './middleware/auth.js';
 import { errorHandler, notFound } from './middleware/error-handler.js';
+import { faultInjection, type QaLocals } from './middleware/fault-injection.js';
+import { journalRequests } from './middleware/journal.js';
+import { rateLimit } from './middleware/rate-limit.js';
 import { jsonBody } from './middleware/json-body.js';
 import { specValidation } from './middleware/spec-validation.js';
 import { mountOperations, routePaths } from './mount.js';
@@ -27,10 +35,15 @@ export interface AppOptions {
   imageTtlMs: number;
   /** Log one line per request (off in load tests). */
   logRequests: boolean;
+  /** Required on /__mock when set. */
+  controlToken: string | undefined;
+  version: string;
+  seed: string;
 }
 
 export interface AppDeps {
   simulator: Simulator;
+  qa: QaState;
   images: ImageRenderer;
   logger: Logger;
   apiSpec: OpenAPIV3.Document;
@@ -39,20 +52,29 @@ export interface AppDeps {
 }
 
 export function createApp(deps: AppDeps): Express {
-  const { simulator, logger, options } = deps;
+  const { simulator, qa, logger, options } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false); // status bodies change as tasks progress; clients poll, they do not revalidate
   app.set('query parser', 'simple'); // flat strings only: `task_id[x]=` is a 400, not an object
 
   if (options.logRequests) app.use(requestLogger(logger));
+  app.use(journalRequests(qa.journal, simulator.clock));
 
   const apiOperations = specOperations(deps.apiSpec);
   const controlOperations = specOperations(deps.controlSpec);
+  const apiPaths = routePaths(apiOperations);
+  const generatePath = apiOperations.find((op) => op.operationId === 'createGenerationTask')!.expressPath;
+  const statusPath = apiOperations.find((op) => op.operationId === 'getTaskStatus')!.expressPath;
 
-  // Authentication first, on every method of every API route: a bad key touches nothing, and gets
-  // 401 even when its body is also bad.
-  app.all(routePaths(apiOperations), authenticate(simulator));
+  // QA faults before authentication (a forced 500 needs no valid key); then authentication on
+  // every method of every API route (a bad key touches nothing, and gets 401 even when its body is
+  // also bad); then the per-key rate limit.
+  app.all(apiPaths, faultInjection({ qa, operations: apiOperations, bodyLimit: options.bodyLimit }));
+  app.all(apiPaths, authenticate(simulator));
+  app.all(generatePath, rateLimit(qa, simulator.clock, 'generate'));
+  app.all(statusPath, rateLimit(qa, simulator.clock, 'status'));
+  app.use('/__mock', controlAuth(options.controlToken));
   app.use(jsonBody(options.bodyLimit));
   app.use(specValidation(deps.apiSpec, { validateResponses: options.validateResponses }));
   app.use(specValidation(deps.controlSpec, { validateResponses: false }));
@@ -60,16 +82,35 @@ export function createApp(deps: AppDeps): Express {
   const publicUrl =
     options.publicUrl?.replace(/\/+$/, '') ??
     ((req: Request) => `${req.protocol}://${req.get('host') ?? 'localhost'}`);
-  mountOperations(app, apiOperations, generationHandlers({ simulator, publicUrl }));
+  const baseUrl = (req: Request) => (typeof publicUrl === 'string' ? publicUrl : publicUrl(req));
   mountOperations(
     app,
-    controlOperations,
-    fileHandlers({ simulator, images: deps.images, imageTtlMs: options.imageTtlMs }),
+    apiOperations,
+    generationHandlers({ simulator, publicUrl, scenarioOf: scenarioOf(qa.options.faultHeaders) }),
   );
+  mountOperations(app, controlOperations, {
+    ...fileHandlers({ simulator, images: deps.images, imageTtlMs: options.imageTtlMs }),
+    ...controlHandlers({ simulator, qa, version: options.version, seed: options.seed, baseUrl }),
+  });
 
   app.use(notFound([...apiOperations, ...controlOperations]));
   app.use(errorHandler(logger, options.bodyLimit));
   return app;
+}
+
+/**
+ * The task scenario of a generate request: a header or rule's (decided at the edge) over the
+ * prompt's markers. Markers are honoured only while fault headers are on, like the headers.
+ */
+function scenarioOf(qaEnabled: boolean) {
+  return (req: Request, locals: Record<string, unknown>) => {
+    const fromEdge = (locals as QaLocals).scenario;
+    if (!qaEnabled) return fromEdge;
+    const prompt = (req.body as { prompt?: string }).prompt ?? '';
+    const markers = decodePromptMarkers(prompt);
+    if (markers.problems.length > 0) throw errors.invalidRequest(markers.problems);
+    return markers.scenario || fromEdge ? { ...markers.scenario, ...fromEdge } : undefined;
+  };
 }
 
 /** One log line per request, with no header that could carry a secret. */

@@ -6,7 +6,7 @@
 import type { RequestHandler } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import type { OpenAPIV3 } from 'openapi-types';
-import type { ApiError} from '../errors.js';
+import type { ApiError } from '../errors.js';
 import { errors, type FieldError } from '../errors.js';
 
 export interface SpecValidationOptions {

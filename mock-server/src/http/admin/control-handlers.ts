@@ -1,0 +1,219 @@
+/** The control plane QA uses: wire <-> simulator and QA state, nothing else. */
+import type { Request, RequestHandler } from 'express';
+import type { operations } from '../../../../generated/control-api.js';
+import { ownerOf } from '../../domain/keys.js';
+import type { LedgerEntry } from '../../domain/ledger.js';
+import type { Simulator } from '../../domain/simulator.js';
+import { isTerminal, type Task } from '../../domain/tasks.js';
+import type { FaultRule, FaultRuleInput } from '../../qa/fault-rules.js';
+import type { QaState } from '../../qa/qa-state.js';
+import { ApiError } from '../errors.js';
+import { toTaskRecord, utcSeconds } from '../handlers/task-record.js';
+
+export type ControlOperationId = Exclude<keyof operations, 'getTaskImage'>;
+
+export interface ControlDeps {
+  simulator: Simulator;
+  qa: QaState;
+  version: string;
+  seed: string;
+  baseUrl: (req: Request) => string;
+}
+
+const ok = <T>(data: T, code: 200 | 201 = 200) => ({ code, message: 'success' as const, data });
+
+const notFound = (what: string) => new ApiError(404, `${what} not found`, { type: 'not_found' });
+
+function ledgerEntry(e: LedgerEntry) {
+  return {
+    at: utcSeconds(e.at),
+    kind: e.kind,
+    amount: e.amount,
+    balance_after: e.balanceAfter,
+    task_id: e.taskId,
+  };
+}
+
+function ruleView(rule: FaultRule) {
+  const { method, path, keyLabel } = rule.match;
+  return {
+    id: rule.id,
+    match: {
+      ...(method ? { method } : {}),
+      ...(path ? { path } : {}),
+      ...(keyLabel ? { apiKey: keyLabel } : {}),
+    },
+    action: rule.action,
+    times_left: rule.timesLeft,
+    probability: rule.probability,
+    hits: rule.hits,
+  };
+}
+
+function limitOf(value: unknown, fallback: number): number {
+  return typeof value === 'string' ? Math.min(Number(value), 10_000) : fallback;
+}
+
+export function controlHandlers(deps: ControlDeps): Record<ControlOperationId, RequestHandler> {
+  const { simulator, qa } = deps;
+  const clock = simulator.clock;
+
+  const taskView = async (task: Task, req: Request) => {
+    const owner = await simulator.store.getAccount(task.owner);
+    return {
+      record: toTaskRecord(task, deps.baseUrl(req)),
+      owner: owner?.label ?? '(deleted key)',
+      preset: task.preset,
+      price: task.price,
+      polls: task.polls,
+      settled_at: task.settledAt === null ? null : utcSeconds(task.settledAt),
+      plan: {
+        outcome: task.plan.outcome,
+        error_message: task.plan.errorMessage,
+        ready_at: task.plan.readyAt === null ? null : new Date(task.plan.readyAt).toISOString(),
+        complete_on_poll: task.plan.completeOnPoll,
+      },
+    };
+  };
+
+  const clockView = () => ({ kind: clock.kind, now: clock.now(), iso: new Date(clock.now()).toISOString() });
+
+  const forceEnd = (outcome: 'success' | 'failed'): RequestHandler => {
+    return async (req, res) => {
+      const taskId = req.params.taskId as string;
+      const current = await simulator.inspectTask(taskId);
+      if (!current) throw notFound('Task');
+      if (isTerminal(current)) {
+        throw new ApiError(409, `Task already ended with ${current.status}; terminal states never change`, {
+          type: 'conflict',
+        });
+      }
+      const message = (req.body as { error_message?: string } | undefined)?.error_message;
+      const task = await simulator.forceSettle(taskId, outcome, message);
+      res.json(ok(await taskView(task!, req)));
+    };
+  };
+
+  return {
+    getHealth: async (_req, res) => {
+      res.json(
+        ok({
+          status: 'ok',
+          version: deps.version,
+          seed: deps.seed,
+          tasks: await simulator.store.countTasks(),
+          clock: clockView(),
+        }),
+      );
+    },
+
+    resetSimulator: async (_req, res) => {
+      await simulator.reset();
+      qa.reset();
+      res.json(ok({ reset: true as const, accounts: (await simulator.store.listAccounts()).length }));
+    },
+
+    getAccount: async (req, res) => {
+      const found = await simulator.account(req.params.apiKey as string);
+      if (!found) throw notFound('Account');
+      res.json(
+        ok({
+          apiKey: found.account.label,
+          balance: found.account.balance,
+          ledger: found.ledger.map(ledgerEntry),
+        }),
+      );
+    },
+
+    putAccount: async (req, res) => {
+      const apiKey = req.params.apiKey as string;
+      await simulator.setBalance(apiKey, (req.body as { balance: number }).balance);
+      const found = (await simulator.account(apiKey))!;
+      res.json(
+        ok({
+          apiKey: found.account.label,
+          balance: found.account.balance,
+          ledger: found.ledger.map(ledgerEntry),
+        }),
+      );
+    },
+
+    listTasks: async (req, res) => {
+      const { apiKey, status } = req.query as { apiKey?: string; status?: Task['status'] };
+      const tasks = await simulator.listTasks({
+        ...(apiKey ? { owner: ownerOf(apiKey) } : {}),
+        ...(status ? { status } : {}),
+        limit: limitOf(req.query.limit, 100),
+      });
+      res.json(ok({ tasks: await Promise.all(tasks.map((t) => taskView(t, req))) }));
+    },
+
+    getTask: async (req, res) => {
+      const task = await simulator.inspectTask(req.params.taskId as string);
+      if (!task) throw notFound('Task');
+      res.json(ok(await taskView(task, req)));
+    },
+
+    succeedTask: forceEnd('success'),
+    failTask: forceEnd('failed'),
+
+    getClock: (_req, res) => {
+      res.json(ok(clockView()));
+    },
+
+    advanceClock: async (req, res) => {
+      clock.advance((req.body as { ms: number }).ms);
+      await simulator.settleDue(); // refunds of tasks that failed during the jump land now
+      res.json(ok(clockView()));
+    },
+
+    listFaultRules: (_req, res) => {
+      res.json(ok({ rules: qa.rules.list().map(ruleView) }));
+    },
+
+    createFaultRule: (req, res) => {
+      const rule = qa.rules.add(req.body as FaultRuleInput);
+      res.status(201).json(ok(ruleView(rule), 201));
+    },
+
+    clearFaultRules: (_req, res) => {
+      res.json(ok({ removed: qa.rules.clear() }));
+    },
+
+    deleteFaultRule: (req, res) => {
+      if (!qa.rules.remove(req.params.ruleId as string)) throw notFound('Fault rule');
+      res.json(ok({ removed: 1 }));
+    },
+
+    getJournal: (req, res) => {
+      const q = req.query as Record<string, string | undefined>;
+      const entries = qa.journal.query({
+        ...(q.method ? { method: q.method } : {}),
+        ...(q.path ? { path: q.path } : {}),
+        ...(q.status ? { status: q.status } : {}),
+        ...(q.apiKey ? { keyOwner: ownerOf(q.apiKey) } : {}),
+        ...(q.taskId ? { taskId: q.taskId } : {}),
+        limit: limitOf(q.limit, 100),
+      });
+      res.json(
+        ok({
+          capacity: qa.journal.capacity,
+          entries: entries.map((e) => ({
+            id: e.id,
+            at: new Date(e.at).toISOString(),
+            method: e.method,
+            path: e.path,
+            query: e.query,
+            status: e.status,
+            duration_ms: e.durationMs,
+            api_key: e.keyLabel,
+            task_id: e.taskId,
+            injected: e.injected,
+            ...(e.requestBody === undefined ? {} : { request_body: e.requestBody }),
+            ...(e.responseBody === undefined ? {} : { response_body: e.responseBody }),
+          })),
+        }),
+      );
+    },
+  };
+}

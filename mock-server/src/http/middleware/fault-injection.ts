@@ -1,0 +1,126 @@
+/**
+ * Decodes the QA fault for a public API request (headers first, then fault rules, then chaos) and
+ * acts on it: a forced error status (no side effect), a network fault (no side effect), a held
+ * response (the request is processed first: a client that times out has still been charged, as
+ * in production), or a task scenario handed to the generate handler.
+ */
+import type { Request, RequestHandler, Response } from 'express';
+import { ownerOf, type Owner } from '../../domain/keys.js';
+import type { TaskScenario } from '../../domain/simulator.js';
+import type { FaultAction, FaultSource } from '../../qa/faults.js';
+import { decodeFaultHeaders } from '../../qa/header-faults.js';
+import { actOnNetworkFault } from '../../qa/network-faults.js';
+import type { QaState } from '../../qa/qa-state.js';
+import { ApiError, errors, sendError } from '../errors.js';
+import type { SpecOperation } from '../load-spec.js';
+
+export interface QaLocals {
+  injected?: FaultSource;
+  scenario?: TaskScenario;
+}
+
+const BEARER_TOKEN = /^Bearer[ \t]+(\S+)/i;
+
+export function bearerOwner(req: Request): Owner | undefined {
+  const token = BEARER_TOKEN.exec(req.headers.authorization ?? '')?.[1];
+  return token === undefined ? undefined : ownerOf(token);
+}
+
+/** The envelope a forced status answers with: the same bodies the real paths produce. */
+export function forcedError(status: number, action: FaultAction, bodyLimit: string, req: Request): ApiError {
+  switch (status) {
+    case 400:
+      return errors.invalidRequest([{ field: 'request', message: 'was rejected' }]);
+    case 401:
+      return errors.invalidKey();
+    case 402:
+      return new ApiError(402, 'Insufficient credits: the balance could not cover the deduction', {
+        type: 'insufficient_credits',
+      });
+    case 404:
+      return errors.taskNotFound();
+    case 413:
+      return errors.payloadTooLarge(bodyLimit);
+    case 415:
+      return errors.unsupportedMediaType(req.headers['content-type']);
+    case 429:
+      return errors.rateLimited(action.retryAfterSeconds ?? 1);
+    case 500:
+      return errors.internal();
+    default:
+      return new ApiError(status, `Forced status ${status}`, { type: 'internal_error' });
+  }
+}
+
+function holdResponse(res: Response, ms: number): void {
+  const end = res.end.bind(res) as (...args: unknown[]) => Response;
+  res.end = ((...args: unknown[]) => {
+    setTimeout(() => end(...args), ms);
+    return res;
+  }) as Response['end'];
+}
+
+export function faultInjection(deps: {
+  qa: QaState;
+  operations: readonly SpecOperation[];
+  bodyLimit: string;
+}): RequestHandler {
+  const { qa } = deps;
+  const byRoute = new Map<string, { statuses: Set<number>; isGenerate: boolean }>();
+  for (const op of deps.operations) {
+    const statuses = new Set(
+      Object.keys(op.operation.responses)
+        .map(Number)
+        .filter((s) => s >= 400),
+    );
+    byRoute.set(`${op.method.toUpperCase()} ${op.path}`, {
+      statuses,
+      isGenerate: op.operationId === 'createGenerationTask',
+    });
+  }
+
+  return (req, res, next) => {
+    const route = byRoute.get(`${req.method} ${req.path}`);
+    if (!route) return next();
+    const locals = res.locals as QaLocals;
+
+    let action: FaultAction | undefined;
+    let source: FaultSource | undefined;
+    if (qa.options.faultHeaders) {
+      const decoded = decodeFaultHeaders(
+        req.headers,
+        route.statuses,
+        route.isGenerate,
+        qa.options.maxDelayMs,
+      );
+      if (decoded.problems.length > 0) return next(errors.invalidRequest(decoded.problems));
+      if (decoded.action) [action, source] = [decoded.action, 'header'];
+    }
+    if (!action) {
+      const rule = qa.rules.fire({ method: req.method, path: req.path, owner: bearerOwner(req) });
+      if (rule) [action, source] = [rule.action, rule.id];
+    }
+    if (!action) {
+      const status = qa.chaosStatus();
+      if (status) [action, source] = [{ status }, 'chaos'];
+    }
+    if (!action || !source) return next();
+
+    if (action.task && route.isGenerate) locals.scenario = action.task;
+    const breaks = action.status !== undefined || action.fault !== undefined;
+    if (breaks || action.delayMs) locals.injected = source;
+    res.set('X-Mock-Injected', source);
+    const delay = Math.min(action.delayMs ?? 0, qa.options.maxDelayMs);
+
+    if (action.status !== undefined) {
+      const error = forcedError(action.status, action, deps.bodyLimit, req);
+      return void setTimeout(() => sendError(res, error), delay);
+    }
+    if (action.fault !== undefined) {
+      const fault = action.fault;
+      return void setTimeout(() => actOnNetworkFault(fault, req, res, qa.options.maxDelayMs), delay);
+    }
+    if (delay > 0) holdResponse(res, delay);
+    next();
+  };
+}

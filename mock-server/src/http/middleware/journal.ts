@@ -1,0 +1,51 @@
+/** Records each public request and its response in the QA journal (keys redacted, bodies truncated). */
+import type { RequestHandler } from 'express';
+import type { Clock } from '../../domain/clock.js';
+import { ownerOf, redactKey } from '../../domain/keys.js';
+import { truncateBody, type Journal } from '../../qa/journal.js';
+import type { QaLocals } from './fault-injection.js';
+
+const BEARER_TOKEN = /^Bearer[ \t]+(\S+)/i;
+const TASK_IN_PATH = /^\/files\/(sd45_[0-9a-f]{16})\//;
+
+function taskIdOf(query: unknown, body: unknown, response: unknown, path: string): string | null {
+  const fromQuery = (query as { task_id?: unknown })?.task_id;
+  if (typeof fromQuery === 'string') return fromQuery;
+  const fromBody = (body as { task_id?: unknown } | undefined)?.task_id;
+  if (typeof fromBody === 'string') return fromBody;
+  const fromResponse = (response as { data?: { task_id?: unknown } } | undefined)?.data?.task_id;
+  if (typeof fromResponse === 'string') return fromResponse;
+  return TASK_IN_PATH.exec(path)?.[1] ?? null;
+}
+
+export function journalRequests(journal: Journal, clock: Clock): RequestHandler {
+  return (req, res, next) => {
+    if (journal.capacity === 0 || req.path.startsWith('/__mock')) return next();
+    const started = performance.now();
+    const at = clock.now();
+    let responseBody: unknown;
+    const json = res.json.bind(res);
+    res.json = (body: unknown) => {
+      responseBody = body;
+      return json(body);
+    };
+    res.once('close', () => {
+      const token = BEARER_TOKEN.exec(req.headers.authorization ?? '')?.[1];
+      journal.record({
+        at,
+        method: req.method,
+        path: req.path,
+        query: Object.fromEntries(Object.entries(req.query).map(([k, v]) => [k, String(v)])),
+        status: res.headersSent ? res.statusCode : 0,
+        durationMs: Math.round((performance.now() - started) * 100) / 100,
+        keyLabel: token === undefined ? null : redactKey(token),
+        keyOwner: token === undefined ? null : ownerOf(token),
+        taskId: taskIdOf(req.query, req.body, responseBody, req.path),
+        injected: (res.locals as QaLocals).injected ?? null,
+        requestBody: truncateBody(req.body),
+        responseBody: truncateBody(responseBody),
+      });
+    });
+    next();
+  };
+}

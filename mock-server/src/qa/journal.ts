@@ -1,0 +1,82 @@
+/**
+ * The recent requests and their responses, for QA to read back what a client did. A ring buffer
+ * of bounded size; keys are stored redacted, bodies truncated, so it never holds a secret or grows.
+ */
+export interface JournalEntry {
+  id: number;
+  at: number;
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  status: number;
+  durationMs: number;
+  keyLabel: string | null;
+  keyOwner: string | null;
+  taskId: string | null;
+  injected: string | null;
+  requestBody: unknown;
+  responseBody: unknown;
+}
+
+export interface JournalFilter {
+  method?: string;
+  path?: string;
+  /** `429` or a class such as `4xx`. */
+  status?: string;
+  keyOwner?: string;
+  taskId?: string;
+  limit?: number;
+}
+
+const MAX_BODY_CHARS = 2048;
+
+/** Small bodies are kept as they are; a large one as its first characters. */
+export function truncateBody(body: unknown): unknown {
+  if (body === undefined) return undefined;
+  const text = JSON.stringify(body);
+  if (text === undefined || text.length <= MAX_BODY_CHARS) return body;
+  return `${text.slice(0, MAX_BODY_CHARS)}… (${text.length} characters)`;
+}
+
+export class Journal {
+  private entries: JournalEntry[] = [];
+  private next = 0;
+  private nextId = 1;
+
+  constructor(readonly capacity: number) {}
+
+  record(entry: Omit<JournalEntry, 'id'>): void {
+    if (this.capacity === 0) return;
+    const full: JournalEntry = { id: this.nextId++, ...entry };
+    if (this.entries.length < this.capacity) this.entries.push(full);
+    else this.entries[this.next] = full;
+    this.next = (this.next + 1) % this.capacity;
+  }
+
+  /** Newest first. */
+  query(filter: JournalFilter = {}): JournalEntry[] {
+    const out: JournalEntry[] = [];
+    const limit = filter.limit ?? 100;
+    const statusClass = /^([1-5])xx$/.exec(filter.status ?? '')?.[1];
+    for (let i = 0; i < this.entries.length && out.length < limit; i++) {
+      const index = (this.next - 1 - i + this.entries.length) % this.entries.length;
+      const e = this.entries[index]!;
+      if (filter.method && e.method !== filter.method) continue;
+      if (filter.path && e.path !== filter.path) continue;
+      if (
+        filter.status &&
+        (statusClass ? String(e.status)[0] !== statusClass : String(e.status) !== filter.status)
+      )
+        continue;
+      if (filter.keyOwner && e.keyOwner !== filter.keyOwner) continue;
+      if (filter.taskId && e.taskId !== filter.taskId) continue;
+      out.push(e);
+    }
+    return out;
+  }
+
+  clear(): void {
+    this.entries = [];
+    this.next = 0;
+  }
+}

@@ -1,0 +1,39 @@
+/**
+ * Magic values for clients that can neither send headers nor reach the control API: markers in
+ * the prompt shape the task, e.g. "a fox [mock:outcome=failed] [mock:duration=5000]".
+ * Markers stay in the prompt (it is what the client sent); they only decide the task's fate.
+ */
+import type { TaskScenario } from '../domain/simulator.js';
+import type { FieldError } from '../http/errors.js';
+
+const MARKER = /\[mock:(outcome|duration|polls|error)=([^\]]{1,500})\]/g;
+
+export function decodePromptMarkers(prompt: string): {
+  scenario: TaskScenario | undefined;
+  problems: FieldError[];
+} {
+  if (!prompt.includes('[mock:')) return { scenario: undefined, problems: [] };
+  const scenario: TaskScenario = {};
+  const problems: FieldError[] = [];
+  for (const [, name, raw] of prompt.matchAll(MARKER)) {
+    const value = raw!.trim();
+    switch (name) {
+      case 'outcome':
+        if (value === 'success' || value === 'failed') scenario.outcome = value;
+        else problems.push({ field: 'body.prompt', message: '[mock:outcome=] must be success or failed' });
+        break;
+      case 'duration':
+        if (/^\d{1,8}$/.test(value) && Number(value) <= 86_400_000) scenario.durationMs = Number(value);
+        else problems.push({ field: 'body.prompt', message: '[mock:duration=] must be 0 to 86400000 ms' });
+        break;
+      case 'polls':
+        if (/^\d{1,5}$/.test(value) && Number(value) >= 1) scenario.completeOnPoll = Number(value);
+        else problems.push({ field: 'body.prompt', message: '[mock:polls=] must be 1 to 99999' });
+        break;
+      case 'error':
+        scenario.errorMessage = value;
+        break;
+    }
+  }
+  return { scenario: Object.keys(scenario).length > 0 ? scenario : undefined, problems };
+}
