@@ -44,19 +44,18 @@ const DEFAULT_JPEG_QUALITY = 80;
 const MAX_SIDE = 16_384;
 
 /**
- * The pattern is computed once per square cell, in JS, and sharp enlarges it by the cell's side
- * with nearest neighbour. That lets libvips take its integer zoom path instead of a resampling
- * kernel, and, the side being a multiple of 16, makes every 16x16 MCU of a 4:2:0 JPEG one flat
- * colour, so the encoder writes little but DC coefficients. Measured on 2 cores, 5504x3040: about
- * 35 ms, against about 230 ms interpolating linearly from a small image and about 480 ms
- * rasterising an SVG gradient.
+ * The picture is drawn as an SVG, rasterised by librsvg at one pixel per CELL x CELL square, and
+ * enlarged by sharp with nearest neighbour by that integer factor. Rasterising at full size costs
+ * about 480 ms at 5504x3040, and interpolating a small image up about 230 ms; the integer zoom is
+ * libvips' cheapest enlargement, and with a 16 px cell every 16x16 MCU of a 4:2:0 JPEG is one flat
+ * colour, so the encoder writes little but DC coefficients: about 40 ms for 5504x3040 on 2 cores.
+ * The steps do not show at the sizes people look at a placeholder, and librsvg's anti-aliasing
+ * softens the edges of the shapes.
  *
- * The side doubles until there are at most MAX_CELLS cells (16 px at 2K, 32 px at 4K: about 170 x
- * 95 cells at 16:9 in both tiers), because the painting loop is the only work on the event loop and
- * its first runs, before V8 optimises it, cost about 0.5 us a cell (32 ms for 65k cells).
+ * The SVG goes to raw pixels first and the zoom is a second pipeline: given both in one, sharp took
+ * 230 to 560 ms, as if rasterising at the output size.
  */
-const MIN_CELL = 16;
-const MAX_CELLS = 20_000;
+const CELL = 16;
 
 /** Beyond this many, the squares that number a burst's images would cross the picture. */
 const MAX_MARKS = 8;
@@ -64,7 +63,8 @@ const MAX_MARKS = 8;
 /**
  * sharp runs each job on a thread of libuv's pool (4 threads by default), which fs, dns and crypto
  * share; a 4-image burst at 4K would take all of them. Encoding more images at once than there are
- * cores finishes none of them sooner, so at most that many run, and at least one pool thread stays free.
+ * cores finishes none of them sooner, so at most that many run, and never more than 3, so that one
+ * of the pool's default 4 threads stays free.
  */
 const MAX_PARALLEL_ENCODES = Math.max(1, Math.min(availableParallelism(), 3));
 
@@ -85,10 +85,14 @@ async function limitEncodes<T>(job: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * Measured at 5504x3040 and 4096x4096 on 2 cores, against about 40 ms and 265 KiB for these:
+ * Huffman optimisation gives 2.4 times smaller files (110 KiB) but takes a second pass, about
+ * 200 ms; 4:4:4 chroma about twice the time and 465 KiB; mozjpeg 0.5 to 1 s. Quality 70 to 90
+ * changes little of either, the MCUs being flat, so the default is the usual 80. A local simulator
+ * pays for CPU time, not bytes on the wire.
+ */
 const JPEG_OPTIONS = {
-  // Measured on 5504x3040: Huffman optimisation makes files about 2.4 times smaller (111 KiB vs
-  // 266 KiB) but encodes two passes, 60 to 440 ms instead of about 35 ms; mozjpeg takes about 1 s.
-  // A local simulator pays for CPU time, not bytes on the wire.
   optimiseCoding: false,
   mozjpeg: false,
   chromaSubsampling: '4:2:0',
@@ -101,13 +105,14 @@ function configureSharp(): void {
   if (sharpConfigured) return;
   sharpConfigured = true;
   // libvips' operation cache keeps recent operations and their pixels for identical later calls.
-  // Every call here starts from a new raw buffer, so nothing could ever hit; it would only hold up
-  // to 50 MB of 4K pixels. This module caches the encoded JPEGs instead.
+  // Every call here starts from a new input buffer (an SVG, raw cells), so nothing could ever hit;
+  // it would only hold up to 50 MB of 4K pixels. This module caches the encoded JPEGs instead.
   sharp.cache(false);
   // One libvips thread per image: the pipeline is a zoom feeding libjpeg's sequential encoder, and
-  // a second thread per image measured no faster. Parallelism comes from encoding several images
-  // at once (MAX_PARALLEL_ENCODES). It is also sharp's own default on glibc without jemalloc, where
-  // more threads fragment the heap; setting it explicitly keeps the measured behaviour everywhere.
+  // two threads per image measured within noise of one. Parallelism comes from encoding several
+  // images at once (MAX_PARALLEL_ENCODES), without oversubscribing the cores. It is also sharp's
+  // own default on glibc without jemalloc, where more threads fragment the heap; setting it
+  // explicitly keeps the measured behaviour on every platform.
   sharp.concurrency(1);
 }
 
@@ -192,129 +197,87 @@ function cacheKey({ taskId, index, width, height }: ImageRequest): string {
 }
 
 async function encode(req: ImageRequest, quality: number): Promise<Buffer> {
-  let cell = MIN_CELL;
-  while (Math.ceil(req.width / cell) * Math.ceil(req.height / cell) > MAX_CELLS) cell *= 2;
-  const cols = Math.ceil(req.width / cell);
-  const rows = Math.ceil(req.height / cell);
-  const cells = paintCells(seedOf(req), req.index, req.width, req.height, cell, cols, rows);
+  const cols = Math.ceil(req.width / CELL);
+  const rows = Math.ceil(req.height / CELL);
+  const svg = placeholderSvg(seedOf(req), req.index, req.width, req.height, cols, rows);
+  const cells = await sharp(Buffer.from(svg)).removeAlpha().raw().toBuffer();
   let pipeline = sharp(cells, { raw: { width: cols, height: rows, channels: 3 } }).resize(
-    cols * cell,
-    rows * cell,
+    cols * CELL,
+    rows * CELL,
     { kernel: 'nearest' },
   );
-  // Sides that are not multiples of the cell are cut from the enlarged image, keeping the integer zoom.
-  if (cols * cell !== req.width || rows * cell !== req.height) {
+  // Sides that are not multiples of CELL are cut from the enlarged image, keeping the integer zoom.
+  if (cols * CELL !== req.width || rows * CELL !== req.height) {
     pipeline = pipeline.extract({ left: 0, top: 0, width: req.width, height: req.height });
   }
   return pipeline.jpeg({ ...JPEG_OPTIONS, quality }).toBuffer();
 }
 
-/** Not the size: a task's image looks the same at 2K and at 4K. */
+/** The size is left out, so a task's image looks the same at 2K and at 4K. */
 function seedOf({ taskId, index }: ImageRequest): Buffer {
   return createHash('sha256').update(`dreamcore-placeholder\0${index}\0${taskId}`).digest();
 }
 
 type Rgb = [number, number, number];
 
-const WHITE: Rgb = [255, 255, 255];
-
-interface Shape {
-  cx: number;
-  cy: number;
-  /** Squared distances from the centre between which a cell is inside: 0 to r² for a disc, a band for a ring. */
-  inner2: number;
-  outer2: number;
-  r: number;
-  g: number;
-  b: number;
-  alpha: number;
-}
-
 /**
- * RGB samples, one per cell, taken at the cell's centre in the full image's pixel coordinates.
- * This loop is the only work on the event loop, hence plain numbers, squared distances and no
- * allocation per cell: written with small arrays and Math.hypot, 65k cells held the loop for 10 to
- * 50 ms.
+ * An SVG of cols x rows pixels whose viewBox is the image in its own pixels, padded to whole
+ * cells. It holds only numbers derived from the hash, never the task id, so a request cannot
+ * inject markup. Building the string is the renderer's only work on the event loop: a few
+ * microseconds, whatever the image size.
  */
-function paintCells(
+function placeholderSvg(
   seed: Buffer,
   index: number,
   width: number,
   height: number,
-  cell: number,
   cols: number,
   rows: number,
-): Buffer {
+): string {
   const at = (i: number) => seed.readUInt8(i) / 255;
+  const n = (v: number) => v.toFixed(1);
   const hue = at(0) * 360;
-  const [dr, dg, db] = hsl(hue, 0.55, 0.28);
-  const [lr, lg, lb] = hsl(hue + 40 + at(1) * 80, 0.65, 0.62);
   const accent = hsl(hue + 150 + at(2) * 60, 0.75, 0.6);
-  const paleAccent = mix(accent, WHITE, 0.35);
-  const angle = at(3) * 2 * Math.PI;
-  const dirX = Math.cos(angle);
-  const dirY = Math.sin(angle);
-  const reach = (Math.abs(dirX) * width + Math.abs(dirY) * height) / 2;
   const short = Math.min(width, height);
 
-  const shapes: Shape[] = [0, 1, 2].map((k) => {
-    const radius = (0.08 + 0.2 * at(5 + 4 * k)) * short;
-    const ring = at(6 + 4 * k) >= 0.5;
-    const band = radius * 0.16;
-    const [r, g, b] = k === 1 ? paleAccent : accent;
-    return {
-      cx: (0.12 + 0.76 * at(4 + 4 * k)) * width,
-      cy: (0.12 + 0.76 * at(7 + 4 * k)) * height,
-      inner2: ring ? (radius - band) ** 2 : -1,
-      outer2: ring ? (radius + band) ** 2 : radius ** 2,
-      r,
-      g,
-      b,
-      alpha: ring ? 0.85 : 0.55,
-    };
-  });
-
-  const marks = Math.min(index + 1, MAX_MARKS);
-  const markSide = 0.04 * short;
-  const markStep = 1.6 * markSide;
-  const markLeft = 0.05 * short;
-  const markTop = height - 0.05 * short - markSide;
-  const markAlpha = 0.85;
-
-  const out = Buffer.allocUnsafe(cols * rows * 3);
-  let o = 0;
-  for (let row = 0; row < rows; row++) {
-    const y = (row + 0.5) * cell;
-    const inMarkRow = y >= markTop && y <= markTop + markSide;
-    for (let col = 0; col < cols; col++) {
-      const x = (col + 0.5) * cell;
-      // -1..1 across the image along the gradient's direction, then 0..1.
-      const t = (((x - width / 2) * dirX + (y - height / 2) * dirY) / reach + 1) / 2;
-      let r = dr + (lr - dr) * t;
-      let g = dg + (lg - dg) * t;
-      let b = db + (lb - db) * t;
-      for (const s of shapes) {
-        const d2 = (x - s.cx) ** 2 + (y - s.cy) ** 2;
-        if (d2 > s.inner2 && d2 <= s.outer2) {
-          r += (s.r - r) * s.alpha;
-          g += (s.g - g) * s.alpha;
-          b += (s.b - b) * s.alpha;
-        }
-      }
-      if (inMarkRow) {
-        const mark = Math.floor((x - markLeft) / markStep);
-        if (mark >= 0 && mark < marks && x - markLeft - mark * markStep <= markSide) {
-          r += (255 - r) * markAlpha;
-          g += (255 - g) * markAlpha;
-          b += (255 - b) * markAlpha;
-        }
-      }
-      out[o++] = Math.round(r);
-      out[o++] = Math.round(g);
-      out[o++] = Math.round(b);
-    }
+  // A linear gradient along a hashed direction, from one side of the image to the other.
+  const angle = at(3) * 2 * Math.PI;
+  const half = (Math.abs(Math.cos(angle)) * width + Math.abs(Math.sin(angle)) * height) / 2;
+  const [dx, dy] = [Math.cos(angle) * half, Math.sin(angle) * half];
+  const parts = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${cols}" height="${rows}" viewBox="0 0 ${cols * CELL} ${rows * CELL}">`,
+    `<linearGradient id="g" gradientUnits="userSpaceOnUse" x1="${n(width / 2 - dx)}" y1="${n(height / 2 - dy)}" x2="${n(width / 2 + dx)}" y2="${n(height / 2 + dy)}">`,
+    `<stop offset="0" stop-color="${css(hsl(hue, 0.55, 0.28))}"/>`,
+    `<stop offset="1" stop-color="${css(hsl(hue + 40 + at(1) * 80, 0.65, 0.62))}"/>`,
+    `</linearGradient>`,
+    `<rect width="100%" height="100%" fill="url(#g)"/>`,
+  ];
+  for (let k = 0; k < 3; k++) {
+    const cx = n((0.12 + 0.76 * at(4 + 4 * k)) * width);
+    const cy = n((0.12 + 0.76 * at(7 + 4 * k)) * height);
+    const r = (0.08 + 0.2 * at(5 + 4 * k)) * short;
+    const colour = css(k === 1 ? mix(accent, [255, 255, 255], 0.35) : accent);
+    parts.push(
+      at(6 + 4 * k) >= 0.5
+        ? `<circle cx="${cx}" cy="${cy}" r="${n(r)}" fill="none" stroke="${colour}" stroke-width="${n(r * 0.32)}" stroke-opacity="0.85"/>`
+        : `<circle cx="${cx}" cy="${cy}" r="${n(r)}" fill="${colour}" fill-opacity="0.55"/>`,
+    );
   }
-  return out;
+  // index + 1 squares in the bottom-left corner, so the images of a burst are told apart.
+  const side = 0.04 * short;
+  for (let m = 0; m < Math.min(index + 1, MAX_MARKS); m++) {
+    const x = 0.05 * short + m * 1.6 * side;
+    const y = height - 0.05 * short - side;
+    parts.push(
+      `<rect x="${n(x)}" y="${n(y)}" width="${n(side)}" height="${n(side)}" fill="#fff" fill-opacity="0.85"/>`,
+    );
+  }
+  parts.push('</svg>');
+  return parts.join('');
+}
+
+function css([r, g, b]: Rgb): string {
+  return `rgb(${r},${g},${b})`;
 }
 
 function mix(a: Rgb, b: Rgb, weight: number): Rgb {
