@@ -360,7 +360,7 @@ export type components = {
         "X-RateLimit-Limit": number;
         /** @description Requests left in the current window. */
         "X-RateLimit-Remaining": number;
-        /** @description Seconds until the window has room again. */
+        /** @description Seconds until the key's bucket is full again (all of X-RateLimit-Limit available). */
         "X-RateLimit-Reset": number;
     };
     pathItems: never;

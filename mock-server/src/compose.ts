@@ -93,6 +93,7 @@ export async function compose(
       imageTtlMs: config.imageTtlMs,
       logRequests: config.logRequests,
       controlToken: config.controlToken,
+      rateLimit: config.rateLimit,
       version: packageVersion(),
       seed: config.seed,
     },

@@ -6,6 +6,7 @@ import express, { type Express, type Request } from 'express';
 import type { OpenAPIV3 } from 'openapi-types';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
+import type { RateLimitConfig } from '../config.js';
 import type { Simulator } from '../domain/simulator.js';
 import type { ImageRenderer } from '../images/image-renderer.js';
 import { decodePromptMarkers } from '../qa/prompt-markers.js';
@@ -18,7 +19,7 @@ import { generationHandlers } from './handlers/generation.js';
 import { specOperations } from './load-spec.js';
 import { authenticate } from './middleware/auth.js';
 import { errorHandler, notFound } from './middleware/error-handler.js';
-import { faultInjection, type QaLocals } from './middleware/fault-injection.js';
+import { faultInjection, ruleStatusChecker, type QaLocals } from './middleware/fault-injection.js';
 import { journalRequests } from './middleware/journal.js';
 import { rateLimit } from './middleware/rate-limit.js';
 import { jsonBody } from './middleware/json-body.js';
@@ -37,6 +38,8 @@ export interface AppOptions {
   logRequests: boolean;
   /** Required on /__mock when set. */
   controlToken: string | undefined;
+  /** For the X-RateLimit-* headers of a forced 429. */
+  rateLimit: RateLimitConfig | 'off';
   version: string;
   seed: string;
 }
@@ -57,6 +60,10 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('etag', false); // status bodies change as tasks progress; clients poll, they do not revalidate
   app.set('query parser', 'simple'); // flat strings only: `task_id[x]=` is a 400, not an object
+  // One spelling per route: `/api/generate/` or `/API/Generate` is a 404, never a second way in that
+  // fault injection, the journal's filters or the control token would not recognise.
+  app.set('case sensitive routing', true);
+  app.set('strict routing', true);
 
   if (options.logRequests) app.use(requestLogger(logger));
   app.use(journalRequests(qa.journal, simulator.clock));
@@ -70,7 +77,15 @@ export function createApp(deps: AppDeps): Express {
   // QA faults before authentication (a forced 500 needs no valid key); then authentication on
   // every method of every API route (a bad key touches nothing, and gets 401 even when its body is
   // also bad); then the per-key rate limit.
-  app.all(apiPaths, faultInjection({ qa, operations: apiOperations, bodyLimit: options.bodyLimit }));
+  app.all(
+    apiPaths,
+    faultInjection({
+      qa,
+      operations: apiOperations,
+      bodyLimit: options.bodyLimit,
+      rateLimit: options.rateLimit,
+    }),
+  );
   app.all(apiPaths, authenticate(simulator));
   app.all(generatePath, rateLimit(qa, simulator.clock, 'generate'));
   app.all(statusPath, rateLimit(qa, simulator.clock, 'status'));
@@ -86,11 +101,26 @@ export function createApp(deps: AppDeps): Express {
   mountOperations(
     app,
     apiOperations,
-    generationHandlers({ simulator, publicUrl, scenarioOf: scenarioOf(qa.options.faultHeaders) }),
+    generationHandlers({
+      simulator,
+      publicUrl,
+      scenarioOf: scenarioOf(qa.options.faultHeaders),
+      onTaskCreated: (locals) => {
+        const ruleId = (locals as QaLocals).pendingRuleId;
+        if (ruleId) qa.rules.consume(ruleId);
+      },
+    }),
   );
   mountOperations(app, controlOperations, {
     ...fileHandlers({ simulator, images: deps.images, imageTtlMs: options.imageTtlMs }),
-    ...controlHandlers({ simulator, qa, version: options.version, seed: options.seed, baseUrl }),
+    ...controlHandlers({
+      simulator,
+      qa,
+      version: options.version,
+      seed: options.seed,
+      baseUrl,
+      ruleStatuses: ruleStatusChecker(apiOperations),
+    }),
   });
 
   app.use(notFound([...apiOperations, ...controlOperations]));

@@ -27,6 +27,8 @@ export interface RuleRequest {
   method: string;
   path: string;
   owner: Owner | undefined;
+  /** Whether the request can create a task (generate): only then can a task-shaping rule apply. */
+  createsTask: boolean;
 }
 
 export class FaultRuleBook {
@@ -76,18 +78,36 @@ export class FaultRuleBook {
     this.rng = rng;
   }
 
-  /** The first rule that matches and fires; a rule whose `times` run out retires. */
+  /**
+   * The first rule that matches and fires. A rule that answers the request itself (status, network
+   * fault, delay) is spent now; a rule that only shapes a task is spent by `consume` once a task is
+   * really created, so a refused generate (400, 402) does not use up "the next task fails".
+   */
   fire(request: RuleRequest): FaultRule | undefined {
     for (const rule of this.rules) {
       const { method, path, owner } = rule.match;
       if (method !== undefined && method !== request.method) continue;
       if (path !== undefined && path !== request.path) continue;
       if (owner !== undefined && owner !== request.owner) continue;
+      if (shapesTaskOnly(rule.action) && !request.createsTask) continue;
       if (rule.probability !== null && !(this.rng.next() < rule.probability)) continue;
-      rule.hits++;
-      if (rule.timesLeft !== null && --rule.timesLeft <= 0) this.remove(rule.id);
+      if (!shapesTaskOnly(rule.action)) this.consume(rule.id);
       return structuredClone(rule);
     }
     return undefined;
   }
+
+  /** Counts a hit of a rule; a rule whose `times` run out retires. */
+  consume(id: string): void {
+    const rule = this.rules.find((r) => r.id === id);
+    if (!rule) return;
+    rule.hits++;
+    if (rule.timesLeft !== null && --rule.timesLeft <= 0) this.remove(rule.id);
+  }
+}
+
+export function shapesTaskOnly(action: FaultAction): boolean {
+  return (
+    action.task !== undefined && action.status === undefined && action.fault === undefined && !action.delayMs
+  );
 }

@@ -30,12 +30,36 @@ export interface JournalFilter {
 
 const MAX_BODY_CHARS = 2048;
 
+function truncated(text: string): string {
+  return `${text.slice(0, MAX_BODY_CHARS)}… (${text.length} characters)`;
+}
+
 /** Small bodies are kept as they are; a large one as its first characters. */
 export function truncateBody(body: unknown): unknown {
   if (body === undefined) return undefined;
   const text = JSON.stringify(body);
   if (text === undefined || text.length <= MAX_BODY_CHARS) return body;
-  return `${text.slice(0, MAX_BODY_CHARS)}… (${text.length} characters)`;
+  return truncated(text);
+}
+
+/** A request body from its raw bytes: parsed when it is small JSON, else its first characters. */
+export function bodyFromRaw(raw: Buffer): unknown {
+  const text = raw.toString('utf8');
+  if (text.length > MAX_BODY_CHARS) return truncated(text);
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+const SECRET_PARAM = /key|token|secret|auth|password|signature/i;
+
+/** Query parameters as strings, with any whose name suggests a secret redacted (a key sent by mistake). */
+export function journalQuery(query: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(query).map(([k, v]) => [k, SECRET_PARAM.test(k) ? '[redacted]' : String(v)]),
+  );
 }
 
 export class Journal {
@@ -78,5 +102,6 @@ export class Journal {
   clear(): void {
     this.entries = [];
     this.next = 0;
+    this.nextId = 1;
   }
 }

@@ -6,7 +6,8 @@
 import type { TaskScenario } from '../domain/simulator.js';
 import type { FieldError } from '../http/errors.js';
 
-const MARKER = /\[mock:(outcome|duration|polls|error)=([^\]]{1,500})\]/g;
+/** Any `[mock:name=value]`; unknown names and bad values are refused, never silently ignored. */
+const MARKER = /\[mock:([^=\]]*)=([^\]]*)\]/g;
 
 export function decodePromptMarkers(prompt: string): {
   scenario: TaskScenario | undefined;
@@ -27,12 +28,19 @@ export function decodePromptMarkers(prompt: string): {
         else problems.push({ field: 'body.prompt', message: '[mock:duration=] must be 0 to 86400000 ms' });
         break;
       case 'polls':
-        if (/^\d{1,5}$/.test(value) && Number(value) >= 1) scenario.completeOnPoll = Number(value);
-        else problems.push({ field: 'body.prompt', message: '[mock:polls=] must be 1 to 99999' });
+        if (/^\d{1,5}$/.test(value) && Number(value) >= 1 && Number(value) <= 10_000) {
+          scenario.completeOnPoll = Number(value);
+        } else problems.push({ field: 'body.prompt', message: '[mock:polls=] must be 1 to 10000' });
         break;
       case 'error':
-        scenario.errorMessage = value;
+        if (value.length >= 1 && value.length <= 2000) scenario.errorMessage = value;
+        else problems.push({ field: 'body.prompt', message: '[mock:error=] must be 1 to 2000 characters' });
         break;
+      default:
+        problems.push({
+          field: 'body.prompt',
+          message: `unknown marker [mock:${name}=]: use outcome, error, duration or polls`,
+        });
     }
   }
   return { scenario: Object.keys(scenario).length > 0 ? scenario : undefined, problems };

@@ -7,7 +7,7 @@ import type { Simulator } from '../../domain/simulator.js';
 import { isTerminal, type Task } from '../../domain/tasks.js';
 import type { FaultRule, FaultRuleInput } from '../../qa/fault-rules.js';
 import type { QaState } from '../../qa/qa-state.js';
-import { ApiError } from '../errors.js';
+import { ApiError, errors } from '../errors.js';
 import { toTaskRecord, utcSeconds } from '../handlers/task-record.js';
 
 export type ControlOperationId = Exclude<keyof operations, 'getTaskImage'>;
@@ -18,6 +18,8 @@ export interface ControlDeps {
   version: string;
   seed: string;
   baseUrl: (req: Request) => string;
+  /** undefined when the rule's status is allowed on every route it matches, else the allowed statuses. */
+  ruleStatuses: (match: FaultRuleInput['match'], status: number) => number[] | undefined;
 }
 
 const ok = <T>(data: T, code: 200 | 201 = 200) => ({ code, message: 'success' as const, data });
@@ -172,7 +174,19 @@ export function controlHandlers(deps: ControlDeps): Record<ControlOperationId, R
     },
 
     createFaultRule: (req, res) => {
-      const rule = qa.rules.add(req.body as FaultRuleInput);
+      const input = req.body as FaultRuleInput;
+      if (input.action.status !== undefined) {
+        const allowed = deps.ruleStatuses(input.match, input.action.status);
+        if (allowed) {
+          throw errors.invalidRequest([
+            {
+              field: 'body.action.status',
+              message: `must be an error status the spec lists for every route the rule matches: ${allowed.join(', ') || '(none: the match reaches no route)'}`,
+            },
+          ]);
+        }
+      }
+      const rule = qa.rules.add(input);
       res.status(201).json(ok(ruleView(rule), 201));
     },
 

@@ -15,6 +15,8 @@ export interface GenerationHandlerDeps {
   publicUrl: ((req: Request) => string) | string;
   /** A QA scenario decoded at the edge (headers, rules, markers), if any. */
   scenarioOf?: (req: Request, locals: Record<string, unknown>) => TaskScenario | undefined;
+  /** Called once a task has really been created (a task-shaping fault rule counts it). */
+  onTaskCreated?: (locals: Record<string, unknown>) => void;
 }
 
 function success<T>(data: T) {
@@ -44,6 +46,7 @@ export function generationHandlers(deps: GenerationHandlerDeps): Record<ApiOpera
         if (result.reason === 'unknown_account') throw errors.invalidKey();
         throw errors.insufficientCredits(result.required, result.balance);
       }
+      deps.onTaskCreated?.(res.locals);
       res.json(success({ task_id: result.task.id }));
     },
 

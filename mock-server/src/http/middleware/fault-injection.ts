@@ -5,9 +5,11 @@
  * in production), or a task scenario handed to the generate handler.
  */
 import type { Request, RequestHandler, Response } from 'express';
+import type { RateLimitConfig } from '../../config.js';
 import { ownerOf, type Owner } from '../../domain/keys.js';
 import type { TaskScenario } from '../../domain/simulator.js';
 import type { FaultAction, FaultSource } from '../../qa/faults.js';
+import { shapesTaskOnly } from '../../qa/fault-rules.js';
 import { decodeFaultHeaders } from '../../qa/header-faults.js';
 import { actOnNetworkFault } from '../../qa/network-faults.js';
 import type { QaState } from '../../qa/qa-state.js';
@@ -17,6 +19,8 @@ import type { SpecOperation } from '../load-spec.js';
 export interface QaLocals {
   injected?: FaultSource;
   scenario?: TaskScenario;
+  /** A task-shaping rule to count once the generate really creates a task. */
+  pendingRuleId?: string;
 }
 
 const BEARER_TOKEN = /^Bearer[ \t]+(\S+)/i;
@@ -27,7 +31,13 @@ export function bearerOwner(req: Request): Owner | undefined {
 }
 
 /** The envelope a forced status answers with: the same bodies the real paths produce. */
-export function forcedError(status: number, action: FaultAction, bodyLimit: string, req: Request): ApiError {
+export function forcedError(
+  status: number,
+  action: FaultAction,
+  bodyLimit: string,
+  req: Request,
+  limit: number,
+): ApiError {
   switch (status) {
     case 400:
       return errors.invalidRequest([{ field: 'request', message: 'was rejected' }]);
@@ -43,8 +53,14 @@ export function forcedError(status: number, action: FaultAction, bodyLimit: stri
       return errors.payloadTooLarge(bodyLimit);
     case 415:
       return errors.unsupportedMediaType(req.headers['content-type']);
-    case 429:
-      return errors.rateLimited(action.retryAfterSeconds ?? 1);
+    case 429: {
+      const retryAfter = action.retryAfterSeconds ?? 1;
+      return errors.rateLimited(retryAfter, {
+        'X-RateLimit-Limit': String(limit),
+        'X-RateLimit-Remaining': '0',
+        'X-RateLimit-Reset': String(retryAfter),
+      });
+    }
     case 500:
       return errors.internal();
     default:
@@ -60,22 +76,57 @@ function holdResponse(res: Response, ms: number): void {
   }) as Response['end'];
 }
 
+interface RouteFaults {
+  statuses: Set<number>;
+  isGenerate: boolean;
+  /** Requests per window of the route's bucket, for the X-RateLimit-Limit of a forced 429. */
+  limit: number;
+}
+
+/** The error statuses the spec lists for an operation: the only ones a fault may force there. */
+function errorStatuses(op: SpecOperation): Set<number> {
+  return new Set(
+    Object.keys(op.operation.responses)
+      .map(Number)
+      .filter((s) => s >= 400),
+  );
+}
+
+/**
+ * Checks a fault rule's status against every operation its match can reach: a rule may only force a
+ * status the spec lets all of them answer, so a rule never makes the simulator break its own contract.
+ * Returns undefined when allowed, else the statuses that are.
+ */
+export function ruleStatusChecker(operations: readonly SpecOperation[]) {
+  return (match: { method?: string; path?: string } = {}, status: number): number[] | undefined => {
+    const reachable = operations.filter(
+      (op) =>
+        (match.method === undefined || op.method.toUpperCase() === match.method.toUpperCase()) &&
+        (match.path === undefined || op.path === match.path),
+    );
+    if (reachable.length === 0) return [];
+    const allowed = [...errorStatuses(reachable[0]!)].filter((s) =>
+      reachable.every((op) => errorStatuses(op).has(s)),
+    );
+    return allowed.includes(status) ? undefined : allowed.sort((a, b) => a - b);
+  };
+}
+
 export function faultInjection(deps: {
   qa: QaState;
   operations: readonly SpecOperation[];
   bodyLimit: string;
+  rateLimit: RateLimitConfig | 'off';
 }): RequestHandler {
   const { qa } = deps;
-  const byRoute = new Map<string, { statuses: Set<number>; isGenerate: boolean }>();
+  const byRoute = new Map<string, RouteFaults>();
   for (const op of deps.operations) {
-    const statuses = new Set(
-      Object.keys(op.operation.responses)
-        .map(Number)
-        .filter((s) => s >= 400),
-    );
+    const isGenerate = op.operationId === 'createGenerationTask';
+    const bucket = deps.rateLimit === 'off' ? undefined : deps.rateLimit[isGenerate ? 'generate' : 'status'];
     byRoute.set(`${op.method.toUpperCase()} ${op.path}`, {
-      statuses,
-      isGenerate: op.operationId === 'createGenerationTask',
+      statuses: errorStatuses(op),
+      isGenerate,
+      limit: bucket?.limit ?? 0,
     });
   }
 
@@ -97,8 +148,14 @@ export function faultInjection(deps: {
       if (decoded.action) [action, source] = [decoded.action, 'header'];
     }
     if (!action) {
-      const rule = qa.rules.fire({ method: req.method, path: req.path, owner: bearerOwner(req) });
+      const rule = qa.rules.fire({
+        method: req.method,
+        path: req.path,
+        owner: bearerOwner(req),
+        createsTask: route.isGenerate,
+      });
       if (rule) [action, source] = [rule.action, rule.id];
+      if (rule && shapesTaskOnly(rule.action)) locals.pendingRuleId = rule.id;
     }
     if (!action) {
       const status = qa.chaosStatus();
@@ -107,13 +164,12 @@ export function faultInjection(deps: {
     if (!action || !source) return next();
 
     if (action.task && route.isGenerate) locals.scenario = action.task;
-    const breaks = action.status !== undefined || action.fault !== undefined;
-    if (breaks || action.delayMs) locals.injected = source;
+    locals.injected = source;
     res.set('X-Mock-Injected', source);
     const delay = Math.min(action.delayMs ?? 0, qa.options.maxDelayMs);
 
     if (action.status !== undefined) {
-      const error = forcedError(action.status, action, deps.bodyLimit, req);
+      const error = forcedError(action.status, action, deps.bodyLimit, req, route.limit);
       return void setTimeout(() => sendError(res, error), delay);
     }
     if (action.fault !== undefined) {

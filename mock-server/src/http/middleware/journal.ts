@@ -2,10 +2,12 @@
 import type { RequestHandler } from 'express';
 import type { Clock } from '../../domain/clock.js';
 import { ownerOf, redactKey } from '../../domain/keys.js';
-import { truncateBody, type Journal } from '../../qa/journal.js';
+import { bodyFromRaw, journalQuery, truncateBody, type Journal } from '../../qa/journal.js';
+import { rawBodyOf } from './json-body.js';
 import type { QaLocals } from './fault-injection.js';
 
 const BEARER_TOKEN = /^Bearer[ \t]+(\S+)/i;
+const CONTROL_PATH = /^\/__mock(\/|$)/i;
 const TASK_IN_PATH = /^\/files\/(sd45_[0-9a-f]{16})\//;
 
 function taskIdOf(query: unknown, body: unknown, response: unknown, path: string): string | null {
@@ -20,7 +22,9 @@ function taskIdOf(query: unknown, body: unknown, response: unknown, path: string
 
 export function journalRequests(journal: Journal, clock: Clock): RequestHandler {
   return (req, res, next) => {
-    if (journal.capacity === 0 || req.path.startsWith('/__mock')) return next();
+    // Control calls are not journaled: their paths and bodies carry keys. Case-insensitive, so no
+    // spelling of /__mock can put a key into the journal.
+    if (journal.capacity === 0 || CONTROL_PATH.test(req.path)) return next();
     const started = performance.now();
     const at = clock.now();
     let responseBody: unknown;
@@ -31,18 +35,19 @@ export function journalRequests(journal: Journal, clock: Clock): RequestHandler 
     };
     res.once('close', () => {
       const token = BEARER_TOKEN.exec(req.headers.authorization ?? '')?.[1];
+      const raw = rawBodyOf(req);
       journal.record({
         at,
         method: req.method,
         path: req.path,
-        query: Object.fromEntries(Object.entries(req.query).map(([k, v]) => [k, String(v)])),
+        query: journalQuery(req.query),
         status: res.headersSent ? res.statusCode : 0,
         durationMs: Math.round((performance.now() - started) * 100) / 100,
         keyLabel: token === undefined ? null : redactKey(token),
         keyOwner: token === undefined ? null : ownerOf(token),
         taskId: taskIdOf(req.query, req.body, responseBody, req.path),
         injected: (res.locals as QaLocals).injected ?? null,
-        requestBody: truncateBody(req.body),
+        requestBody: raw === undefined ? undefined : bodyFromRaw(raw),
         responseBody: truncateBody(responseBody),
       });
     });

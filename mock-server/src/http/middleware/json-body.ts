@@ -5,8 +5,22 @@
 import express, { type RequestHandler } from 'express';
 import { errors, type ApiError } from '../errors.js';
 
+/** The body's bytes as the client sent them, for the journal (the validator later fills in defaults). */
+export const RAW_BODY = Symbol('rawBody');
+
+export function rawBodyOf(req: object): Buffer | undefined {
+  return (req as { [RAW_BODY]?: Buffer })[RAW_BODY];
+}
+
 export function jsonBody(limit: string): RequestHandler {
-  return express.json({ limit, strict: true, type: ['application/json', 'application/*+json'] });
+  return express.json({
+    limit,
+    strict: true,
+    type: ['application/json', 'application/*+json'],
+    verify: (req, _res, buf) => {
+      (req as { [RAW_BODY]?: Buffer })[RAW_BODY] = buf;
+    },
+  });
 }
 
 interface BodyParserError {

@@ -22,6 +22,7 @@ export function rateLimit(qa: QaState, clock: Clock, bucket: 'generate' | 'statu
     res.set(headers);
     if (verdict.allowed) return next();
     (res.locals as QaLocals).injected = 'rate-limit';
+    res.set('X-Mock-Injected', 'rate-limit');
     next(errors.rateLimited(verdict.retryAfterSeconds, headers));
   };
 }
