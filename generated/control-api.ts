@@ -417,8 +417,13 @@ export type components = {
             completeOnPoll?: number;
         };
         FaultAction: {
-            /** @description An error status the spec lists for the matched route (400, 401, 402, 404, 413, 415, 429, 500). */
-            status?: number;
+            /**
+             * @description An error status openapi.yaml lists for every route the rule matches (a rule without a
+             *     path may force 400, 401, 429 or 500; 402, 413 and 415 need the generate path, 404 a status
+             *     path); any other is refused with 400.
+             * @enum {integer}
+             */
+            status?: 400 | 401 | 402 | 404 | 413 | 415 | 429 | 500;
             fault?: components["schemas"]["NetworkFault"];
             delayMs?: number;
             /** @description Retry-After of a forced 429 (default 1). */

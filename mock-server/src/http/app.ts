@@ -11,6 +11,7 @@ import type { Simulator } from '../domain/simulator.js';
 import type { ImageRenderer } from '../images/image-renderer.js';
 import { decodePromptMarkers } from '../qa/prompt-markers.js';
 import type { QaState } from '../qa/qa-state.js';
+import { redactUrl } from '../qa/journal.js';
 import { controlAuth } from './admin/control-auth.js';
 import { controlHandlers } from './admin/control-handlers.js';
 import { errors } from './errors.js';
@@ -152,7 +153,7 @@ function requestLogger(logger: Logger) {
     serializers: {
       req: (req: { method: string; url: string; headers: Record<string, string | undefined> }) => ({
         method: req.method,
-        url: req.url,
+        url: redactUrl(req.url),
         userAgent: req.headers['user-agent'],
       }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),

@@ -82,6 +82,15 @@ export const errors = {
       type: 'unsupported_media_type',
     });
   },
+  unsupportedEncoding(encoding: string | undefined): ApiError {
+    return new ApiError(
+      415,
+      `Unsupported Content-Encoding ${encoding || '(none)'}: send identity, gzip, deflate or br`,
+      {
+        type: 'unsupported_media_type',
+      },
+    );
+  },
   rateLimited(retryAfterSeconds: number, headers: Record<string, string> = {}): ApiError {
     return new ApiError(
       429,

@@ -55,6 +55,21 @@ export function bodyFromRaw(raw: Buffer): unknown {
 
 const SECRET_PARAM = /key|token|secret|auth|password|signature/i;
 
+const ACCOUNT_PATH = /^(\/__mock\/accounts\/)[^/?]+/i;
+
+/**
+ * A request URL safe to log: the control API names keys in its paths (/__mock/accounts/{apiKey}) and
+ * queries (?apiKey=), and a client may send one in a query by mistake.
+ */
+export function redactUrl(url: string): string {
+  const [path = '', query] = url.split('?', 2);
+  const safePath = path.replace(ACCOUNT_PATH, '$1[redacted]');
+  if (query === undefined) return safePath;
+  const params = new URLSearchParams(query);
+  for (const name of [...params.keys()]) if (SECRET_PARAM.test(name)) params.set(name, '[redacted]');
+  return `${safePath}?${params.toString()}`;
+}
+
 /** Query parameters as strings, with any whose name suggests a secret redacted (a key sent by mistake). */
 export function journalQuery(query: Record<string, unknown>): Record<string, string> {
   return Object.fromEntries(

@@ -34,7 +34,7 @@ export function errorHandler(logger: Logger, bodyLimit: string): ErrorRequestHan
   return (err: unknown, req, res, _next) => {
     const known =
       (err instanceof ApiError ? err : undefined) ??
-      translateBodyParserError(err, bodyLimit, req.headers['content-type']) ??
+      translateBodyParserError(err, bodyLimit, req.headers) ??
       translateValidatorError(err, req);
     if (known) {
       if (known.status >= 500) logger.error({ err, path: req.path }, known.message);

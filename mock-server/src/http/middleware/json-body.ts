@@ -12,8 +12,12 @@ export function rawBodyOf(req: object): Buffer | undefined {
   return (req as { [RAW_BODY]?: Buffer })[RAW_BODY];
 }
 
+/**
+ * GET and HEAD carry no body in this API: one sent anyway is not read, so it cannot turn a status
+ * poll into a 413 or 415 that the spec does not list for it.
+ */
 export function jsonBody(limit: string): RequestHandler {
-  return express.json({
+  const parse = express.json({
     limit,
     strict: true,
     type: ['application/json', 'application/*+json'],
@@ -21,33 +25,42 @@ export function jsonBody(limit: string): RequestHandler {
       (req as { [RAW_BODY]?: Buffer })[RAW_BODY] = buf;
     },
   });
+  return (req, res, next) => (req.method === 'GET' || req.method === 'HEAD' ? next() : parse(req, res, next));
 }
 
+/** body-parser's errors are http-errors: a `type` for the ones it names, always a 4xx `status`. */
 interface BodyParserError {
-  type: string;
+  type?: string;
   status?: number;
+  expose?: boolean;
 }
 
 export function translateBodyParserError(
   err: unknown,
   limit: string,
-  contentType: string | undefined,
+  headers: { 'content-type'?: string; 'content-encoding'?: string },
 ): ApiError | undefined {
-  if (typeof err !== 'object' || err === null || typeof (err as BodyParserError).type !== 'string')
-    return undefined;
-  switch ((err as BodyParserError).type) {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const { type, status, expose } = err as BodyParserError;
+  switch (type) {
     case 'entity.parse.failed':
       return errors.invalidRequest([{ field: 'body', message: 'is not valid JSON' }]);
     case 'entity.too.large':
       return errors.payloadTooLarge(limit);
     case 'encoding.unsupported':
+      return errors.unsupportedEncoding(headers['content-encoding']);
     case 'charset.unsupported':
-      return errors.unsupportedMediaType(contentType);
+      return errors.unsupportedMediaType(headers['content-type']);
     case 'request.size.invalid':
     case 'request.aborted':
     case 'stream.encoding.set':
       return errors.invalidRequest([{ field: 'body', message: 'could not be read' }]);
-    default:
-      return undefined;
   }
+  // An untyped client error of the parser: a body that claims gzip/deflate/br and does not inflate.
+  if (expose === true && typeof status === 'number' && status >= 400 && status < 500) {
+    return errors.invalidRequest([
+      { field: 'body', message: `could not be decoded as ${headers['content-encoding'] ?? 'sent'}` },
+    ]);
+  }
+  return undefined;
 }
