@@ -9,7 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { ROOT, loadRawSpec } from '../support/spec-walk.js';
 
 const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
-const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  scripts: Record<string, string>;
+};
 
 describe('Dockerfile', () => {
   it('starts the server with the same command as npm start', () => {
@@ -30,7 +32,9 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/HOST=0\.0\.0\.0/);
     const healthPath = /HEALTHCHECK[\s\S]*?\/__mock\/health/.exec(dockerfile);
     expect(healthPath).not.toBeNull();
-    expect(Object.keys(loadRawSpec('mock-server/control-api.yaml').paths as object)).toContain('/__mock/health');
+    expect(Object.keys(loadRawSpec('mock-server/control-api.yaml').paths as object)).toContain(
+      '/__mock/health',
+    );
   });
 
   it('copies in every file the server reads at start', () => {
