@@ -22,20 +22,42 @@ export interface TaskPlan {
 }
 
 export interface Task {
-  id: string;
-  owner: Owner;
-  request: RequestSnapshot;
-  preset: Preset;
+  readonly id: string;
+  readonly owner: Owner;
+  readonly request: RequestSnapshot;
+  readonly preset: Preset;
   /** Credits deducted at acceptance; refunded in full if the task fails. */
-  price: number;
-  imageCount: number;
-  createdAt: number;
-  status: TaskStatus;
-  settledAt: number | null;
-  errorMessage: string | null;
+  readonly price: number;
+  readonly imageCount: number;
+  readonly createdAt: number;
+  readonly status: TaskStatus;
+  readonly settledAt: number | null;
+  readonly errorMessage: string | null;
   /** Status polls seen while IN_PROGRESS. */
-  polls: number;
-  plan: TaskPlan;
+  readonly polls: number;
+  readonly plan: TaskPlan;
+}
+
+/**
+ * A task as one object literal with its fields always in the same order. Every task then shares one
+ * hidden class in V8, with its fields stored in the object itself; copies made with spread and then
+ * frozen got a hidden class each (about 450 bytes a task, measured with scripts/bench/heap-breakdown.ts).
+ */
+export function taskOf(t: Task): Task {
+  return {
+    id: t.id,
+    owner: t.owner,
+    request: t.request,
+    preset: t.preset,
+    price: t.price,
+    imageCount: t.imageCount,
+    createdAt: t.createdAt,
+    status: t.status,
+    settledAt: t.settledAt,
+    errorMessage: t.errorMessage,
+    polls: t.polls,
+    plan: t.plan,
+  };
 }
 
 export interface Settlement {
