@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { CommanderError } from 'commander';
 import { buildCommand, DEV_KEY, parseConfig, type Config } from './config.js';
 import { compose } from './compose.js';
+import { warmUpImages } from './images/image-renderer.js';
 
 function banner(config: Config, url: string): string {
   const devKey = config.keys.find((k) => k.apiKey === DEV_KEY);
@@ -63,6 +64,7 @@ async function main(): Promise<void> {
   const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
   process.stdout.write(banner(config, url) + '\n');
   logger.info({ port, host: config.host, seed: config.seed }, 'ready');
+  warmUpImages().catch((err: unknown) => logger.warn({ err }, 'image encoder warm-up failed'));
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -92,8 +92,13 @@ export function createApp(deps: AppDeps): Express {
   app.all(statusPath, rateLimit(qa, simulator.clock, 'status'));
   app.use('/__mock', controlAuth(options.controlToken));
   app.use(jsonBody(options.bodyLimit));
-  app.use(specValidation(deps.apiSpec, { validateResponses: options.validateResponses }));
-  app.use(specValidation(deps.controlSpec, { validateResponses: false }));
+  // One validator for both documents: each instance matches every request and compiles its schemas
+  // on the event loop at start, so two cost twice on each request and about 100 ms of start-up.
+  app.use(
+    specValidation(mergePaths(deps.apiSpec, deps.controlSpec), {
+      validateResponses: options.validateResponses,
+    }),
+  );
 
   const publicUrl =
     options.publicUrl?.replace(/\/+$/, '') ??
@@ -127,6 +132,13 @@ export function createApp(deps: AppDeps): Express {
   app.use(notFound([...apiOperations, ...controlOperations]));
   app.use(errorHandler(logger, options.bodyLimit));
   return app;
+}
+
+/** The public and the control document as one, for the validator (both are dereferenced already). */
+function mergePaths(api: OpenAPIV3.Document, control: OpenAPIV3.Document): OpenAPIV3.Document {
+  const clash = Object.keys(control.paths).filter((path) => path in api.paths);
+  if (clash.length > 0) throw new Error(`control-api.yaml redefines public paths: ${clash.join(', ')}`);
+  return { ...api, paths: { ...api.paths, ...control.paths } };
 }
 
 /**

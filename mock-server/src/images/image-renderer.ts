@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import sharp from 'sharp';
+import type SharpModule from 'sharp';
 
 export interface ImageRequest {
   taskId: string;
@@ -98,12 +98,31 @@ const JPEG_OPTIONS = {
   chromaSubsampling: '4:2:0',
 } as const;
 
-let sharpConfigured = false;
+type Sharp = typeof SharpModule;
+let loadedSharp: Promise<Sharp> | undefined;
+
+/**
+ * sharp (and libvips behind it) is loaded on first use, not at start: it is about 80 ms of the
+ * simulator's start-up and only images need it. `warmUpImages` loads it right after the server
+ * listens, so the first image request does not pay for it either.
+ */
+function loadSharp(): Promise<Sharp> {
+  return (loadedSharp ??= import('sharp').then((module) => {
+    configureSharp(module.default);
+    return module.default;
+  }));
+}
+
+/** Loads sharp and encodes one tiny image, so libvips and libjpeg are initialised before a client asks. */
+export async function warmUpImages(): Promise<void> {
+  const sharp = await loadSharp();
+  await sharp({ create: { width: 16, height: 16, channels: 3, background: '#000' } })
+    .jpeg({ ...JPEG_OPTIONS })
+    .toBuffer();
+}
 
 /** These settings are process-wide; the simulator has no other sharp user. */
-function configureSharp(): void {
-  if (sharpConfigured) return;
-  sharpConfigured = true;
+function configureSharp(sharp: Sharp): void {
   // libvips' operation cache keeps recent operations and their pixels for identical later calls.
   // Every call here starts from a new input buffer (an SVG, raw cells), so nothing could ever hit;
   // it would only hold up to 50 MB of 4K pixels. This module caches the encoded JPEGs instead.
@@ -125,7 +144,6 @@ export function createImageRenderer(options: ImageRendererOptions = {}): ImageRe
   if (!Number.isInteger(quality) || quality < 1 || quality > 100) {
     throw new RangeError(`jpegQuality must be an integer from 1 to 100, got ${quality}`);
   }
-  configureSharp();
 
   // A Map iterates in insertion order, so re-inserting an entry on each hit leaves the least
   // recently used entry first: an LRU without a linked list.
@@ -197,6 +215,7 @@ function cacheKey({ taskId, index, width, height }: ImageRequest): string {
 }
 
 async function encode(req: ImageRequest, quality: number): Promise<Buffer> {
+  const sharp = await loadSharp();
   const cols = Math.ceil(req.width / CELL);
   const rows = Math.ceil(req.height / CELL);
   const svg = placeholderSvg(seedOf(req), req.index, req.width, req.height, cols, rows);
