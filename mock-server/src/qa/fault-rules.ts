@@ -55,6 +55,10 @@ export class FaultRuleBook {
     return structuredClone(rule);
   }
 
+  get size(): number {
+    return this.rules.length;
+  }
+
   list(): FaultRule[] {
     return structuredClone(this.rules);
   }

@@ -44,7 +44,8 @@ export function journalRequests(journal: Journal, clock: Clock): RequestHandler 
         status: res.headersSent ? res.statusCode : 0,
         durationMs: Math.round((performance.now() - started) * 100) / 100,
         keyLabel: token === undefined ? null : redactKey(token),
-        keyOwner: token === undefined ? null : ownerOf(token),
+        // Authentication already hashed a known key; only refused ones are hashed here.
+        keyOwner: (res.locals as { owner?: string }).owner ?? (token === undefined ? null : ownerOf(token)),
         taskId: taskIdOf(req.query, req.body, responseBody, req.path),
         injected: (res.locals as QaLocals).injected ?? null,
         requestBody: raw === undefined ? undefined : bodyFromRaw(raw),

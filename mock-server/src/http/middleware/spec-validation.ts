@@ -3,6 +3,7 @@
  * request, response validation) straight from an OpenAPI document, so no schema is written twice.
  * Its errors are translated into the API's envelope by `translateValidatorError`.
  */
+import { createRequire } from 'node:module';
 import type { RequestHandler } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import type { OpenAPIV3 } from 'openapi-types';
@@ -13,7 +14,45 @@ export interface SpecValidationOptions {
   validateResponses: boolean;
 }
 
+type PathToRegexp = ((path: unknown, options?: Record<string, unknown>) => unknown) & { memoized?: true };
+
+/** The path-to-regexp module that express-openapi-validator itself resolves. */
+export function validatorPathToRegexp(): { pathToRegexp: PathToRegexp } {
+  const require = createRequire(import.meta.url);
+  return createRequire(require.resolve('express-openapi-validator'))('path-to-regexp') as {
+    pathToRegexp: PathToRegexp;
+  };
+}
+
+/**
+ * express-openapi-validator 5.6 compiles a path-to-regexp matcher for every route it scans, on every
+ * request: about 8 % of the simulator's CPU on the status route (scripts/bench/profile-sim.ts). A
+ * matcher depends only on the route and the options, so they are memoized on the module the validator
+ * reads them from. Upstream fix: cdimascio/express-openapi-validator#1217 (open); remove this when it
+ * lands. test/http/spec-validation-adapter.test.ts fails if the validator stops using this module.
+ */
+function memoizeRouteMatchers(): void {
+  const module = validatorPathToRegexp();
+  if (module.pathToRegexp.memoized) return;
+  const original = module.pathToRegexp;
+  const cache = new Map<string, unknown>();
+  const memoized: PathToRegexp = (path, options = {}) => {
+    if (typeof path !== 'string' || options.decode !== undefined) return original(path, options);
+    const { sensitive, strict, end, trailing, delimiter } = options;
+    const key = JSON.stringify([path, sensitive, strict, end, trailing, delimiter]);
+    let matcher = cache.get(key);
+    if (matcher === undefined) {
+      matcher = original(path, options);
+      if (cache.size < 10_000) cache.set(key, matcher); // routes come from the specs: a few dozen
+    }
+    return matcher;
+  };
+  memoized.memoized = true;
+  module.pathToRegexp = memoized;
+}
+
 export function specValidation(spec: OpenAPIV3.Document, options: SpecValidationOptions): RequestHandler[] {
+  memoizeRouteMatchers();
   return OpenApiValidator.middleware({
     // The validator keeps and annotates the document it is given: hand it its own copy.
     apiSpec: structuredClone(spec) as never,
