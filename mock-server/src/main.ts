@@ -7,6 +7,8 @@ import { buildCommand, DEV_KEY, parseConfig, type Config } from './config.js';
 import { compose } from './compose.js';
 import { warmUpImages } from './images/image-renderer.js';
 
+const IMAGE_WARM_UP_DELAY_MS = 1_000;
+
 function banner(config: Config, url: string): string {
   const devKey = config.keys.find((k) => k.apiKey === DEV_KEY);
   const key = devKey ? DEV_KEY : '<YOUR_KEY>';
@@ -64,7 +66,11 @@ async function main(): Promise<void> {
   const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
   process.stdout.write(banner(config, url) + '\n');
   logger.info({ port, host: config.host, seed: config.seed }, 'ready');
-  warmUpImages().catch((err: unknown) => logger.warn({ err }, 'image encoder warm-up failed'));
+  // Loading libvips blocks the event loop for about 100 ms: done a moment after start, not in the
+  // way of a client's (or a health check's) first requests, and still before a task can succeed.
+  setTimeout(() => {
+    warmUpImages().catch((err: unknown) => logger.warn({ err }, 'image encoder warm-up failed'));
+  }, IMAGE_WARM_UP_DELAY_MS).unref();
 
   let stopping = false;
   const stop = (signal: string) => {
