@@ -1,0 +1,65 @@
+/**
+ * How much CPU processes other than ours used during a measurement (Linux /proc; undefined
+ * elsewhere). A benchmark on a shared 2-core machine is only meaningful if this stays near zero.
+ */
+import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+
+interface Snapshot {
+  /** All CPUs' busy and total jiffies since boot. */
+  busy: number;
+  total: number;
+  /** utime + stime of the watched processes, jiffies. */
+  ours: number;
+}
+
+function processJiffies(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces); utime and stime are fields 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return 0;
+  }
+}
+
+function snapshot(pids: readonly number[]): Snapshot | undefined {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]!;
+    const v = line.trim().split(/\s+/).slice(1).map(Number);
+    const total = v.slice(0, 8).reduce((a, b) => a + b, 0); // user..steal (guest is inside user)
+    const idle = (v[3] ?? 0) + (v[4] ?? 0);
+    return { busy: total - idle, total, ours: pids.reduce((sum, pid) => sum + processJiffies(pid), 0) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Linux's USER_HZ, the unit of /proc's CPU times (100 on every mainstream kernel build). */
+const USER_HZ = 100;
+
+/**
+ * Watches from now (or from restart()). foreignCores: CPU cores used on average by every process but
+ * `pids` since then (2 = both cores of a 2-core machine). targetCpuS: CPU seconds used by `target`.
+ */
+export function watchCpu(pids: readonly number[], target: number) {
+  let start = snapshot(pids);
+  let targetStart = processJiffies(target);
+  return {
+    restart() {
+      start = snapshot(pids);
+      targetStart = processJiffies(target);
+    },
+    read(): { foreignCores?: number; targetCpuS?: number } {
+      const end = snapshot(pids);
+      const targetEnd = processJiffies(target);
+      if (!start || !end || end.total === start.total) return {};
+      const foreign = end.busy - start.busy - (end.ours - start.ours);
+      return {
+        foreignCores: Math.max(0, (foreign / (end.total - start.total)) * cpus().length),
+        targetCpuS: targetEnd > 0 ? (targetEnd - targetStart) / USER_HZ : undefined,
+      };
+    },
+  };
+}

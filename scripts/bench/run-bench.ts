@@ -1,0 +1,510 @@
+/**
+ * `npm run bench`: the simulator against Prism (same openapi.yaml) and a bare Express 5 app, under
+ * three workloads, plus start-up time, memory per retained task and 4K image serving. Writes
+ * docs/benchmarks.md (overwritten) and prints it.
+ *
+ *   npx tsx scripts/bench/run-bench.ts [--duration=5] [--warmup=1] [--connections=50] [--rounds=2]
+ *     [--rate=1000] [--memory-tasks=1000000] [--ready-runs=5] [--prism-log=warn|info]
+ *     [--out=docs/benchmarks.md|-]
+ *
+ * Every target is its own process on 127.0.0.1; autocannon runs in this process. Targets alternate
+ * within each workload (simulator, Prism, bare Express, then again), and each figure is the round
+ * with the most requests per second. Every run is bounded (warm-up + duration).
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { arch, cpus, freemem, loadavg, platform, release, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import * as prettier from 'prettier';
+import { measureImages, type ImageTiming } from './images.js';
+import { runPaced } from './paced.js';
+import {
+  ROOT,
+  measureSimulatorReady,
+  startBareExpress,
+  startPrism,
+  startSimulator,
+  type PrismLog,
+  type Target,
+  type TargetName,
+} from './targets.js';
+import { WORKLOADS, runLoad, type LoadOptions, type LoadResult, type WorkloadName } from './workloads.js';
+
+// ---------------------------------------------------------------------------------------------
+// Options
+
+function flag(name: string, fallback: string): string {
+  const hit = process.argv.find((a) => a.startsWith(`--${name}=`));
+  return hit ? hit.slice(name.length + 3) : fallback;
+}
+function intFlag(name: string, fallback: number, min = 0): number {
+  const value = Number(flag(name, String(fallback)));
+  if (!Number.isSafeInteger(value) || value < min)
+    throw new Error(`--${name} takes a whole number >= ${min}`);
+  return value;
+}
+
+const LOAD: LoadOptions = {
+  durationS: intFlag('duration', 5, 1),
+  warmupS: intFlag('warmup', 1, 0),
+  connections: intFlag('connections', 50, 1),
+};
+const ROUNDS = intFlag('rounds', 2, 1);
+/** Offered rate of the extra fixed-rate latency runs (0: skip them). */
+const RATE = intFlag('rate', 1000, 0);
+const MEMORY_TASKS = intFlag('memory-tasks', 1_000_000, 0);
+const READY_RUNS = intFlag('ready-runs', 5, 1);
+const PRISM_LOG = flag('prism-log', 'warn') as PrismLog;
+if (PRISM_LOG !== 'warn' && PRISM_LOG !== 'info') throw new Error('--prism-log takes warn or info');
+const OUT = flag('out', 'docs/benchmarks.md');
+
+const COMMAND =
+  process.env.npm_lifecycle_event === 'bench'
+    ? `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`
+    : `npx tsx scripts/bench/run-bench.ts${process.argv.length > 2 ? ` ${process.argv.slice(2).join(' ')}` : ''}`;
+
+const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0
+    ? NaN
+    : s.length % 2
+      ? s[(s.length - 1) / 2]!
+      : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const fmt = (n: number, digits = 0) =>
+  Number.isFinite(n)
+    ? n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
+    : 'n/a';
+const ms = (n: number) => fmt(n, n < 10 ? 2 : 1);
+
+interface Check {
+  target: string;
+  measured: string;
+  pass: boolean;
+}
+
+/** Runs the memory probe in its own process; resolves with its JSON line. */
+function measureMemory(tasks: number): Promise<Record<string, number | string>> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [
+        '--expose-gc',
+        '--max-old-space-size=8192',
+        '--max-semi-space-size=64', // fewer scavenges while a million tasks pile up; no effect on what is retained
+        '--import',
+        'tsx',
+        join('scripts', 'bench', 'memory-per-task.ts'),
+        `--tasks=${tasks}`,
+      ],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 600_000);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      if (code !== 0) return reject(new Error(`memory probe exited with ${code}:\n${err}`));
+      resolve(JSON.parse(out.trim().split('\n').at(-1)!) as Record<string, number | string>);
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Run
+
+const startedAt = new Date();
+const t0 = performance.now();
+
+log('building (npm run -s build)');
+execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'inherit' });
+
+/** The simulator's revision: HEAD, and whether mock-server/ differs from it (others may be editing). */
+function revision(): string {
+  try {
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
+    const head = git('log', '-1', '--format=%h %s');
+    const dirty = git('status', '--porcelain', '--', 'mock-server', 'generated', 'openapi.yaml');
+    return `${head}${dirty ? ` + uncommitted changes in ${dirty.split('\n').length} file(s) under mock-server/, generated/ or openapi.yaml` : ''}`;
+  } catch {
+    return 'unknown (no git)';
+  }
+}
+const REVISION = revision();
+
+const cpuList = cpus();
+const machine = [
+  `CPU: ${cpuList.length} x ${cpuList[0]?.model.trim() ?? 'unknown'}${cpuList[0]?.speed ? ` @ ${cpuList[0].speed} MHz` : ''}`,
+  `Memory: ${fmt(totalmem() / 2 ** 30, 1)} GiB total, ${fmt(freemem() / 2 ** 30, 1)} GiB free at start`,
+  `OS: ${platform()} ${release()} ${arch()}`,
+  `Node.js: ${process.version}; load average at start: ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+];
+
+// 1. Start-up, on a quiet machine.
+log(`start-up: ${READY_RUNS} spawns of the simulator`);
+const ready: Array<{ healthMs: number; bannerMs: number }> = [];
+for (let i = 0; i < READY_RUNS; i++) ready.push(await measureSimulatorReady());
+const readyMedian = median(ready.map((r) => r.healthMs));
+
+// 2. Memory per retained task, in its own process, before any load runs.
+let memory: Record<string, number | string> | undefined;
+if (MEMORY_TASKS > 0) {
+  log(`memory: ${fmt(MEMORY_TASKS)} tasks through Simulator.generate (child process)`);
+  memory = await measureMemory(MEMORY_TASKS);
+}
+
+// 3. The targets.
+log('starting targets');
+const targets: Target[] = [];
+const stopAll = async () => {
+  await Promise.all(targets.map((t) => t.stop()));
+};
+process.on('SIGINT', () => void stopAll().then(() => process.exit(130)));
+let images: ImageTiming[] = [];
+const runs: LoadResult[] = [];
+const fixedRate: LoadResult[] = [];
+try {
+  targets.push(await startSimulator(), await startPrism(PRISM_LOG), await startBareExpress());
+  for (const t of targets) log(`  ${t.name} at ${t.url} (answered ${fmt(t.startMs)} ms after spawn)`);
+
+  // 4. 4K images, on the simulator before it has rendered anything.
+  log('4K images');
+  images = await measureImages(targets[0]!);
+
+  // 5. Load, alternating targets.
+  const show = (label: string, r: LoadResult) =>
+    log(
+      `  ${label} ${r.target.padEnd(12)} ${fmt(r.rps).padStart(7)} req/s  p50 ${ms(r.p50)}  p99 ${ms(r.p99)} ms  ` +
+        `cpu ${fmt(r.cpuUsPerRequest ?? NaN)} us/req  non-2xx ${r.non2xx}  errors ${r.errors}  ` +
+        `other processes ${r.otherCpu?.toFixed(2) ?? '?'} cores`,
+    );
+  for (const workload of WORKLOADS) {
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const target of targets) {
+        const r = await runLoad(workload, target, LOAD);
+        runs.push(r);
+        show(`${workload.padEnd(8)} round ${round}`, r);
+      }
+    }
+  }
+  // 6. Latency at a steady offered rate, below saturation (simulator and the bare ceiling).
+  if (RATE > 0) {
+    for (const workload of WORKLOADS) {
+      for (const target of [targets[0]!, targets[2]!]) {
+        const r = await runPaced(workload, target, { ...LOAD, rate: RATE });
+        fixedRate.push(r);
+        show(`${workload.padEnd(8)} @${RATE}/s`, r);
+      }
+    }
+  }
+} finally {
+  await stopAll();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Evaluate
+
+const NAMES: readonly TargetName[] = ['simulator', 'prism', 'bare-express'];
+const best = (workload: WorkloadName, target: TargetName): LoadResult =>
+  runs.filter((r) => r.workload === workload && r.target === target).sort((a, b) => b.rps - a.rps)[0]!;
+
+const checks: Check[] = [];
+for (const workload of ['generate', 'status'] as const) {
+  const ratio = best(workload, 'simulator').rps / best(workload, 'prism').rps;
+  checks.push({
+    target: `${workload}: >= 3x Prism's throughput`,
+    measured: `${ratio.toFixed(2)}x`,
+    pass: ratio >= 3,
+  });
+}
+for (const workload of WORKLOADS) {
+  const ratio = best(workload, 'simulator').rps / best(workload, 'bare-express').rps;
+  checks.push({
+    target: `${workload}: >= 70% of bare Express's throughput`,
+    measured: `${(ratio * 100).toFixed(0)}%`,
+    pass: ratio >= 0.7,
+  });
+}
+for (const workload of WORKLOADS) {
+  const r = best(workload, 'simulator');
+  checks.push({
+    target: `${workload}: p99 < 10 ms at ${LOAD.connections} connections`,
+    measured: `${ms(r.p99)} ms`,
+    pass: r.p99 < 10 && r.non2xx === 0 && r.errors === 0,
+  });
+}
+for (const r of fixedRate.filter((x) => x.target === 'simulator')) {
+  checks.push({
+    target: `(extra) ${r.workload}: p99 < 10 ms at a steady ${fmt(RATE)} req/s, <= ${LOAD.connections} connections`,
+    measured: `${ms(r.p99)} ms`,
+    pass: r.p99 < 10 && r.non2xx === 0 && r.errors === 0,
+  });
+}
+checks.push({
+  target: 'ready (health 200) within 500 ms of spawn',
+  measured: `median ${fmt(readyMedian)} ms`,
+  pass: readyMedian < 500,
+});
+if (memory) {
+  const perTask = Number(memory.bytesPerTask);
+  checks.push({
+    target: `< 1 KiB per retained task with ${fmt(MEMORY_TASKS)} tasks`,
+    measured: `${fmt(perTask)} B`,
+    pass: perTask < 1024,
+  });
+}
+for (const img of images) {
+  const worstFirst = Math.max(...img.first);
+  const worstCached = Math.max(...img.cached);
+  checks.push({
+    target: `${img.size} image: first fetch < 300 ms (every one, incl. the process's first)`,
+    measured: `max ${ms(worstFirst)} ms`,
+    pass: worstFirst < 300,
+  });
+  checks.push({
+    target: `${img.size} image: cached fetch < 50 ms`,
+    measured: `max ${ms(worstCached)} ms`,
+    pass: worstCached < 50,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+
+const row = (cells: Array<string | number>) => `| ${cells.join(' | ')} |`;
+const lines: string[] = [];
+lines.push('# Benchmarks');
+lines.push('');
+lines.push(
+  'Generated by `scripts/bench/run-bench.ts` (`npm run bench`); this file is overwritten by every run. ' +
+    'Figures are for people: they vary with the machine and its load, and no test asserts them.',
+);
+lines.push('');
+lines.push(`- Date: ${startedAt.toISOString()}`);
+lines.push(`- Command: \`${COMMAND}\``);
+lines.push(`- Simulator revision: ${REVISION}`);
+for (const m of machine) lines.push(`- ${m}`);
+lines.push(
+  `- Load: autocannon ${LOAD.connections} connections, pipelining 1, ${LOAD.warmupS} s warm-up then ${LOAD.durationS} s, ` +
+    `${ROUNDS} rounds alternating the targets; the best round (requests/s) of each is shown. Total wall time ${fmt((performance.now() - t0) / 1000)} s.`,
+);
+lines.push('');
+lines.push('## Targets');
+lines.push('');
+lines.push(row(['target', 'measured', 'result']));
+lines.push(row(['---', '---', '---']));
+for (const c of checks) lines.push(row([c.target, c.measured, c.pass ? 'PASS' : '**MISS**']));
+lines.push('');
+lines.push('## Throughput and latency');
+lines.push('');
+lines.push(
+  row([
+    'workload',
+    'simulator req/s',
+    'Prism req/s',
+    'bare Express req/s',
+    'sim / Prism',
+    'sim / bare',
+    'sim p50 ms',
+    'sim p99 ms',
+    'CPU us/req sim, Prism, bare',
+  ]),
+);
+lines.push(row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']));
+for (const w of WORKLOADS) {
+  const [s, p, b] = NAMES.map((n) => best(w, n));
+  lines.push(
+    row([
+      w,
+      fmt(s!.rps),
+      fmt(p!.rps),
+      fmt(b!.rps),
+      `${(s!.rps / p!.rps).toFixed(2)}x`,
+      `${((s!.rps / b!.rps) * 100).toFixed(0)}%`,
+      ms(s!.p50),
+      ms(s!.p99),
+      [s, p, b].map((r) => fmt(r!.cpuUsPerRequest ?? NaN)).join(', '),
+    ]),
+  );
+}
+lines.push('');
+lines.push('Every target and workload (best round; latencies of 2xx responses, ms):');
+lines.push('');
+lines.push(
+  row([
+    'workload',
+    'target',
+    'req/s',
+    'p50',
+    'p90',
+    'p99',
+    'max',
+    'responses',
+    'non-2xx',
+    'errors',
+    'CPU us/req',
+    'other CPU',
+    'req/s of each round (other CPU)',
+  ]),
+);
+lines.push(
+  row(['---', '---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---']),
+);
+for (const w of WORKLOADS) {
+  for (const n of NAMES) {
+    const r = best(w, n);
+    const cores = (x: LoadResult) => x.otherCpu?.toFixed(2) ?? '?';
+    const all = runs
+      .filter((x) => x.workload === w && x.target === n)
+      .map((x) => `${fmt(x.rps)} (${cores(x)})`);
+    const flows = r.completedFlows !== undefined ? ` (${fmt(r.completedFlows)} flows done)` : '';
+    lines.push(
+      row([
+        w,
+        n,
+        fmt(r.rps),
+        ms(r.p50),
+        ms(r.p90),
+        ms(r.p99),
+        ms(r.max),
+        `${fmt(r.responses)}${flows}`,
+        r.non2xx,
+        r.errors + r.timeouts,
+        fmt(r.cpuUsPerRequest ?? NaN),
+        cores(r),
+        all.join(', '),
+      ]),
+    );
+  }
+}
+lines.push('');
+lines.push(
+  '"CPU us/req": CPU time (user + system, from /proc) the target process itself spent per response ' +
+    'during the measured period; unlike requests/s it hardly depends on what else runs on the machine.',
+);
+lines.push('');
+lines.push(
+  '"other CPU": cores used on average by processes other than autocannon (this process) and the target ' +
+    'during the measured period, from /proc/stat; near 0 means the figures are clean, above about 0.2 ' +
+    'means another program competed for the 2 cores and the run understates every target.',
+);
+const busiest = Math.max(...[...runs, ...fixedRate].map((r) => r.otherCpu ?? 0));
+if (busiest > 0.2) {
+  lines.push('');
+  lines.push(
+    `**Warning**: other processes used up to ${busiest.toFixed(2)} cores during some runs; compare ratios ` +
+      'between targets of the same round rather than absolute figures, and re-run on a quiet machine.',
+  );
+}
+lines.push('');
+lines.push('### About the p99 target at 50 connections');
+lines.push('');
+const bareBest = Math.max(...WORKLOADS.map((w) => best(w, 'bare-express').rps));
+lines.push(
+  `With ${LOAD.connections} connections each waiting for its answer before sending again (closed loop), ` +
+    `Little's law gives mean latency = connections / throughput, so a p99 under 10 ms needs more than ` +
+    `${fmt(LOAD.connections / 0.01)} requests/s. The bare Express ceiling on this machine, with autocannon ` +
+    `sharing its ${cpuList.length} cores, is ${fmt(bareBest)} requests/s (mean latency >= ` +
+    `${ms((LOAD.connections / bareBest) * 1000)} ms), so no Express server can meet that target here at saturation. ` +
+    (RATE > 0
+      ? `The runs below offer a steady ${fmt(RATE)} requests/s instead (open loop, evenly spaced, over at most ` +
+        `${LOAD.connections} keep-alive connections; \`scripts/bench/paced.ts\`), which measures the latency a client ` +
+        "sees when the server is not saturated. (autocannon's own rate option sends each connection's quota in a " +
+        'burst at the start of every second, which queues like saturation.)'
+      : ''),
+);
+if (fixedRate.length > 0) {
+  lines.push('');
+  lines.push(
+    row([
+      'workload',
+      'target',
+      'offered req/s',
+      'answered req/s',
+      'p50',
+      'p90',
+      'p99',
+      'max',
+      'CPU us/req',
+      'non-2xx',
+      'other CPU',
+    ]),
+  );
+  lines.push(row(['---', '---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']));
+  for (const r of fixedRate) {
+    lines.push(
+      row([
+        r.workload,
+        r.target,
+        fmt(r.rate ?? NaN),
+        fmt(r.rps),
+        ms(r.p50),
+        ms(r.p90),
+        ms(r.p99),
+        ms(r.max),
+        fmt(r.cpuUsPerRequest ?? NaN),
+        r.non2xx + r.errors,
+        r.otherCpu?.toFixed(2) ?? '?',
+      ]),
+    );
+  }
+}
+lines.push('');
+lines.push('## Start-up, memory, images');
+lines.push('');
+lines.push(
+  `- Ready: spawn to the first 200 from \`/__mock/health\` (polled every 5 ms), ${READY_RUNS} runs: ` +
+    `median **${fmt(readyMedian)} ms** (${ready.map((r) => fmt(r.healthMs)).join(', ')}); ` +
+    `banner line printed after ${ready.map((r) => fmt(r.bannerMs)).join(', ')} ms.`,
+);
+if (memory) {
+  lines.push(
+    `- Memory: ${fmt(Number(memory.tasks))} tasks accepted through \`Simulator.generate\` and settled ` +
+      `(${memory.lastStatus}), prompts of ${fmt(Number(memory.promptLength))} characters on average: heapUsed ` +
+      `${fmt(Number(memory.heapBefore) / 2 ** 20)} MiB -> ${fmt(Number(memory.heapAfter) / 2 ** 20)} MiB after a full GC, ` +
+      `**${fmt(Number(memory.bytesPerTask))} bytes per task** (${fmt(Number(memory.bytesPerTaskBeforeHeapDrain))} before the ` +
+      `pending heap let go of settled entries); RSS ${fmt(Number(memory.rss) / 2 ** 20)} MiB; accepting took ` +
+      `${fmt(Number(memory.acceptedMs) / 1000, 1)} s (${fmt(Number(memory.tasks) / (Number(memory.acceptedMs) / 1000))} tasks/s, ` +
+      `prompt generation included), settling ${fmt(Number(memory.settleMs) / 1000, 1)} s.`,
+  );
+}
+for (const img of images) {
+  lines.push(
+    `- ${img.size} JPEG (${fmt(img.bytes / 1024)} KiB) over HTTP: first fetch ${img.first.map(ms).join(', ')} ms; ` +
+      `cached fetch ${img.cached.map(ms).join(', ')} ms.`,
+  );
+}
+lines.push('');
+lines.push('## Method');
+lines.push('');
+lines.push(
+  [
+    `- **Simulator**: \`node dist/mock-server/src/main.js --port=0 --rate-limit=off --request-log=off --journal-size=0 --log-level=warn --clock=virtual --latency=fast --seed=bench --key=<4 keys with 10^12 credits>\`; URL read from its banner.`,
+    `- **Prism** ${'`'}prism mock openapi.yaml -p PORT -h 127.0.0.1 -v ${PRISM_LOG}${'`'} (its binary run by node, not through npx). Prism validates each request and answers the spec's examples; \`-v ${PRISM_LOG}\` ${PRISM_LOG === 'warn' ? "turns off its per-request log lines, as the simulator's are" : 'is its default: one log line per request'}.`,
+    '- **Bare Express** (`scripts/bench/bare-express.ts`, transpiled and run by plain node): Express 5 with `express.json()`, the same response bodies, no validation, no authentication, no state: the ceiling for an Express server on this machine.',
+    '- **generate**: POST /api/generate with 64 realistic prompts (seeded faker) over 4 keys; every request creates a task (12 to 18 credits each). The simulator is reset (`POST /__mock/reset`) before each run.',
+    '- **status**: GET /api/status over 1000 tasks created through the API just before (each polled with the key that created it). On the simulator the virtual clock is then advanced one hour, so all are SUCCESS, the shape Prism and the bare app answer; the first poll of each settles it.',
+    "- **mixed**: a client's flow, repeated by each connection: POST /api/generate with `X-Mock-Polls: 3`, then three GET /api/status of the new task. On the simulator the task is IN_PROGRESS on polls 1 and 2 and SUCCESS on the 3rd, without moving the clock (so the flow is deterministic and needs no control call). Prism and bare Express get the same four requests (they ignore the header). Requests/s counts all four.",
+    "- **Latency** is measured per response (autocannon's `response` event, sub-millisecond), 2xx only; a run with any non-2xx or socket error fails the p99 check.",
+    '- **Memory**: `scripts/bench/memory-per-task.ts` in its own `node --expose-gc` process (tsx): a MemoryStore and Simulator built directly, each request parsed from JSON and its owner derived from the key as the HTTP path does, then every task settled (virtual clock advanced), three full GCs, and (heapUsed after - heapUsed before) / tasks.',
+    '- **Images**: tasks with `quality: high` at 1:1 (4096x4096) and 16:9 (5504x3040) that succeed on their first poll; each image URL fetched twice with `fetch`, timing the complete download. The first fetch of the run is the first render of a freshly started simulator.',
+  ].join('\n'),
+);
+lines.push('');
+
+const config = (await prettier.resolveConfig(join(ROOT, 'docs', 'benchmarks.md'))) ?? {};
+const markdown = await prettier.format(lines.join('\n'), { ...config, parser: 'markdown' });
+if (OUT !== '-') writeFileSync(join(ROOT, OUT), markdown);
+process.stdout.write(markdown);
+log(`done in ${fmt((performance.now() - t0) / 1000)} s${OUT !== '-' ? `; wrote ${OUT}` : ''}`);
+process.exit(0);
