@@ -39,7 +39,7 @@ function memoizeRouteMatchers(): void {
   const memoized: PathToRegexp = (path, options = {}) => {
     if (typeof path !== 'string' || options.decode !== undefined) return original(path, options);
     const { sensitive, strict, end, trailing, delimiter } = options;
-    const key = JSON.stringify([path, sensitive, strict, end, trailing, delimiter]);
+    const key = `${path}\u0000${sensitive}\u0000${strict}\u0000${end}\u0000${trailing}\u0000${delimiter}`;
     let matcher = cache.get(key);
     if (matcher === undefined) {
       matcher = original(path, options);
