@@ -144,18 +144,23 @@ async function waitForHttp(url: string, timeoutMs: number, accept = (_status: nu
 }
 
 /** The compiled simulator (`node dist/mock-server/src/main.js`), URL read from its banner. */
-export async function startSimulator(nodeArgs: string[] = []): Promise<Target> {
-  const proc = launch([...nodeArgs, MAIN_JS, ...simulatorArgs()]);
-  const m = await waitForLine(proc, /listening on (http:\/\/\S+)/, 30_000);
+/** The Target record of a launched process, timed from its spawn. */
+function targetOf(name: Target['name'], url: string, proc: ReturnType<typeof launch>): Target {
   return {
-    name: 'simulator',
-    url: m[1]!,
+    name,
+    url,
     child: proc.child,
     spawnedAt: proc.spawnedAt,
     startMs: performance.now() - proc.spawnedAt,
     output: proc.output,
     stop: proc.stop,
   };
+}
+
+export async function startSimulator(nodeArgs: string[] = []): Promise<Target> {
+  const proc = launch([...nodeArgs, MAIN_JS, ...simulatorArgs()]);
+  const m = await waitForLine(proc, /listening on (http:\/\/\S+)/, 30_000);
+  return targetOf('simulator', m[1]!, proc);
 }
 
 /**
@@ -194,15 +199,7 @@ export async function startPrism(log: PrismLog = 'warn'): Promise<Target> {
   const proc = launch([PRISM_JS, 'mock', 'openapi.yaml', '-p', String(port), '-h', '127.0.0.1', '-v', log]);
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/api/status`, 60_000);
-  return {
-    name: 'prism',
-    url,
-    child: proc.child,
-    spawnedAt: proc.spawnedAt,
-    startMs: performance.now() - proc.spawnedAt,
-    output: proc.output,
-    stop: proc.stop,
-  };
+  return targetOf('prism', url, proc);
 }
 
 /** bare-express.ts, transpiled in memory by TypeScript and run by plain node (no loader). */
@@ -217,13 +214,5 @@ export async function startBareExpress(nodeArgs: string[] = []): Promise<Target>
     HOST: '127.0.0.1',
   });
   const m = await waitForLine(proc, /listening on (http:\/\/\S+)/, 30_000);
-  return {
-    name: 'bare-express',
-    url: m[1]!,
-    child: proc.child,
-    spawnedAt: proc.spawnedAt,
-    startMs: performance.now() - proc.spawnedAt,
-    output: proc.output,
-    stop: proc.stop,
-  };
+  return targetOf('bare-express', m[1]!, proc);
 }

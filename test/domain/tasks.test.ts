@@ -1,5 +1,4 @@
 import { describe, it, expect } from 'vitest';
-import { ownerOf } from '../../mock-server/src/domain/keys.js';
 import {
   TASK_ID_PREFIX,
   consumedCredits,
@@ -7,27 +6,10 @@ import {
   isTerminal,
   plannedSettlement,
   snapshotOf,
-  type Task,
-  type TaskPlan,
 } from '../../mock-server/src/domain/tasks.js';
+import { makeTask } from '../support/task-fixture.js';
 
-function task(overrides: Partial<Task> = {}, plan: Partial<TaskPlan> = {}): Task {
-  return {
-    id: 'sd45_0123456789abcdef',
-    owner: ownerOf('sk-test'),
-    request: { prompt: 'a cat', aspectRatio: '1:1', quality: 'basic' },
-    preset: 'text-to-image-basic',
-    price: 12,
-    imageCount: 1,
-    createdAt: 1_000,
-    status: 'IN_PROGRESS',
-    settledAt: null,
-    errorMessage: null,
-    polls: 0,
-    plan: { outcome: 'success', errorMessage: null, readyAt: 5_000, completeOnPoll: null, ...plan },
-    ...overrides,
-  };
-}
+const task = makeTask;
 
 describe('isTerminal', () => {
   it('is false only while IN_PROGRESS', () => {

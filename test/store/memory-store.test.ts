@@ -1,4 +1,5 @@
 import { describe, it, expect } from 'vitest';
+import { makeTask } from '../support/task-fixture.js';
 import { ownerOf } from '../../mock-server/src/domain/keys.js';
 import type { Task, TaskPlan } from '../../mock-server/src/domain/tasks.js';
 import { DEFAULT_RETENTION, MemoryStore } from '../../mock-server/src/store/memory-store.js';
@@ -11,21 +12,7 @@ let counter = 0;
 const nextId = (): string => `sd45_${(counter++).toString(16).padStart(16, '0')}`;
 
 function task(overrides: Partial<Task> = {}, plan: Partial<TaskPlan> = {}): Task {
-  return {
-    id: nextId(),
-    owner: ALICE,
-    request: { prompt: 'a cat', aspectRatio: '1:1', quality: 'basic' },
-    preset: 'text-to-image-basic',
-    price: 12,
-    imageCount: 1,
-    createdAt: 1_000,
-    status: 'IN_PROGRESS',
-    settledAt: null,
-    errorMessage: null,
-    polls: 0,
-    plan: { outcome: 'success', errorMessage: null, readyAt: 10_000, completeOnPoll: null, ...plan },
-    ...overrides,
-  };
+  return makeTask({ id: nextId(), owner: ALICE, ...overrides }, { readyAt: 10_000, ...plan });
 }
 
 async function storeWith(
