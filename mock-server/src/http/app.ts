@@ -9,22 +9,21 @@ import { pinoHttp } from 'pino-http';
 import type { RateLimitConfig } from '../config.js';
 import type { Simulator } from '../domain/simulator.js';
 import type { ImageRenderer } from '../images/image-renderer.js';
-import { decodePromptMarkers } from '../qa/prompt-markers.js';
 import type { QaState } from '../qa/qa-state.js';
 import { redactUrl } from '../qa/journal.js';
 import { controlAuth } from './admin/control-auth.js';
 import { controlHandlers } from './admin/control-handlers.js';
-import { errors } from './errors.js';
 import { fileHandlers } from './handlers/files.js';
 import { generationHandlers } from './handlers/generation.js';
 import { specOperations } from './load-spec.js';
 import { authenticate } from './middleware/auth.js';
 import { errorHandler, notFound } from './middleware/error-handler.js';
-import { faultInjection, ruleStatusChecker, type QaLocals } from './middleware/fault-injection.js';
+import { faultInjection, ruleStatusChecker } from './middleware/fault-injection.js';
 import { journalRequests } from './middleware/journal.js';
 import { rateLimit } from './middleware/rate-limit.js';
 import { jsonBody } from './middleware/json-body.js';
 import { specValidation } from './middleware/spec-validation.js';
+import { taskScenarioHooks } from './middleware/task-scenario.js';
 import { mountOperations, routePaths } from './mount.js';
 
 export interface AppOptions {
@@ -104,19 +103,7 @@ export function createApp(deps: AppDeps): Express {
     options.publicUrl?.replace(/\/+$/, '') ??
     ((req: Request) => `${req.protocol}://${req.get('host') ?? 'localhost'}`);
   const baseUrl = (req: Request) => (typeof publicUrl === 'string' ? publicUrl : publicUrl(req));
-  mountOperations(
-    app,
-    apiOperations,
-    generationHandlers({
-      simulator,
-      publicUrl,
-      scenarioOf: scenarioOf(qa.options.faultHeaders),
-      onTaskCreated: (locals) => {
-        const ruleId = (locals as QaLocals).pendingRuleId;
-        if (ruleId) qa.rules.consume(ruleId);
-      },
-    }),
-  );
+  mountOperations(app, apiOperations, generationHandlers({ simulator, publicUrl, ...taskScenarioHooks(qa) }));
   mountOperations(app, controlOperations, {
     ...fileHandlers({ simulator, images: deps.images, imageTtlMs: options.imageTtlMs }),
     ...controlHandlers({
@@ -139,21 +126,6 @@ function mergePaths(api: OpenAPIV3.Document, control: OpenAPIV3.Document): OpenA
   const clash = Object.keys(control.paths).filter((path) => path in api.paths);
   if (clash.length > 0) throw new Error(`control-api.yaml redefines public paths: ${clash.join(', ')}`);
   return { ...api, paths: { ...api.paths, ...control.paths } };
-}
-
-/**
- * The task scenario of a generate request: a header or rule's (decided at the edge) over the
- * prompt's markers. Markers are honoured only while fault headers are on, like the headers.
- */
-function scenarioOf(qaEnabled: boolean) {
-  return (req: Request, locals: Record<string, unknown>) => {
-    const fromEdge = (locals as QaLocals).scenario;
-    if (!qaEnabled) return fromEdge;
-    const prompt = (req.body as { prompt?: string }).prompt ?? '';
-    const markers = decodePromptMarkers(prompt);
-    if (markers.problems.length > 0) throw errors.invalidRequest(markers.problems);
-    return markers.scenario || fromEdge ? { ...markers.scenario, ...fromEdge } : undefined;
-  };
 }
 
 /** One log line per request, with no header that could carry a secret. */

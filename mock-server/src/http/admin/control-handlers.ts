@@ -7,6 +7,7 @@ import type { Simulator } from '../../domain/simulator.js';
 import { isTerminal, type Task } from '../../domain/tasks.js';
 import type { FaultRule, FaultRuleInput } from '../../qa/fault-rules.js';
 import type { QaState } from '../../qa/qa-state.js';
+import { success } from '../envelope.js';
 import { ApiError, errors } from '../errors.js';
 import { toTaskRecord, utcSeconds } from '../handlers/task-record.js';
 
@@ -21,8 +22,6 @@ export interface ControlDeps {
   /** undefined when the rule's status is allowed on every route it matches, else the allowed statuses. */
   ruleStatuses: (match: FaultRuleInput['match'], status: number) => number[] | undefined;
 }
-
-const ok = <T>(data: T, code: 200 | 201 = 200) => ({ code, message: 'success' as const, data });
 
 const notFound = (what: string) => new ApiError(404, `${what} not found`, { type: 'not_found' });
 
@@ -92,14 +91,14 @@ export function controlHandlers(deps: ControlDeps): Record<ControlOperationId, R
       }
       const message = (req.body as { error_message?: string } | undefined)?.error_message;
       const task = await simulator.forceSettle(taskId, outcome, message);
-      res.json(ok(await taskView(task!, req)));
+      res.json(success(await taskView(task!, req)));
     };
   };
 
   return {
     getHealth: async (_req, res) => {
       res.json(
-        ok({
+        success({
           status: 'ok',
           version: deps.version,
           seed: deps.seed,
@@ -112,14 +111,14 @@ export function controlHandlers(deps: ControlDeps): Record<ControlOperationId, R
     resetSimulator: async (_req, res) => {
       await simulator.reset();
       qa.reset();
-      res.json(ok({ reset: true as const, accounts: (await simulator.store.listAccounts()).length }));
+      res.json(success({ reset: true as const, accounts: (await simulator.store.listAccounts()).length }));
     },
 
     getAccount: async (req, res) => {
       const found = await simulator.account(req.params.apiKey as string);
       if (!found) throw notFound('Account');
       res.json(
-        ok({
+        success({
           apiKey: found.account.label,
           balance: found.account.balance,
           ledger: found.ledger.map(ledgerEntry),
@@ -132,7 +131,7 @@ export function controlHandlers(deps: ControlDeps): Record<ControlOperationId, R
       await simulator.setBalance(apiKey, (req.body as { balance: number }).balance);
       const found = (await simulator.account(apiKey))!;
       res.json(
-        ok({
+        success({
           apiKey: found.account.label,
           balance: found.account.balance,
           ledger: found.ledger.map(ledgerEntry),
@@ -147,30 +146,30 @@ export function controlHandlers(deps: ControlDeps): Record<ControlOperationId, R
         ...(status ? { status } : {}),
         limit: limitOf(req.query.limit, 100),
       });
-      res.json(ok({ tasks: await Promise.all(tasks.map((t) => taskView(t, req))) }));
+      res.json(success({ tasks: await Promise.all(tasks.map((t) => taskView(t, req))) }));
     },
 
     getTask: async (req, res) => {
       const task = await simulator.inspectTask(req.params.taskId as string);
       if (!task) throw notFound('Task');
-      res.json(ok(await taskView(task, req)));
+      res.json(success(await taskView(task, req)));
     },
 
     succeedTask: forceEnd('success'),
     failTask: forceEnd('failed'),
 
     getClock: (_req, res) => {
-      res.json(ok(clockView()));
+      res.json(success(clockView()));
     },
 
     advanceClock: async (req, res) => {
       clock.advance((req.body as { ms: number }).ms);
       await simulator.settleDue(); // refunds of tasks that failed during the jump land now
-      res.json(ok(clockView()));
+      res.json(success(clockView()));
     },
 
     listFaultRules: (_req, res) => {
-      res.json(ok({ rules: qa.rules.list().map(ruleView) }));
+      res.json(success({ rules: qa.rules.list().map(ruleView) }));
     },
 
     createFaultRule: (req, res) => {
@@ -187,16 +186,16 @@ export function controlHandlers(deps: ControlDeps): Record<ControlOperationId, R
         }
       }
       const rule = qa.rules.add(input);
-      res.status(201).json(ok(ruleView(rule), 201));
+      res.status(201).json(success(ruleView(rule), 201));
     },
 
     clearFaultRules: (_req, res) => {
-      res.json(ok({ removed: qa.rules.clear() }));
+      res.json(success({ removed: qa.rules.clear() }));
     },
 
     deleteFaultRule: (req, res) => {
       if (!qa.rules.remove(req.params.ruleId as string)) throw notFound('Fault rule');
-      res.json(ok({ removed: 1 }));
+      res.json(success({ removed: 1 }));
     },
 
     getJournal: (req, res) => {
@@ -210,7 +209,7 @@ export function controlHandlers(deps: ControlDeps): Record<ControlOperationId, R
         limit: limitOf(q.limit, 100),
       });
       res.json(
-        ok({
+        success({
           capacity: qa.journal.capacity,
           entries: entries.map((e) => ({
             id: e.id,

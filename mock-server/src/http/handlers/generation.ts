@@ -3,6 +3,7 @@ import type { Request, RequestHandler } from 'express';
 import type { operations } from '../../../../generated/dreamcore-api.js';
 import type { Simulator, TaskScenario } from '../../domain/simulator.js';
 import type { GenerateRequest } from '../../domain/wire-types.js';
+import { success } from '../envelope.js';
 import { errors } from '../errors.js';
 import { ownerOfResponse } from '../middleware/auth.js';
 import { toTaskRecord } from './task-record.js';
@@ -17,10 +18,6 @@ export interface GenerationHandlerDeps {
   scenarioOf?: (req: Request, locals: Record<string, unknown>) => TaskScenario | undefined;
   /** Called once a task has really been created (a task-shaping fault rule counts it). */
   onTaskCreated?: (locals: Record<string, unknown>) => void;
-}
-
-function success<T>(data: T) {
-  return { code: 200 as const, message: 'success' as const, data };
 }
 
 export function generationHandlers(deps: GenerationHandlerDeps): Record<ApiOperationId, RequestHandler> {

@@ -7,7 +7,15 @@ import type { Owner } from '../../domain/keys.js';
 import type { Simulator } from '../../domain/simulator.js';
 import { errors } from '../errors.js';
 
+/** What authentication accepts: one printable token after the scheme. */
 const BEARER = /^Bearer[ \t]+([\x21-\x7e]{1,512})[ \t]*$/i;
+/** Looser, for matching fault rules and labelling journal entries of refused requests too. */
+const BEARER_TOKEN = /^Bearer[ \t]+(\S+)/i;
+
+/** The token of a Bearer header, well-formed or not; undefined when there is none. */
+export function bearerToken(req: { headers: { authorization?: string } }): string | undefined {
+  return BEARER_TOKEN.exec(req.headers.authorization ?? '')?.[1];
+}
 
 export interface AuthLocals {
   owner: Owner;

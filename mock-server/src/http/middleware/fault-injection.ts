@@ -15,6 +15,8 @@ import { actOnNetworkFault } from '../../qa/network-faults.js';
 import type { QaState } from '../../qa/qa-state.js';
 import { ApiError, errors, sendError } from '../errors.js';
 import type { SpecOperation } from '../load-spec.js';
+import { bearerToken } from './auth.js';
+import { rateLimitHeaders } from './rate-limit.js';
 
 export interface QaLocals {
   injected?: FaultSource;
@@ -23,10 +25,8 @@ export interface QaLocals {
   pendingRuleId?: string;
 }
 
-const BEARER_TOKEN = /^Bearer[ \t]+(\S+)/i;
-
-export function bearerOwner(req: Request): Owner | undefined {
-  const token = BEARER_TOKEN.exec(req.headers.authorization ?? '')?.[1];
+function bearerOwner(req: Request): Owner | undefined {
+  const token = bearerToken(req);
   return token === undefined ? undefined : ownerOf(token);
 }
 
@@ -55,11 +55,7 @@ export function forcedError(
       return errors.unsupportedMediaType(req.headers['content-type']);
     case 429: {
       const retryAfter = action.retryAfterSeconds ?? 1;
-      return errors.rateLimited(retryAfter, {
-        'X-RateLimit-Limit': String(limit),
-        'X-RateLimit-Remaining': '0',
-        'X-RateLimit-Reset': String(retryAfter),
-      });
+      return errors.rateLimited(retryAfter, rateLimitHeaders(limit, 0, retryAfter));
     }
     case 500:
       return errors.internal();

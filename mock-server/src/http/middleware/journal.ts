@@ -3,10 +3,10 @@ import type { RequestHandler } from 'express';
 import type { Clock } from '../../domain/clock.js';
 import { ownerOf, redactKey } from '../../domain/keys.js';
 import { bodyFromRaw, journalQuery, truncateBody, type Journal } from '../../qa/journal.js';
+import { bearerToken } from './auth.js';
 import { rawBodyOf } from './json-body.js';
 import type { QaLocals } from './fault-injection.js';
 
-const BEARER_TOKEN = /^Bearer[ \t]+(\S+)/i;
 const CONTROL_PATH = /^\/__mock(\/|$)/i;
 const TASK_IN_PATH = /^\/files\/(sd45_[0-9a-f]{16})\//;
 
@@ -34,7 +34,7 @@ export function journalRequests(journal: Journal, clock: Clock): RequestHandler 
       return json(body);
     };
     res.once('close', () => {
-      const token = BEARER_TOKEN.exec(req.headers.authorization ?? '')?.[1];
+      const token = bearerToken(req);
       const raw = rawBodyOf(req);
       journal.record({
         at,
