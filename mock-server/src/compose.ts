@@ -11,7 +11,8 @@ import { RealClock, VirtualClock, type Clock } from './domain/clock.js';
 import { createRng } from './domain/rng.js';
 import { Simulator } from './domain/simulator.js';
 import { createApp } from './http/app.js';
-import { API_SPEC_PATH, CONTROL_SPEC_PATH, loadSpec } from './http/load-spec.js';
+import { API_SPEC_PATH, CONTROL_SPEC_PATH, loadSpec, specOperations } from './http/load-spec.js';
+import { loadSpecValidators } from './http/validation/spec-validators.js';
 import { createImageRenderer, type ImageRenderer } from './images/image-renderer.js';
 import { projectRoot } from './project-root.js';
 import { QaState } from './qa/qa-state.js';
@@ -26,6 +27,8 @@ export interface Composition {
   store: Store;
   images: ImageRenderer;
   logger: Logger;
+  /** Where the request validators came from: the build (`prebuilt`) or Ajv at start (`runtime`). */
+  requestValidators: 'prebuilt' | 'runtime';
 }
 
 export function createLogger(config: Pick<Config, 'logLevel'>, destination?: NodeJS.WritableStream): Logger {
@@ -78,6 +81,9 @@ export async function compose(
     journalSize: config.journalSize,
   });
   const [apiSpec, controlSpec] = await Promise.all([loadSpec(API_SPEC_PATH), loadSpec(CONTROL_SPEC_PATH)]);
+  const validators = await loadSpecValidators([...specOperations(apiSpec), ...specOperations(controlSpec)], {
+    validateResponses: config.validateResponses,
+  });
   const images = createImageRenderer();
   const app = createApp({
     simulator,
@@ -86,6 +92,7 @@ export async function compose(
     logger,
     apiSpec,
     controlSpec,
+    validators,
     options: {
       bodyLimit: config.bodyLimit,
       publicUrl: config.publicUrl,
@@ -98,7 +105,7 @@ export async function compose(
       seed: config.seed,
     },
   });
-  return { app, simulator, qa, clock, store, images, logger };
+  return { app, simulator, qa, clock, store, images, logger, requestValidators: validators.requests.origin };
 }
 
 function packageVersion(): string {

@@ -49,7 +49,7 @@ async function main(): Promise<void> {
     throw err;
   }
 
-  const { app, logger } = await compose(config);
+  const { app, logger, requestValidators } = await compose(config);
   const server = app.listen(config.port, config.host);
   server.keepAliveTimeout = 65_000; // longer than common proxies' idle timeout, so they close first
   await new Promise<void>((resolve, reject) => {
@@ -61,17 +61,7 @@ async function main(): Promise<void> {
     );
     process.exit(1);
   });
-  const { port } = server.address() as AddressInfo;
-  const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-  const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
-  process.stdout.write(banner(config, url) + '\n');
-  logger.info({ port, host: config.host, seed: config.seed }, 'ready');
-  // Loading libvips blocks the event loop for about 100 ms: done a moment after start, not in the
-  // way of a client's (or a health check's) first requests, and still before a task can succeed.
-  setTimeout(() => {
-    warmUpImages().catch((err: unknown) => logger.warn({ err }, 'image encoder warm-up failed'));
-  }, IMAGE_WARM_UP_DELAY_MS).unref();
-
+  // Before the banner: whoever starts us may send SIGTERM as soon as it reads "listening on".
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -89,6 +79,17 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+
+  const { port } = server.address() as AddressInfo;
+  const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
+  logger.info({ port, host: config.host, seed: config.seed, requestValidators }, 'ready');
+  process.stdout.write(banner(config, url) + '\n');
+  // Loading libvips blocks the event loop for about 100 ms: done a moment after start, not in the
+  // way of a client's (or a health check's) first requests, and still before a task can succeed.
+  setTimeout(() => {
+    warmUpImages().catch((err: unknown) => logger.warn({ err }, 'image encoder warm-up failed'));
+  }, IMAGE_WARM_UP_DELAY_MS).unref();
 }
 
 main().catch((err: unknown) => {

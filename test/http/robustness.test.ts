@@ -152,6 +152,16 @@ describe('transport-level garbage', () => {
     await expectNoTrace();
   });
 
+  it('answers a path that is not valid percent-encoding with 400, not 500', async () => {
+    // The router decodes path parameters before any handler runs and throws a URIError for `%ZZ`.
+    // (The fuzz suite checks such answers against the spec; `conforms` cannot decode this path either.)
+    const res = await sim.http.get('/files/%ZZ/0.jpg');
+    expect(res.status).toBe(400);
+    expect(res.body.data.type).toBe('invalid_request');
+    expect(res.body.data.errors).toEqual([{ field: 'path', message: 'is not valid percent-encoding' }]);
+    await expectNoTrace();
+  });
+
   it('answers an oversized body with 413', async () => {
     const res = sim.conforms(
       await sim.http

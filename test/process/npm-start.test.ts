@@ -57,6 +57,17 @@ describe('the simulator process', () => {
     expect(await other.stop('SIGTERM')).toBe(0);
     expect(other.output()).toContain('shutting down');
   });
+
+  it('validates requests with the validators `npm run build` compiled, not by loading Ajv at start', async () => {
+    const other = await spawnSimulator(['--log-level=info']);
+    await other.stop('SIGTERM');
+    const ready = other
+      .output()
+      .split('\n')
+      .map((line) => (line.startsWith('{') ? (JSON.parse(line) as { msg?: string }) : {}))
+      .find((entry) => entry.msg === 'ready');
+    expect(ready).toMatchObject({ requestValidators: 'prebuilt' });
+  });
 });
 
 describe('bad configuration', () => {

@@ -465,7 +465,7 @@ describe('GET /__mock/journal', () => {
     expect(entry).toMatchObject({ method: 'GET', path: `/files/${t1}/0.jpg`, status: 200, task_id: t1 });
   });
 
-  // BUG (minor): journal.ts records req.body when the response closes, after express-openapi-validator
+  // BUG (minor): journal.ts records req.body when the response closes, after the request validator
   // has filled in defaults, so a generate sent without numImages is journaled with "numImages": 1,
   // while the spec says request_body is "The JSON body sent".
   it('request_body is the JSON body as the client sent it', async () => {

@@ -22,9 +22,9 @@ import { faultInjection, ruleStatusChecker } from './middleware/fault-injection.
 import { journalRequests } from './middleware/journal.js';
 import { rateLimit } from './middleware/rate-limit.js';
 import { jsonBody } from './middleware/json-body.js';
-import { specValidation } from './middleware/spec-validation.js';
 import { taskScenarioHooks } from './middleware/task-scenario.js';
 import { mountOperations, routePaths } from './mount.js';
+import type { SpecValidators } from './validation/spec-validators.js';
 
 export interface AppOptions {
   /** Body size limit, in body-parser's notation ("64kb"). */
@@ -51,6 +51,8 @@ export interface AppDeps {
   logger: Logger;
   apiSpec: OpenAPIV3.Document;
   controlSpec: OpenAPIV3.Document;
+  /** Loaded from both documents' operations by `loadSpecValidators` (asynchronous, so not here). */
+  validators: SpecValidators;
   options: AppOptions;
 }
 
@@ -91,41 +93,46 @@ export function createApp(deps: AppDeps): Express {
   app.all(statusPath, rateLimit(qa, simulator.clock, 'status'));
   app.use('/__mock', controlAuth(options.controlToken));
   app.use(jsonBody(options.bodyLimit));
-  // One validator for both documents: each instance matches every request and compiles its schemas
-  // on the event loop at start, so two cost twice on each request and about 100 ms of start-up.
-  app.use(
-    specValidation(mergePaths(deps.apiSpec, deps.controlSpec), {
-      validateResponses: options.validateResponses,
-    }),
-  );
+  assertDistinctPaths(deps.apiSpec, deps.controlSpec);
+  // Each operation's validators run on its own route, after the router has picked it.
+  const { validators } = deps;
 
   const publicUrl =
     options.publicUrl?.replace(/\/+$/, '') ??
     ((req: Request) => `${req.protocol}://${req.get('host') ?? 'localhost'}`);
   const baseUrl = (req: Request) => (typeof publicUrl === 'string' ? publicUrl : publicUrl(req));
-  mountOperations(app, apiOperations, generationHandlers({ simulator, publicUrl, ...taskScenarioHooks(qa) }));
-  mountOperations(app, controlOperations, {
-    ...fileHandlers({ simulator, images: deps.images, imageTtlMs: options.imageTtlMs }),
-    ...controlHandlers({
-      simulator,
-      qa,
-      version: options.version,
-      seed: options.seed,
-      baseUrl,
-      ruleStatuses: ruleStatusChecker(apiOperations),
-    }),
-  });
+  mountOperations(
+    app,
+    apiOperations,
+    generationHandlers({ simulator, publicUrl, ...taskScenarioHooks(qa) }),
+    validators,
+  );
+  mountOperations(
+    app,
+    controlOperations,
+    {
+      ...fileHandlers({ simulator, images: deps.images, imageTtlMs: options.imageTtlMs }),
+      ...controlHandlers({
+        simulator,
+        qa,
+        version: options.version,
+        seed: options.seed,
+        baseUrl,
+        ruleStatuses: ruleStatusChecker(apiOperations),
+      }),
+    },
+    validators,
+  );
 
   app.use(notFound([...apiOperations, ...controlOperations]));
   app.use(errorHandler(logger, options.bodyLimit));
   return app;
 }
 
-/** The public and the control document as one, for the validator (both are dereferenced already). */
-function mergePaths(api: OpenAPIV3.Document, control: OpenAPIV3.Document): OpenAPIV3.Document {
+/** A control path that shadowed a public one would take its requests past authentication. */
+function assertDistinctPaths(api: OpenAPIV3.Document, control: OpenAPIV3.Document): void {
   const clash = Object.keys(control.paths).filter((path) => path in api.paths);
   if (clash.length > 0) throw new Error(`control-api.yaml redefines public paths: ${clash.join(', ')}`);
-  return { ...api, paths: { ...api.paths, ...control.paths } };
 }
 
 /** One log line per request, with no header that could carry a secret. */

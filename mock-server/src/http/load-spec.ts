@@ -82,6 +82,8 @@ export interface SpecOperation {
   /** The same path in Express's `:param` style. */
   expressPath: string;
   operation: OpenAPIV3.OperationObject;
+  /** The path item's parameters and the operation's, the operation's winning on the same name and place. */
+  parameters: OpenAPIV3.ParameterObject[];
 }
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
@@ -98,8 +100,19 @@ export function specOperations(spec: OpenAPIV3.Document): SpecOperation[] {
         path,
         expressPath: path.replace(/\{([^}]+)\}/g, ':$1'),
         operation,
+        parameters: mergeParameters(item?.parameters, operation.parameters),
       });
     }
   }
   return out;
+}
+
+type Parameters = OpenAPIV3.OperationObject['parameters'];
+
+/** The documents are dereferenced, so every parameter is an object, not a `$ref`. */
+function mergeParameters(fromPath: Parameters, fromOperation: Parameters): OpenAPIV3.ParameterObject[] {
+  const byPlace = new Map<string, OpenAPIV3.ParameterObject>();
+  for (const parameter of [...(fromPath ?? []), ...(fromOperation ?? [])] as OpenAPIV3.ParameterObject[])
+    byPlace.set(`${parameter.in}\u0000${parameter.name}`, parameter);
+  return [...byPlace.values()];
 }

@@ -10,7 +10,8 @@ export function mountOperations<Id extends string>(
   router: Router,
   operations: readonly SpecOperation[],
   handlers: Readonly<Record<Id, RequestHandler>>,
-  before: readonly RequestHandler[] = [],
+  /** Middleware that runs on each operation's own route before its handler (its validators). */
+  before: (op: SpecOperation) => readonly RequestHandler[] = () => [],
 ): void {
   const unused = new Set<string>(Object.keys(handlers));
   for (const op of operations) {
@@ -18,7 +19,7 @@ export function mountOperations<Id extends string>(
     if (!handler)
       throw new Error(`No handler for operation ${op.operationId} (${op.method.toUpperCase()} ${op.path})`);
     unused.delete(op.operationId);
-    router[op.method](op.expressPath, ...before, handler);
+    router[op.method](op.expressPath, ...before(op), handler);
   }
   if (unused.size > 0)
     throw new Error(`Handlers without an operation in the spec: ${[...unused].join(', ')}`);

@@ -4,7 +4,6 @@ import type { Logger } from 'pino';
 import { ApiError, errors, sendError } from '../errors.js';
 import type { SpecOperation } from '../load-spec.js';
 import { translateBodyParserError } from './json-body.js';
-import { translateValidatorError } from './spec-validation.js';
 
 /**
  * Unknown routes get 404; a known route asked with the wrong method gets 405 with `Allow`, so a
@@ -35,7 +34,7 @@ export function errorHandler(logger: Logger, bodyLimit: string): ErrorRequestHan
     const known =
       (err instanceof ApiError ? err : undefined) ??
       translateBodyParserError(err, bodyLimit, req.headers) ??
-      translateValidatorError(err, req);
+      translateRouterError(err);
     if (known) {
       if (known.status >= 500) logger.error({ err, path: req.path }, known.message);
       return sendError(res, known);
@@ -43,6 +42,16 @@ export function errorHandler(logger: Logger, bodyLimit: string): ErrorRequestHan
     logger.error({ err, method: req.method, path: req.path }, 'unhandled error');
     sendError(res, errors.internal());
   };
+}
+
+/**
+ * The router percent-decodes path parameters before any handler runs; `/files/%ZZ/0.jpg` makes it
+ * throw a URIError marked 400. The path is the client's mistake, so it is answered as one.
+ */
+function translateRouterError(err: unknown): ApiError | undefined {
+  if (err instanceof URIError && (err as URIError & { status?: number }).status === 400)
+    return errors.invalidRequest([{ field: 'path', message: 'is not valid percent-encoding' }]);
+  return undefined;
 }
 
 /** `/files/{taskId}/{file}` -> /^\/files\/[^/]+\/[^/]+$/ */
