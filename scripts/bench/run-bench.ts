@@ -489,7 +489,7 @@ lines.push('## Method');
 lines.push('');
 lines.push(
   [
-    `- **Simulator**: \`node dist/mock-server/src/main.js --port=0 --rate-limit=off --request-log=off --journal-size=0 --log-level=warn --clock=virtual --latency=fast --seed=bench --key=<4 keys with 10^12 credits>\`; URL read from its banner.`,
+    `- **Simulator**: \`node dist/mock-server/src/main.js --port=0 --rate-limit=off --request-log=off --log-level=warn --clock=virtual --latency=fast --seed=bench --key=<4 keys with 10^12 credits>\`; URL read from its banner. The journal keeps its default (1,000 requests), as QA runs it; the rate limit is off because every workload is one client far above it, and the request log is off as Prism's is (\`-v warn\`).`,
     `- **Prism** ${'`'}prism mock openapi.yaml -p PORT -h 127.0.0.1 -v ${PRISM_LOG}${'`'} (its binary run by node, not through npx). Prism validates each request and answers the spec's examples; \`-v ${PRISM_LOG}\` ${PRISM_LOG === 'warn' ? "turns off its per-request log lines, as the simulator's are" : 'is its default: one log line per request'}.`,
     '- **Bare Express** (`scripts/bench/bare-express.ts`, transpiled and run by plain node): Express 5 with `express.json()`, the same response bodies, no validation, no authentication, no state: the ceiling for an Express server on this machine.',
     '- **generate**: POST /api/generate with 64 realistic prompts (seeded faker) over 4 keys; every request creates a task (12 to 18 credits each). The simulator is reset (`POST /__mock/reset`) before each run.',

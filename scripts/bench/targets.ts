@@ -41,7 +41,6 @@ export function simulatorArgs(port = 0): string[] {
     '--host=127.0.0.1',
     '--rate-limit=off',
     '--request-log=off',
-    '--journal-size=0',
     '--log-level=warn',
     '--clock=virtual',
     '--latency=fast',

@@ -1,7 +1,14 @@
 /**
  * The recent requests and their responses, for QA to read back what a client did. A ring buffer
  * of bounded size; keys are stored redacted, bodies truncated, so it never holds a secret or grows.
+ *
+ * Every public request is recorded, and the journal is read rarely: so a record keeps the query
+ * string, the request's bytes and the response object as they are, and they are parsed, serialised
+ * and truncated when the journal is read. Recording is then a few field copies on the hot path
+ * (parsing and serialising both bodies on every request cost more than validating it).
  */
+import { parse as parseQueryString } from 'node:querystring';
+
 export interface JournalEntry {
   id: number;
   at: number;
@@ -77,16 +84,48 @@ export function journalQuery(query: Record<string, unknown>): Record<string, str
   );
 }
 
+/** What the middleware hands over: the raw forms, materialised into a JournalEntry on read. */
+export interface JournalRecord extends Omit<JournalEntry, 'id' | 'query' | 'requestBody' | 'responseBody'> {
+  /** The URL's query string, without `?` (empty when none). */
+  rawQuery: string;
+  /** The request body's bytes as received, if any. */
+  rawRequestBody: Buffer | undefined;
+  /** The object sent with res.json, if any (handlers build a new one per response and never change it). */
+  responseBody: unknown;
+}
+
+interface StoredEntry extends Omit<JournalRecord, 'rawRequestBody'> {
+  id: number;
+  /** Small bodies as bytes; a large one already truncated, so an entry stays small. */
+  requestBody: Buffer | string | undefined;
+}
+
+/** Bytes kept of a request body: enough for MAX_BODY_CHARS characters of any UTF-8 text. */
+const MAX_BODY_BYTES = MAX_BODY_CHARS * 4;
+
+function materialise(e: StoredEntry): JournalEntry {
+  const { rawQuery, requestBody, responseBody, ...rest } = e;
+  return {
+    ...rest,
+    query: journalQuery(parseQueryString(rawQuery)),
+    requestBody: typeof requestBody === 'string' ? requestBody : requestBody && bodyFromRaw(requestBody),
+    responseBody: truncateBody(responseBody),
+  };
+}
+
 export class Journal {
-  private entries: JournalEntry[] = [];
+  private entries: StoredEntry[] = [];
   private next = 0;
   private nextId = 1;
 
   constructor(readonly capacity: number) {}
 
-  record(entry: Omit<JournalEntry, 'id'>): void {
+  record(entry: JournalRecord): void {
     if (this.capacity === 0) return;
-    const full: JournalEntry = { id: this.nextId++, ...entry };
+    const { rawRequestBody: raw, ...rest } = entry;
+    const requestBody =
+      raw === undefined || raw.length <= MAX_BODY_BYTES ? raw : truncated(raw.toString('utf8'));
+    const full: StoredEntry = { id: this.nextId++, ...rest, requestBody };
     if (this.entries.length < this.capacity) this.entries.push(full);
     else this.entries[this.next] = full;
     this.next = (this.next + 1) % this.capacity;
@@ -109,7 +148,7 @@ export class Journal {
         continue;
       if (filter.keyOwner && e.keyOwner !== filter.keyOwner) continue;
       if (filter.taskId && e.taskId !== filter.taskId) continue;
-      out.push(e);
+      out.push(materialise(e));
     }
     return out;
   }

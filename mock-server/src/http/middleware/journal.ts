@@ -2,7 +2,7 @@
 import type { RequestHandler } from 'express';
 import type { Clock } from '../../domain/clock.js';
 import { ownerOf, redactKey } from '../../domain/keys.js';
-import { bodyFromRaw, journalQuery, truncateBody, type Journal } from '../../qa/journal.js';
+import type { Journal } from '../../qa/journal.js';
 import { bearerToken } from './auth.js';
 import { rawBodyOf } from './json-body.js';
 import type { QaLocals } from './fault-injection.js';
@@ -35,12 +35,13 @@ export function journalRequests(journal: Journal, clock: Clock): RequestHandler 
     };
     res.once('close', () => {
       const token = bearerToken(req);
-      const raw = rawBodyOf(req);
+      const url = req.originalUrl;
+      const queryAt = url.indexOf('?');
       journal.record({
         at,
         method: req.method,
         path: req.path,
-        query: journalQuery(req.query),
+        rawQuery: queryAt === -1 ? '' : url.slice(queryAt + 1),
         status: res.headersSent ? res.statusCode : 0,
         durationMs: Math.round((performance.now() - started) * 100) / 100,
         keyLabel: token === undefined ? null : redactKey(token),
@@ -48,8 +49,8 @@ export function journalRequests(journal: Journal, clock: Clock): RequestHandler 
         keyOwner: (res.locals as { owner?: string }).owner ?? (token === undefined ? null : ownerOf(token)),
         taskId: taskIdOf(req.query, req.body, responseBody, req.path),
         injected: (res.locals as QaLocals).injected ?? null,
-        requestBody: raw === undefined ? undefined : bodyFromRaw(raw),
-        responseBody: truncateBody(responseBody),
+        rawRequestBody: rawBodyOf(req),
+        responseBody,
       });
     });
     next();
