@@ -3,7 +3,7 @@
  * three workloads, plus start-up time, memory per retained task and 4K image serving. Writes
  * docs/benchmarks.md (overwritten) and prints it.
  *
- *   npx tsx scripts/bench/run-bench.ts [--duration=5] [--warmup=1] [--connections=50] [--rounds=2]
+ *   npx tsx scripts/bench/run-bench.ts [--duration=5] [--warmup=1] [--connections=50] [--rounds=3]
  *     [--rate=1000] [--memory-tasks=1000000] [--ready-runs=5] [--prism-log=warn|info]
  *     [--out=docs/benchmarks.md|-]
  *
@@ -50,7 +50,7 @@ const LOAD: LoadOptions = {
   warmupS: intFlag('warmup', 1, 0),
   connections: intFlag('connections', 50, 1),
 };
-const ROUNDS = intFlag('rounds', 2, 1);
+const ROUNDS = intFlag('rounds', 3, 1);
 /** Offered rate of the extra fixed-rate latency runs (0: skip them). */
 const RATE = intFlag('rate', 1000, 0);
 const MEMORY_TASKS = intFlag('memory-tasks', 1_000_000, 0);
