@@ -42,7 +42,7 @@ function truncated(text: string): string {
 }
 
 /** Small bodies are kept as they are; a large one as its first characters. */
-export function truncateBody(body: unknown): unknown {
+function truncateBody(body: unknown): unknown {
   if (body === undefined) return undefined;
   const text = JSON.stringify(body);
   if (text === undefined || text.length <= MAX_BODY_CHARS) return body;
@@ -50,7 +50,7 @@ export function truncateBody(body: unknown): unknown {
 }
 
 /** A request body from its raw bytes: parsed when it is small JSON, else its first characters. */
-export function bodyFromRaw(raw: Buffer): unknown {
+function bodyFromRaw(raw: Buffer): unknown {
   const text = raw.toString('utf8');
   if (text.length > MAX_BODY_CHARS) return truncated(text);
   try {
@@ -78,7 +78,7 @@ export function redactUrl(url: string): string {
 }
 
 /** Query parameters as strings, with any whose name suggests a secret redacted (a key sent by mistake). */
-export function journalQuery(query: Record<string, unknown>): Record<string, string> {
+function journalQuery(query: Record<string, unknown>): Record<string, string> {
   return Object.fromEntries(
     Object.entries(query).map(([k, v]) => [k, SECRET_PARAM.test(k) ? '[redacted]' : String(v)]),
   );

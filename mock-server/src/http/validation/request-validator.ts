@@ -19,7 +19,7 @@ import { requestSchemas } from './request-schemas.js';
 import type { Validate, ValidatorSource } from './validator-source.js';
 
 /** A body of thousands of bad items yields as many errors; the first ones are enough to fix it. */
-export const MAX_FIELD_ERRORS = 20;
+const MAX_FIELD_ERRORS = 20;
 
 export function requestValidator(op: SpecOperation, source: ValidatorSource): RequestHandler {
   const schemas = requestSchemas(op);
