@@ -313,7 +313,11 @@ export type components = {
                 /** @enum {string} */
                 status: "ok";
                 version: string;
-                seed: string;
+                /**
+                 * @description The seed of the default world. Only shown to callers the control API lets in (the control
+                 *     token, when one is configured): it makes task ids predictable.
+                 */
+                seed?: string;
                 tasks: number;
                 clock: components["schemas"]["Clock"];
             };
@@ -504,6 +508,12 @@ export type components = {
             message: components["schemas"]["Success"];
             data: {
                 capacity: number;
+                /**
+                 * @description Present when older entries may match: pass it as `before` to read the next page. A page
+                 *     can hold fewer than `limit` entries while `next` is present (a read examines at most
+                 *     20,000 entries, so a rare filter never stalls the simulator).
+                 */
+                next?: number;
                 entries: components["schemas"]["JournalEntry"][];
             };
         };
@@ -957,7 +967,10 @@ export interface operations {
                 /** @description Only requests made with this key. */
                 apiKey?: string;
                 taskId?: string;
+                /** @description At most this many entries (default 100, at most 500 per page). */
                 limit?: string;
+                /** @description Only entries older than this id; pass the previous page's `next` to read on. */
+                before?: string;
             };
             header?: never;
             path?: never;

@@ -3,7 +3,7 @@
  * parsed once by commander. `npm start -- --help` lists every option with its variable and default.
  */
 import { randomBytes } from 'node:crypto';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_FAILURE_RATE, LATENCY_PROFILES, type LatencyProfileName } from './domain/latency.js';
 
 export const DEV_KEY = 'sk-dreamcore-dev';
@@ -32,6 +32,12 @@ export interface Config {
   seed: string;
   /** Whether the seed was chosen at random (printed, so the run can be replayed). */
   seedGenerated: boolean;
+  /**
+   * Task ids follow from the seed alone, so a restarted simulator hands out the same ids again. Off by
+   * default: ids then also depend on a value drawn at each start, so a client still polling an id
+   * from before a restart gets 404, never a stranger's task.
+   */
+  exactReplay: boolean;
   clock: ClockKind;
   latency: LatencyProfileName;
   failureRate: number;
@@ -48,11 +54,19 @@ export interface Config {
   maxDelayMs: number;
   chaos: ChaosConfig;
   journalSize: number;
+  /** Bytes the journal may hold (its entries as estimated, bodies truncated). */
+  journalMaxBytes: number;
   controlToken: string | undefined;
   /** Whether the control token was generated because the simulator listens beyond loopback. */
   controlTokenGenerated: boolean;
   shutdownGraceMs: number;
 }
+
+/**
+ * A century, in seconds: the longest image TTL and retention age. Together with the clock's limit
+ * (domain/clock.ts), every instant the simulator derives stays printable with a four-digit year.
+ */
+const MAX_DURATION_S = 100 * 365 * 86_400;
 
 /** Digits only: Number('') is 0 and Number(' 1e3 ') is 1000, neither of which anyone meant. */
 const WHOLE = /^\d{1,16}$/;
@@ -74,23 +88,38 @@ function probability(value: string): number {
   return n;
 }
 
-/** `sk-a=100,sk-b=50` (also repeatable as flags) -> keys and balances. */
+/**
+ * Commander prefixes an InvalidArgumentError with the argument itself ("argument 'sk-…' is invalid"):
+ * an error of another code is passed through as it is, so the key never reaches the terminal.
+ */
+function keyError(message: string): CommanderError {
+  return new CommanderError(2, 'commander.invalidKey', `error: option '--key <key=balance>': ${message}`);
+}
+
+/**
+ * `sk-a=100,sk-b=50` (also repeatable as flags) -> keys and balances. A mistake is reported by the
+ * key's position, never by echoing the text: a mistyped key is still a key.
+ */
 function keyList(value: string, previous: Array<{ apiKey: string; balance: number }> = []) {
   const out = [...previous];
-  for (const part of value
+  const parts = value
     .split(',')
     .map((p) => p.trim())
-    .filter(Boolean)) {
+    .filter(Boolean);
+  parts.forEach((part) => {
+    const which = `key #${out.length + 1}`;
     const eq = part.lastIndexOf('=');
     const apiKey = eq >= 0 ? part.slice(0, eq) : part;
     const balanceText = eq >= 0 ? part.slice(eq + 1) : String(DEV_KEY_BALANCE);
     const balance = WHOLE.test(balanceText) ? Number(balanceText) : NaN;
-    if (!/^[\x21-\x7e]{1,512}$/.test(apiKey)) throw new InvalidArgumentError(`invalid key in "${part}"`);
+    if (!/^[\x21-\x7e]{1,512}$/.test(apiKey)) {
+      throw keyError(`invalid key: ${which} must be 1 to 512 printable ASCII characters, no spaces`);
+    }
     if (!Number.isSafeInteger(balance) || balance < 0) {
-      throw new InvalidArgumentError(`invalid balance in "${part}": expected a whole number >= 0`);
+      throw keyError(`invalid balance of ${which}: expected a whole number >= 0 after "="`);
     }
     out.push({ apiKey, balance });
-  }
+  });
   return out;
 }
 
@@ -159,6 +188,15 @@ export function buildCommand(): Command {
       ).env('DREAMCORE_SEED'),
     )
     .addOption(
+      new Option(
+        '--exact-replay <on|off>',
+        'task ids follow from the seed alone, so a restart with the same seed replays them too',
+      )
+        .env('DREAMCORE_EXACT_REPLAY')
+        .argParser(onOff)
+        .default(false, 'off'),
+    )
+    .addOption(
       new Option('--clock <kind>', 'real, or virtual (moves only via POST /__mock/clock/advance)')
         .env('DREAMCORE_CLOCK')
         .choices(['real', 'virtual'])
@@ -221,19 +259,25 @@ export function buildCommand(): Command {
     .addOption(
       new Option('--image-ttl <seconds>', 'how long image links work after success')
         .env('DREAMCORE_IMAGE_TTL')
-        .argParser(integer(1))
+        .argParser(integer(1, MAX_DURATION_S))
         .default(86_400),
     )
     .addOption(
-      new Option('--retain-tasks <n>', 'finished tasks kept at most (oldest dropped first)')
+      new Option(
+        '--retain-tasks <n>',
+        'tasks kept at most per world: finished ones go first, then the oldest in progress (abandoned, refunded)',
+      )
         .env('DREAMCORE_RETAIN_TASKS')
         .argParser(integer(1))
         .default(1_000_000),
     )
     .addOption(
-      new Option('--retain-age <seconds>', 'finished tasks older than this are dropped')
+      new Option(
+        '--retain-age <seconds>',
+        'finished tasks are dropped this long after they end; tasks still in progress at this age are abandoned (failed, refunded)',
+      )
         .env('DREAMCORE_RETAIN_AGE')
-        .argParser(integer(1))
+        .argParser(integer(1, MAX_DURATION_S))
         .default(7 * 86_400),
     )
     .addOption(
@@ -265,6 +309,12 @@ export function buildCommand(): Command {
         .default(1000),
     )
     .addOption(
+      new Option('--journal-max-mb <n>', 'memory the journal may hold, in MiB (the oldest entries go first)')
+        .env('DREAMCORE_JOURNAL_MAX_MB')
+        .argParser(integer(1, 65_536))
+        .default(64),
+    )
+    .addOption(
       new Option(
         '--control-token <token>',
         'token for /__mock (generated when listening beyond loopback)',
@@ -282,6 +332,7 @@ interface RawOptions {
   port: number;
   host: string;
   seed?: string;
+  exactReplay: boolean;
   clock: ClockKind;
   latency: LatencyProfileName;
   failureRate?: number;
@@ -300,6 +351,7 @@ interface RawOptions {
   maxDelayMs: number;
   chaos?: ChaosConfig;
   journalSize: number;
+  journalMaxMb: number;
   controlToken?: string;
   shutdownGraceMs: number;
 }
@@ -330,6 +382,7 @@ export function toConfig(raw: RawOptions): Config {
     host: raw.host,
     seed: raw.seed ?? randomBytes(6).toString('hex'),
     seedGenerated: raw.seed === undefined,
+    exactReplay: raw.exactReplay,
     clock: raw.clock,
     latency: raw.latency,
     failureRate: raw.failureRate ?? DEFAULT_FAILURE_RATE[raw.latency],
@@ -346,6 +399,7 @@ export function toConfig(raw: RawOptions): Config {
     maxDelayMs: raw.maxDelayMs,
     chaos: raw.chaos ?? { error500: 0, error429: 0 },
     journalSize: raw.journalSize,
+    journalMaxBytes: raw.journalMaxMb * 1024 * 1024,
     controlToken,
     controlTokenGenerated: raw.controlToken === undefined && controlToken !== undefined,
     shutdownGraceMs: raw.shutdownGraceMs,

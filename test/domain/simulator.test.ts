@@ -7,7 +7,7 @@ import {
   type SimulatorOptions,
   type TaskScenario,
 } from '../../mock-server/src/domain/simulator.js';
-import { consumedCredits, type Task } from '../../mock-server/src/domain/tasks.js';
+import { ABANDONED_MESSAGE, consumedCredits, type Task } from '../../mock-server/src/domain/tasks.js';
 import { DEFAULT_FAILURE_MESSAGE, UPSTREAM_FAILURES } from '../../mock-server/src/domain/upstream-errors.js';
 import type { GenerateRequest } from '../../mock-server/src/domain/wire-types.js';
 import { DEFAULT_RETENTION, MemoryStore } from '../../mock-server/src/store/memory-store.js';
@@ -27,8 +27,9 @@ const REQUESTS: Record<string, [GenerateRequest, number]> = {
 };
 
 async function setup(options: Partial<SimulatorOptions> = {}) {
-  const store = options.store ?? new MemoryStore();
+  // The store moves and resets the world's clock: the simulator reads the same one.
   const clock = options.clock ?? new VirtualClock();
+  const store = options.store ?? new MemoryStore({ clock });
   const simulator = new Simulator({
     store,
     clock,
@@ -576,26 +577,46 @@ describe('scenarios do not shift a seeded run', () => {
 });
 
 describe('retention', () => {
-  it('prunes finished tasks every pruneEvery accepted tasks, never in-progress ones', async () => {
-    const store = new MemoryStore({ ...DEFAULT_RETENTION, maxTasks: 1 });
-    const { simulator, generate, clock } = await setup({
+  // Issue 11, item 6: tasks that never finish (a poll-driven task nobody polls, a key that went away)
+  // were never pruned, so `--retain-tasks 100` kept 20,000 of them. Every task is bounded now.
+  it('bounds every task: beyond maxTasks the oldest finished go first, then the oldest in progress, refunded', async () => {
+    const clock = new VirtualClock();
+    const store = new MemoryStore({ retention: { ...DEFAULT_RETENTION, maxTasks: 3 }, clock });
+    const { simulator, generate, balance } = await setup({
       store,
-      pruneEvery: 3,
+      clock,
       accounts: [{ apiKey: KEY, balance: 1_000 }],
     });
     const a = (await generate(T2I, { durationMs: 1 })).task;
-    const b = (await generate(T2I, { durationMs: 1 })).task;
+    const b = (await generate(T2I, { completeOnPoll: 5 })).task;
+    const c = (await generate(T2I, { completeOnPoll: 5 })).task;
     clock.advance(1);
-    await simulator.settleDue();
-    const c = (await generate(T2I, { durationMs: 1_000 })).task; // third accept: prune
+    await simulator.settleDue(); // a has finished
+    const d = (await generate(T2I, { completeOnPoll: 5 })).task; // a goes: the oldest finished
     expect(await store.getTask(a.id)).toBeUndefined();
-    expect(await store.getTask(b.id)).toBeDefined();
-    expect(await store.getTask(c.id)).toBeDefined();
-    const d = (await generate(T2I, { durationMs: 1_000 })).task;
-    const e = (await generate(T2I, { durationMs: 1_000 })).task;
-    expect(await store.getTask(b.id)).toBeDefined(); // fifth accept: no prune yet
-    const f = (await generate(T2I, { durationMs: 1_000 })).task; // sixth accept: prune, but only b has finished
-    expect(await store.getTask(b.id)).toBeDefined(); // one finished task is within maxTasks: 1
-    for (const t of [c, d, e, f]) expect((await store.getTask(t.id))?.status).toBe('IN_PROGRESS');
+    expect(await store.countTasks()).toBe(3);
+    expect(await balance()).toBe(1_000 - 4 * 12);
+    const e = (await generate(T2I, { completeOnPoll: 5 })).task; // all in progress: b is abandoned
+    expect(await store.getTask(b.id)).toBeUndefined();
+    expect(await store.countTasks()).toBe(3);
+    expect(await balance()).toBe(1_000 - 4 * 12); // b's 12 credits came back, e's were taken
+    const refund = (await store.ledger(ALICE)).find((entry) => entry.kind === 'refund');
+    expect(refund).toMatchObject({ taskId: b.id, amount: 12 });
+    for (const t of [c, d, e]) expect((await store.getTask(t.id))?.status).toBe('IN_PROGRESS');
+  });
+
+  it('abandons a task still in progress at the retention age: FAILED, refunded, and then dropped in time', async () => {
+    const clock = new VirtualClock();
+    const store = new MemoryStore({ retention: { ...DEFAULT_RETENTION, maxAgeMs: 60_000 }, clock });
+    const { simulator, generate, balance } = await setup({ store, clock });
+    const polled = (await generate(T2I, { completeOnPoll: 3 })).task;
+    clock.advance(60_000);
+    const seen = await simulator.inspectTask(polled.id);
+    expect(seen).toMatchObject({ status: 'FAILED', errorMessage: ABANDONED_MESSAGE });
+    expect(seen?.settledAt).toBe(polled.createdAt + 60_000);
+    expect(await balance()).toBe(100);
+    clock.advance(60_001); // kept for the retention age after it ended, then dropped
+    await store.prune(clock.now());
+    expect(await store.getTask(polled.id)).toBeUndefined();
   });
 });

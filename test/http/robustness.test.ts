@@ -5,7 +5,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { compose } from '../../mock-server/src/compose.js';
 import { parseConfig } from '../../mock-server/src/config.js';
-import { MemoryStore } from '../../mock-server/src/store/memory-store.js';
 import supertest from 'supertest';
 import { BASE_ARGS, SAMPLE_REQUEST, testSimulator, type TestSimulator } from '../support/harness.js';
 
@@ -195,12 +194,11 @@ describe('transport-level garbage', () => {
 
 describe('internal errors', () => {
   it('answer 500 in the envelope without a stack trace or internal detail', async () => {
-    const store = new MemoryStore();
+    const config = parseConfig([...BASE_ARGS, '--validate-responses=off'], {});
+    const { app, store } = await compose(config);
     store.acceptTask = async () => {
       throw new Error('disk on fire at /secret/path.ts:42');
     };
-    const config = parseConfig([...BASE_ARGS, '--validate-responses=off'], {});
-    const { app } = await compose(config, { store });
     const res = await supertest(app)
       .post('/api/generate')
       .set({ Authorization: 'Bearer sk-dreamcore-dev' })

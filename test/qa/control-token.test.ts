@@ -46,7 +46,7 @@ async function expectRefused(sim: TestSimulator, headers: Record<string, string>
   // Nothing was done by the refused calls.
   expect(await sim.balance()).toBe(1000);
   expect(sim.clock.now()).toBe(Date.UTC(2025, 5, 14, 5, 21, 11));
-  expect(sim.qa.rules.list()).toEqual([]);
+  expect(await sim.store.listRules()).toEqual([]);
 }
 
 describe('--control-token=secret', () => {

@@ -147,7 +147,7 @@ describe('the control API needs its token when the simulator is exposed', () => 
       balance: await x.sim.balance(),
       tasks: await x.sim.taskCount(),
       clock: x.sim.clock.now(),
-      rules: x.sim.qa.rules.list().length,
+      rules: (await x.sim.store.listRules()).length,
     };
     let refused = 0;
     for (const r of requests) {
@@ -174,7 +174,7 @@ describe('the control API needs its token when the simulator is exposed', () => 
       balance: await x.sim.balance(),
       tasks: await x.sim.taskCount(),
       clock: x.sim.clock.now(),
-      rules: x.sim.qa.rules.list().length,
+      rules: (await x.sim.store.listRules()).length,
     }).toEqual(before);
     const [task] = await x.sim.store.listTasks({});
     expect(task!.status).toBe('IN_PROGRESS');

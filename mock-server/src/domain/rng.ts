@@ -5,6 +5,8 @@
  * Streams are forked by label: the ids stream does not shift when, say, a chaos rule draws an
  * extra number, so a replay stays aligned even when QA adds fault rules.
  */
+import { createHash } from 'node:crypto';
+
 export interface Rng {
   /** A float in [0, 1). */
   next(): number;
@@ -87,4 +89,23 @@ class Sfc32 implements Rng {
 
 export function createRng(seed: string | number): Rng {
   return new Sfc32(String(seed));
+}
+
+/**
+ * Counter-based draws: draw `n` of the stream `name` of `seed` is a pure function of the three, as
+ * Philox-style generators work (numpy, JAX). `n` comes from a counter in the Store, so one seed
+ * replays the same run in one process or across a fleet, two processes never get the same draw, and
+ * a world's streams are untouched by its neighbours'.
+ *
+ * SHA-1 because the Redis store computes the same draws inside its scripts, where `redis.sha1hex` is
+ * the one hash available: 52 bits of the digest make a double in [0, 1) exactly, in Lua as in JS.
+ */
+export function counterDraw(seed: string, name: string, n: number): number {
+  const hex = createHash('sha1').update(`${seed}/${name}/${n}`).digest('hex');
+  return Number.parseInt(hex.slice(0, 13), 16) / 2 ** 52;
+}
+
+/** The random stream of one counter value: the randomness of one task, say. */
+export function counterStream(seed: string, name: string, n: number): Rng {
+  return createRng(`${seed}/${name}/${n}`);
 }

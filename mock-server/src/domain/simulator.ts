@@ -10,15 +10,7 @@ import type { Account, LedgerEntry } from './ledger.js';
 import { taskDurationMs, type LatencyProfileName } from './latency.js';
 import { imageCountOf, presetOf, priceOf } from './pricing.js';
 import type { Rng } from './rng.js';
-import {
-  TASK_ID_PREFIX,
-  isDue,
-  plannedSettlement,
-  snapshotOf,
-  type Outcome,
-  type Task,
-  type TaskPlan,
-} from './tasks.js';
+import { TASK_ID_PREFIX, snapshotOf, type Outcome, type Task, type TaskPlan } from './tasks.js';
 import { DEFAULT_FAILURE_MESSAGE, drawFailureMessage } from './upstream-errors.js';
 import type { GenerateRequest } from './wire-types.js';
 
@@ -36,15 +28,23 @@ export interface StartAccount {
 }
 
 export interface SimulatorOptions {
+  /** The world this simulator acts in: every state change goes through it. */
   store: Store;
+  /** The world's clock (the memory store's own, or a snapshot read from a shared store). */
   clock: Clock;
-  /** The root of all randomness; reset() rewinds it so a reset run replays the first. */
+  /** The root of all randomness: draw n of each stream is a function of (seed, stream, n). */
   seed: string;
+  /** Mixed into task ids only (README, "Determinism"); empty: ids follow from the seed alone. */
+  idSalt?: string;
   createRng: (seed: string) => Rng;
   latency: LatencyProfileName;
   /** Share of tasks that fail when no scenario decides, in [0, 1]. */
   failureRate: number;
-  accounts: readonly StartAccount[];
+  /**
+   * Keys a reset funds on top of the store's own start accounts (for a simulator built on a bare
+   * store, as the domain tests do; the composition puts the configured keys in the store's spec).
+   */
+  accounts?: readonly StartAccount[];
   /** Retention is applied after every this many accepted tasks. */
   pruneEvery?: number;
 }
@@ -62,15 +62,13 @@ function flat(s: string): string {
   return Buffer.from(s, 'latin1').toString('latin1');
 }
 
+/**
+ * The domain service of one world. It keeps no state of its own: the random streams are counter-based
+ * (task n draws from streams derived from the seed and n, n counted by the store), so any number of
+ * these, in one process or many, over one store, behave as one simulator.
+ */
 export class Simulator {
-  private ids!: Rng;
-  private durations!: Rng;
-  private outcomes!: Rng;
-  private accepted = 0;
-
-  constructor(private readonly options: SimulatorOptions) {
-    this.rewindRandomness();
-  }
+  constructor(private readonly options: SimulatorOptions) {}
 
   get clock(): Clock {
     return this.options.clock;
@@ -80,13 +78,10 @@ export class Simulator {
     return this.options.store;
   }
 
-  /** Back to the configured start: no tasks, start balances, clock and randomness rewound. */
+  /** Back to the world's start: its accounts, no tasks, the clock and the random streams rewound. */
   async reset(): Promise<void> {
-    const { store, clock, accounts } = this.options;
-    await store.clear();
-    clock.reset();
-    this.rewindRandomness();
-    this.accepted = 0;
+    const { store, clock, accounts = [] } = this.options;
+    await store.reset();
     for (const { apiKey, balance } of accounts) {
       await store.setBalance(ownerOf(apiKey), redactKey(apiKey), balance, clock.now());
     }
@@ -104,13 +99,14 @@ export class Simulator {
     scenario: TaskScenario = {},
   ): Promise<GenerateResult> {
     const { store, clock } = this.options;
-    // A task that has already failed has already refunded: its credits count for this debit.
-    await this.settleDue(owner);
     const now = clock.now();
+    // A task that has already failed has already refunded: its credits count for this debit.
+    await store.settleDue(now, owner);
     const preset = presetOf(request);
     for (;;) {
+      const n = await store.nextCounter('tasks');
       const task: Task = {
-        id: flat(TASK_ID_PREFIX + this.ids.hex(16)),
+        id: flat(TASK_ID_PREFIX + this.stream('task-ids', n, this.options.idSalt ?? '').hex(16)),
         owner,
         request: snapshotOf(request),
         preset,
@@ -121,11 +117,12 @@ export class Simulator {
         settledAt: null,
         errorMessage: null,
         polls: 0,
-        plan: this.plan(request, preset, now, scenario),
+        plan: this.plan(request, preset, now, scenario, n),
       };
       const result = await store.acceptTask(task);
       if (result.accepted) {
-        if (++this.accepted % (this.options.pruneEvery ?? 1024) === 0) await store.prune(now);
+        const every = this.options.pruneEvery ?? 1024;
+        if (n % every === every - 1) await store.prune(now);
         return { ok: true, task: result.task, balance: result.balance };
       }
       if (result.reason === 'duplicate_id') continue; // 2^-64 odds, but never overwrite a task
@@ -140,16 +137,15 @@ export class Simulator {
    * `poll` counts the read as a status poll, for tasks that end on their n-th poll.
    */
   async readTask(owner: Owner, id: string, { poll }: { poll: boolean }): Promise<Task | undefined> {
-    const { store } = this.options;
-    const task = poll ? await store.recordPoll(id, owner) : await store.getTask(id);
-    if (!task || task.owner !== owner) return undefined;
-    return this.settleIfDue(task);
+    const { store, clock } = this.options;
+    const now = clock.now();
+    const task = poll ? await store.pollTask(id, owner, now) : await store.readTask(id, now);
+    return task && task.owner === owner ? task : undefined;
   }
 
   /** A task seen from the control plane: any owner, never counted as a poll. */
   async inspectTask(id: string): Promise<Task | undefined> {
-    const task = await this.options.store.getTask(id);
-    return task && this.settleIfDue(task);
+    return this.options.store.readTask(id, this.options.clock.now());
   }
 
   async listTasks(filter: Parameters<Store['listTasks']>[0] = {}): Promise<Task[]> {
@@ -168,14 +164,7 @@ export class Simulator {
 
   /** Settles every task whose time has come (of one owner, or all), so balances include their refunds. */
   async settleDue(owner?: Owner): Promise<number> {
-    const { store, clock } = this.options;
-    const now = clock.now();
-    const ids = await store.dueTaskIds(now, owner);
-    for (const id of ids) {
-      const task = await store.getTask(id);
-      if (task && isDue(task, now)) await store.settleTask(id, plannedSettlement(task, now));
-    }
-    return ids.length;
+    return this.options.store.settleDue(this.options.clock.now(), owner);
   }
 
   async account(apiKey: string): Promise<{ account: Account; ledger: LedgerEntry[] } | undefined> {
@@ -192,25 +181,31 @@ export class Simulator {
     return this.options.store.setBalance(owner, redactKey(apiKey), balance, this.options.clock.now());
   }
 
-  private async settleIfDue(task: Task): Promise<Task | undefined> {
-    const now = this.options.clock.now();
-    if (!isDue(task, now)) return task;
-    return this.options.store.settleTask(task.id, plannedSettlement(task, now));
+  /** The random stream `name` of task n (the salt, when given, only for ids). */
+  private stream(name: string, n: number, salt = ''): Rng {
+    return this.options.createRng(`${this.options.seed}/${name}${salt ? `/${salt}` : ''}/${n}`);
   }
 
   /**
-   * Draws the task's fate. Both draws happen even when a scenario overrides them, so a header on
-   * one request does not shift the outcomes of every later task in a seeded run.
+   * Draws the task's fate. Both draws happen even when a scenario overrides them (a task's draws
+   * come from its own streams, so nothing a scenario does can shift another task's).
    */
   private plan(
     request: GenerateRequest,
     preset: Task['preset'],
     now: number,
     scenario: TaskScenario,
+    n: number,
   ): TaskPlan {
-    const drawnDuration = taskDurationMs(this.options.latency, preset, request.quality, this.durations);
-    const drawnFailure = this.outcomes.next() < this.options.failureRate;
-    const drawnMessage = drawFailureMessage(this.outcomes, request.imageUrls);
+    const outcomes = this.stream('outcomes', n);
+    const drawnDuration = taskDurationMs(
+      this.options.latency,
+      preset,
+      request.quality,
+      this.stream('durations', n),
+    );
+    const drawnFailure = outcomes.next() < this.options.failureRate;
+    const drawnMessage = drawFailureMessage(outcomes, request.imageUrls);
     const outcome = scenario.outcome ?? (drawnFailure ? 'failed' : 'success');
     const completeOnPoll = scenario.completeOnPoll ?? null;
     return {
@@ -219,12 +214,5 @@ export class Simulator {
       readyAt: completeOnPoll !== null ? null : now + (scenario.durationMs ?? drawnDuration),
       completeOnPoll,
     };
-  }
-
-  private rewindRandomness(): void {
-    const root = this.options.createRng(this.options.seed);
-    this.ids = root.fork('task-ids');
-    this.durations = root.fork('durations');
-    this.outcomes = root.fork('outcomes');
   }
 }

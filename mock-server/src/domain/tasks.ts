@@ -90,6 +90,46 @@ export function plannedSettlement(task: Task, now: number): Settlement {
     : { status: 'SUCCESS', at, errorMessage: null };
 }
 
+/**
+ * The error_message of a task abandoned by retention: one still IN_PROGRESS when it reaches the
+ * retention age (a poll-driven task nobody polls, a key that went away). The upstream does not keep
+ * tasks forever either; failing it refunds its credits, so retention never takes a credit.
+ */
+export const ABANDONED_MESSAGE =
+  'The task was abandoned: it did not complete within the retention period, and its credits were refunded.';
+
+/** When an in-progress task is abandoned if nothing ends it before: `maxAgeMs` after its creation. */
+export function abandonAt(task: Pick<Task, 'createdAt'>, maxAgeMs: number): number {
+  return task.createdAt + maxAgeMs;
+}
+
+export function abandonment(task: Task, maxAgeMs: number): Settlement {
+  return { status: 'FAILED', at: abandonAt(task, maxAgeMs), errorMessage: ABANDONED_MESSAGE };
+}
+
+/**
+ * When a store must look at an in-progress task again: its planned end by time, or its abandonment,
+ * whichever comes first (a poll-driven task only has the latter).
+ */
+export function nextDeadline(task: Task, maxAgeMs: number): number {
+  const abandon = abandonAt(task, maxAgeMs);
+  return task.plan.readyAt === null ? abandon : Math.min(task.plan.readyAt, abandon);
+}
+
+/**
+ * The settlement that is due for `task` at `now`, if any: its plan's (by time or by polls), unless the
+ * task reached its abandonment first.
+ */
+export function dueSettlement(task: Task, now: number, maxAgeMs: number): Settlement | undefined {
+  if (isTerminal(task)) return undefined;
+  const abandon = abandonAt(task, maxAgeMs);
+  if (isDue(task, now)) {
+    const plannedAt = task.plan.readyAt ?? now;
+    return plannedAt > abandon ? abandonment(task, maxAgeMs) : plannedSettlement(task, now);
+  }
+  return abandon <= now ? abandonment(task, maxAgeMs) : undefined;
+}
+
 /** The sanitized snapshot: documented fields, imageUrls only when non-empty, numImages only for the burst. */
 export function snapshotOf(request: {
   prompt: string;

@@ -2,6 +2,9 @@
  * Per-key token buckets on the simulator's clock: `limit` requests per `windowMs`, refilled
  * continuously, bursts up to `limit`. A refused request takes no token, like the comparable
  * resellers' "requests over it get 429 and are not queued".
+ *
+ * The rule is a pure function of the bucket's state, so a store applies it inside one atomic
+ * operation (the Redis store's script follows it line by line).
  */
 export interface BucketVerdict {
   allowed: boolean;
@@ -13,35 +16,31 @@ export interface BucketVerdict {
   resetSeconds: number;
 }
 
-export class TokenBuckets {
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
-  private readonly perMs: number;
+export interface BucketState {
+  tokens: number;
+  at: number;
+}
 
-  constructor(
-    private readonly limit: number,
-    windowMs: number,
-  ) {
-    this.perMs = limit / windowMs;
-  }
-
-  take(key: string, now: number): BucketVerdict {
-    const bucket = this.buckets.get(key) ?? { tokens: this.limit, at: now };
-    bucket.tokens = Math.min(this.limit, bucket.tokens + Math.max(0, now - bucket.at) * this.perMs);
-    bucket.at = now;
-    const allowed = bucket.tokens >= 1;
-    if (allowed) bucket.tokens -= 1;
-    this.buckets.set(key, bucket);
-    const missing = allowed ? 0 : 1 - bucket.tokens;
-    return {
+export function takeToken(
+  state: BucketState | undefined,
+  now: number,
+  limit: number,
+  windowMs: number,
+): { state: BucketState; verdict: BucketVerdict } {
+  const perMs = limit / windowMs;
+  const before = state ?? { tokens: limit, at: now };
+  let tokens = Math.min(limit, before.tokens + Math.max(0, now - before.at) * perMs);
+  const allowed = tokens >= 1;
+  if (allowed) tokens -= 1;
+  const missing = allowed ? 0 : 1 - tokens;
+  return {
+    state: { tokens, at: Math.max(now, before.at) },
+    verdict: {
       allowed,
-      limit: this.limit,
-      remaining: Math.floor(bucket.tokens),
-      retryAfterSeconds: allowed ? 0 : Math.max(1, Math.ceil(missing / this.perMs / 1000)),
-      resetSeconds: Math.ceil((this.limit - bucket.tokens) / this.perMs / 1000),
-    };
-  }
-
-  clear(): void {
-    this.buckets.clear();
-  }
+      limit,
+      remaining: Math.floor(tokens),
+      retryAfterSeconds: allowed ? 0 : Math.max(1, Math.ceil(missing / perMs / 1000)),
+      resetSeconds: Math.ceil((limit - tokens) / perMs / 1000),
+    },
+  };
 }

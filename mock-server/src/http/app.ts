@@ -7,16 +7,14 @@ import type { OpenAPIV3 } from 'openapi-types';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { RateLimitConfig } from '../config.js';
-import type { Simulator } from '../domain/simulator.js';
 import type { ImageRenderer } from '../images/image-renderer.js';
 import type { QaState } from '../qa/qa-state.js';
-import { redactUrl } from '../qa/journal.js';
-import { controlAuth } from './admin/control-auth.js';
+import { controlAuth, hasControlToken } from './admin/control-auth.js';
 import { controlHandlers } from './admin/control-handlers.js';
 import { fileHandlers } from './handlers/files.js';
 import { generationHandlers } from './handlers/generation.js';
 import { specOperations } from './load-spec.js';
-import { authenticate } from './middleware/auth.js';
+import { authenticate, bearerOwner } from './middleware/auth.js';
 import { errorHandler, notFound } from './middleware/error-handler.js';
 import { faultInjection, ruleStatusChecker } from './middleware/fault-injection.js';
 import { journalRequests } from './middleware/journal.js';
@@ -24,7 +22,9 @@ import { rateLimit } from './middleware/rate-limit.js';
 import { jsonBody } from './middleware/json-body.js';
 import { taskScenarioHooks } from './middleware/task-scenario.js';
 import { mountOperations, routePaths } from './mount.js';
+import { requestRenderer, type RequestRenderer } from './request-rendering.js';
 import type { SpecValidators } from './validation/spec-validators.js';
+import { resolveWorld, type Worlds } from './world.js';
 
 export interface AppOptions {
   /** Body size limit, in body-parser's notation ("64kb"). */
@@ -41,11 +41,10 @@ export interface AppOptions {
   /** For the X-RateLimit-* headers of a forced 429. */
   rateLimit: RateLimitConfig | 'off';
   version: string;
-  seed: string;
 }
 
 export interface AppDeps {
-  simulator: Simulator;
+  worlds: Worlds;
   qa: QaState;
   images: ImageRenderer;
   logger: Logger;
@@ -57,7 +56,7 @@ export interface AppDeps {
 }
 
 export function createApp(deps: AppDeps): Express {
-  const { simulator, qa, logger, options } = deps;
+  const { worlds, qa, logger, options } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false); // status bodies change as tasks progress; clients poll, they do not revalidate
@@ -67,18 +66,25 @@ export function createApp(deps: AppDeps): Express {
   app.set('case sensitive routing', true);
   app.set('strict routing', true);
 
-  if (options.logRequests) app.use(requestLogger(logger));
-  app.use(journalRequests(qa.journal, simulator.clock));
-
   const apiOperations = specOperations(deps.apiSpec);
   const controlOperations = specOperations(deps.controlSpec);
+  // Every log line and journal entry renders its request here, from what the specs say is safe.
+  const render = requestRenderer([...apiOperations, ...controlOperations]);
+
+  if (options.logRequests) app.use(requestLogger(logger, render));
+  app.use(journalRequests({ worlds, render, enabled: qa.options.journalSize > 0, logger }));
+
   const apiPaths = routePaths(apiOperations);
   const generatePath = apiOperations.find((op) => op.operationId === 'createGenerationTask')!.expressPath;
   const statusPath = apiOperations.find((op) => op.operationId === 'getTaskStatus')!.expressPath;
 
-  // QA faults before authentication (a forced 500 needs no valid key); then authentication on
-  // every method of every API route (a bad key touches nothing, and gets 401 even when its body is
-  // also bad); then the per-key rate limit.
+  // The world first (the key's, or the default one); QA faults before authentication (a forced 500
+  // needs no valid key); then authentication on every method of every API route (a bad key touches
+  // nothing, and gets 401 even when its body is also bad); then the per-key rate limit.
+  app.all(
+    apiPaths,
+    resolveWorld((req) => worlds.ofOwner(bearerOwner(req))),
+  );
   app.all(
     apiPaths,
     faultInjection({
@@ -88,10 +94,14 @@ export function createApp(deps: AppDeps): Express {
       rateLimit: options.rateLimit,
     }),
   );
-  app.all(apiPaths, authenticate(simulator));
-  app.all(generatePath, rateLimit(qa, simulator.clock, 'generate'));
-  app.all(statusPath, rateLimit(qa, simulator.clock, 'status'));
+  app.all(apiPaths, authenticate());
+  app.all(generatePath, rateLimit(options.rateLimit, 'generate'));
+  app.all(statusPath, rateLimit(options.rateLimit, 'status'));
   app.use('/__mock', controlAuth(options.controlToken));
+  app.use(
+    '/__mock',
+    resolveWorld(() => worlds.defaultWorld()),
+  );
   app.use(jsonBody(options.bodyLimit));
   assertDistinctPaths(deps.apiSpec, deps.controlSpec);
   // Each operation's validators run on its own route, after the router has picked it.
@@ -104,19 +114,19 @@ export function createApp(deps: AppDeps): Express {
   mountOperations(
     app,
     apiOperations,
-    generationHandlers({ simulator, publicUrl, ...taskScenarioHooks(qa) }),
+    generationHandlers({ publicUrl, ...taskScenarioHooks(qa) }),
     validators,
   );
   mountOperations(
     app,
     controlOperations,
     {
-      ...fileHandlers({ simulator, images: deps.images, imageTtlMs: options.imageTtlMs }),
+      ...fileHandlers({ worlds, images: deps.images, imageTtlMs: options.imageTtlMs }),
       ...controlHandlers({
-        simulator,
+        worlds,
         qa,
         version: options.version,
-        seed: options.seed,
+        controlAuthorized: (req) => hasControlToken(options.controlToken, req),
         baseUrl,
         ruleStatuses: ruleStatusChecker(apiOperations),
       }),
@@ -125,7 +135,7 @@ export function createApp(deps: AppDeps): Express {
   );
 
   app.use(notFound([...apiOperations, ...controlOperations]));
-  app.use(errorHandler(logger, options.bodyLimit));
+  app.use(errorHandler(logger, options.bodyLimit, render));
   return app;
 }
 
@@ -135,18 +145,31 @@ function assertDistinctPaths(api: OpenAPIV3.Document, control: OpenAPIV3.Documen
   if (clash.length > 0) throw new Error(`control-api.yaml redefines public paths: ${clash.join(', ')}`);
 }
 
-/** One log line per request, with no header that could carry a secret. */
-function requestLogger(logger: Logger) {
+/** One log line per request, with no header that could carry a secret, the URL rendered safe. */
+function requestLogger(logger: Logger, render: RequestRenderer) {
   return pinoHttp({
     logger,
     quietReqLogger: true,
     customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
     serializers: {
-      req: (req: { method: string; url: string; headers: Record<string, string | undefined> }) => ({
-        method: req.method,
-        url: redactUrl(req.url),
-        userAgent: req.headers['user-agent'],
-      }),
+      req: (req: {
+        method: string;
+        url: string;
+        originalUrl?: string;
+        headers: Record<string, string | undefined>;
+        raw?: { originalUrl?: string; url: string };
+      }) => {
+        const { path, query } = render({
+          method: req.method,
+          url: req.url,
+          originalUrl: req.raw?.originalUrl ?? req.originalUrl,
+        });
+        return {
+          method: req.method,
+          url: query ? `${path}?${query}` : path,
+          userAgent: req.headers['user-agent'],
+        };
+      },
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
     },
   });

@@ -1,10 +1,11 @@
 /**
  * Fault rules, for clients that cannot send headers: match on method, path and key; act with a
  * FaultAction; limited by `times` (act on the next N matches, then retire) and/or `probability`
- * (drawn from the seeded Rng, so the same seed fails the same requests).
+ * (drawn from the world's seeded `fault-rules` stream, so the same seed fails the same requests).
+ *
+ * This is the rule book of the memory store; the Redis store's script implements the same `fire`.
  */
 import { ownerOf, redactKey, type Owner } from '../domain/keys.js';
-import type { Rng } from '../domain/rng.js';
 import type { FaultAction } from './faults.js';
 
 export interface FaultRuleInput {
@@ -35,22 +36,11 @@ export class FaultRuleBook {
   private rules: FaultRule[] = [];
   private nextId = 1;
 
-  constructor(private rng: Rng) {}
+  /** @param draw the next draw in [0, 1) of the world's `fault-rules` stream */
+  constructor(private readonly draw: () => number) {}
 
   add(input: FaultRuleInput): FaultRule {
-    const { method, path, apiKey } = input.match ?? {};
-    const rule: FaultRule = {
-      id: `rule_${this.nextId++}`,
-      match: {
-        ...(method ? { method: method.toUpperCase() } : {}),
-        ...(path ? { path } : {}),
-        ...(apiKey ? { owner: ownerOf(apiKey), keyLabel: redactKey(apiKey) } : {}),
-      },
-      action: structuredClone(input.action),
-      timesLeft: input.times ?? null,
-      probability: input.probability ?? null,
-      hits: 0,
-    };
+    const rule = { ...ruleOf(input), id: `rule_${this.nextId++}` };
     this.rules.push(rule);
     return structuredClone(rule);
   }
@@ -75,11 +65,10 @@ export class FaultRuleBook {
     return removed;
   }
 
-  /** Back to no rules, ids from 1 and the random stream rewound. */
-  reset(rng: Rng): void {
+  /** Back to no rules and ids from 1 (the store rewinds the stream's counter). */
+  reset(): void {
     this.rules = [];
     this.nextId = 1;
-    this.rng = rng;
   }
 
   /**
@@ -94,7 +83,7 @@ export class FaultRuleBook {
       if (path !== undefined && path !== request.path) continue;
       if (owner !== undefined && owner !== request.owner) continue;
       if (shapesTaskOnly(rule.action) && !request.createsTask) continue;
-      if (rule.probability !== null && !(this.rng.next() < rule.probability)) continue;
+      if (rule.probability !== null && !(this.draw() < rule.probability)) continue;
       if (!shapesTaskOnly(rule.action)) this.consume(rule.id);
       return structuredClone(rule);
     }
@@ -108,6 +97,22 @@ export class FaultRuleBook {
     rule.hits++;
     if (rule.timesLeft !== null && --rule.timesLeft <= 0) this.remove(rule.id);
   }
+}
+
+/** A rule as stored, without its id: the key kept only as its digest and its redacted label. */
+export function ruleOf(input: FaultRuleInput): Omit<FaultRule, 'id'> {
+  const { method, path, apiKey } = input.match ?? {};
+  return {
+    match: {
+      ...(method ? { method: method.toUpperCase() } : {}),
+      ...(path ? { path } : {}),
+      ...(apiKey ? { owner: ownerOf(apiKey), keyLabel: redactKey(apiKey) } : {}),
+    },
+    action: structuredClone(input.action),
+    timesLeft: input.times ?? null,
+    probability: input.probability ?? null,
+    hits: 0,
+  };
 }
 
 export function shapesTaskOnly(action: FaultAction): boolean {

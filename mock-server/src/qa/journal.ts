@@ -32,8 +32,18 @@ export interface JournalFilter {
   status?: string;
   keyOwner?: string;
   taskId?: string;
+  /** Only entries older than this id (the `next` of the previous page). */
+  before?: number;
   limit?: number;
 }
+
+/** The most entries one read returns: larger reads page, so one read never stalls the server. */
+export const MAX_JOURNAL_PAGE = 500;
+/**
+ * The most entries one read examines: a filter that matches little returns a short page (with
+ * `next`) instead of walking a million entries while every other request waits.
+ */
+export const MAX_JOURNAL_SCAN = 20_000;
 
 const MAX_BODY_CHARS = 2048;
 
@@ -60,22 +70,12 @@ function bodyFromRaw(raw: Buffer): unknown {
   }
 }
 
-const SECRET_PARAM = /key|token|secret|auth|password|signature/i;
-
-const ACCOUNT_PATH = /^(\/__mock\/accounts\/)[^/?]+/i;
-
 /**
- * A request URL safe to log: the control API names keys in its paths (/__mock/accounts/{apiKey}) and
- * queries (?apiKey=), and a client may send one in a query by mistake.
+ * Defence in depth only: the middleware hands over a query already rendered safe by
+ * request-rendering.ts (values of undeclared or secret parameters replaced); this also hides any
+ * value whose name suggests a secret, should a record come from elsewhere.
  */
-export function redactUrl(url: string): string {
-  const [path = '', query] = url.split('?', 2);
-  const safePath = path.replace(ACCOUNT_PATH, '$1[redacted]');
-  if (query === undefined) return safePath;
-  const params = new URLSearchParams(query);
-  for (const name of [...params.keys()]) if (SECRET_PARAM.test(name)) params.set(name, '[redacted]');
-  return `${safePath}?${params.toString()}`;
-}
+const SECRET_PARAM = /key|token|secret|auth|password|signature/i;
 
 /** Query parameters as strings, with any whose name suggests a secret redacted (a key sent by mistake). */
 function journalQuery(query: Record<string, unknown>): Record<string, string> {
@@ -86,59 +86,156 @@ function journalQuery(query: Record<string, unknown>): Record<string, string> {
 
 /** What the middleware hands over: the raw forms, materialised into a JournalEntry on read. */
 export interface JournalRecord extends Omit<JournalEntry, 'id' | 'query' | 'requestBody' | 'responseBody'> {
-  /** The URL's query string, without `?` (empty when none). */
+  /** The URL's query string, without `?` (empty when none), rendered safe by request-rendering.ts. */
   rawQuery: string;
   /** The request body's bytes as received, if any. */
   rawRequestBody: Buffer | undefined;
-  /** The object sent with res.json, if any (handlers build a new one per response and never change it). */
-  responseBody: unknown;
+  /** The response body as sent (the JSON text), if any. */
+  responseText?: string | undefined;
+  /** The response as an object, when it was not sent as text (tests). */
+  responseBody?: unknown;
 }
 
-interface StoredEntry extends Omit<JournalRecord, 'rawRequestBody'> {
+interface StoredEntry extends Omit<JournalRecord, 'rawRequestBody' | 'responseText'> {
   id: number;
   /** Small bodies as bytes; a large one already truncated, so an entry stays small. */
   requestBody: Buffer | string | undefined;
+  responseText: string | undefined;
+  /** What this entry is counted as against the journal's byte bound. */
+  bytes: number;
 }
 
 /** Bytes kept of a request body: enough for MAX_BODY_CHARS characters of any UTF-8 text. */
 const MAX_BODY_BYTES = MAX_BODY_CHARS * 4;
 
 function materialise(e: StoredEntry): JournalEntry {
-  const { rawQuery, requestBody, responseBody, ...rest } = e;
+  const { rawQuery, requestBody, responseBody, responseText, bytes: _bytes, ...rest } = e;
   return {
     ...rest,
     query: journalQuery(parseQueryString(rawQuery)),
     requestBody: typeof requestBody === 'string' ? requestBody : requestBody && bodyFromRaw(requestBody),
-    responseBody: truncateBody(responseBody),
+    responseBody: responseText === undefined ? truncateBody(responseBody) : bodyFromText(responseText),
   };
 }
 
+/** A response's text: parsed when it is small JSON, else its first characters. */
+function bodyFromText(text: string): unknown {
+  if (text.length > MAX_BODY_CHARS) return truncated(text);
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * Bytes an entry is counted as: its variable parts, plus a fixed allowance for the object and its
+ * small fields (measured with a heap snapshot at about 300 bytes, rounded up).
+ */
+export function journalEntryBytes(e: {
+  path: string;
+  rawQuery: string;
+  keyLabel: string | null;
+  injected: string | null;
+  requestBody: Buffer | string | undefined;
+  responseText: string | undefined;
+}): number {
+  const text = (s: string | null | undefined) => (s ? s.length * 2 : 0);
+  const body = e.requestBody;
+  return (
+    512 +
+    text(e.path) +
+    text(e.rawQuery) +
+    text(e.keyLabel) +
+    text(e.injected) +
+    (typeof body === 'string' ? text(body) : (body?.length ?? 0)) +
+    text(e.responseText)
+  );
+}
+
+/**
+ * Entries kept so that the journal never holds more than its count or its bytes allow: the entry as
+ * stored, with bodies already cut to what a read can show (a huge body costs its first bytes only).
+ */
+export function storedEntry(id: number, record: JournalRecord): StoredEntry {
+  const { rawRequestBody: raw, responseText: text, ...rest } = record;
+  const requestBody =
+    raw === undefined || raw.length <= MAX_BODY_BYTES ? raw : truncated(raw.toString('utf8'));
+  const responseText =
+    text !== undefined
+      ? text.length <= MAX_BODY_CHARS * 2
+        ? text
+        : truncated(text)
+      : rest.responseBody === undefined
+        ? undefined
+        : JSON.stringify(rest.responseBody);
+  const entry = { ...rest, id, requestBody, responseText, responseBody: undefined, bytes: 0 };
+  entry.bytes = journalEntryBytes(entry);
+  return entry;
+}
+
+export interface JournalBounds {
+  /** Entries kept at most; 0 turns the journal off. */
+  capacity: number;
+  /** Bytes kept at most (journalEntryBytes); the oldest entries go first. */
+  maxBytes: number;
+}
+
+/**
+ * The memory store's journal: a queue of entries, oldest evicted first when either bound is passed.
+ * Ids are consecutive, so a page's `before` finds its place without a search.
+ */
 export class Journal {
   private entries: StoredEntry[] = [];
-  private next = 0;
+  /** Index of the oldest kept entry in `entries` (evicted ones before it are compacted away lazily). */
+  private head = 0;
   private nextId = 1;
+  private bytes = 0;
+  readonly capacity: number;
+  readonly maxBytes: number;
 
-  constructor(readonly capacity: number) {}
-
-  record(entry: JournalRecord): void {
-    if (this.capacity === 0) return;
-    const { rawRequestBody: raw, ...rest } = entry;
-    const requestBody =
-      raw === undefined || raw.length <= MAX_BODY_BYTES ? raw : truncated(raw.toString('utf8'));
-    const full: StoredEntry = { id: this.nextId++, ...rest, requestBody };
-    if (this.entries.length < this.capacity) this.entries.push(full);
-    else this.entries[this.next] = full;
-    this.next = (this.next + 1) % this.capacity;
+  constructor(bounds: number | JournalBounds) {
+    const b = typeof bounds === 'number' ? { capacity: bounds, maxBytes: Infinity } : bounds;
+    this.capacity = b.capacity;
+    this.maxBytes = b.maxBytes;
   }
 
-  /** Newest first. */
-  query(filter: JournalFilter = {}): JournalEntry[] {
+  get size(): number {
+    return this.entries.length - this.head;
+  }
+
+  get byteSize(): number {
+    return this.bytes;
+  }
+
+  record(record: JournalRecord): void {
+    if (this.capacity === 0) return;
+    const entry = storedEntry(this.nextId++, record);
+    this.entries.push(entry);
+    this.bytes += entry.bytes;
+    // The newest entry always stays, even when it alone is over the byte bound.
+    while (this.size > 1 && (this.size > this.capacity || this.bytes > this.maxBytes)) {
+      this.bytes -= this.entries[this.head]!.bytes;
+      this.entries[this.head++] = undefined as unknown as StoredEntry;
+    }
+    if (this.head > 1024 && this.head * 2 > this.entries.length) {
+      this.entries = this.entries.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  /** Newest first, one page. */
+  page(filter: JournalFilter = {}): { entries: JournalEntry[]; next?: number } {
     const out: JournalEntry[] = [];
-    const limit = filter.limit ?? 100;
+    const limit = Math.min(filter.limit ?? 100, MAX_JOURNAL_PAGE);
     const statusClass = /^([1-5])xx$/.exec(filter.status ?? '')?.[1];
-    for (let i = 0; i < this.entries.length && out.length < limit; i++) {
-      const index = (this.next - 1 - i + this.entries.length) % this.entries.length;
-      const e = this.entries[index]!;
+    const firstId = this.size === 0 ? this.nextId : this.entries[this.head]!.id;
+    // Entries are consecutive: the one with id `before - 1` is at a known index.
+    const startId = Math.min(this.nextId - 1, (filter.before ?? Infinity) - 1);
+    let i = this.head + (startId - firstId);
+    let scanned = 0;
+    for (; i >= this.head && out.length < limit && scanned < MAX_JOURNAL_SCAN; i--, scanned++) {
+      const e = this.entries[i]!;
       if (filter.method && e.method !== filter.method) continue;
       if (filter.path && e.path !== filter.path) continue;
       if (
@@ -150,12 +247,19 @@ export class Journal {
       if (filter.taskId && e.taskId !== filter.taskId) continue;
       out.push(materialise(e));
     }
-    return out;
+    // Entries from index i down are still to be read: the next page starts with entries[i].
+    return i >= this.head ? { entries: out, next: this.entries[i]!.id + 1 } : { entries: out };
+  }
+
+  /** Newest first (the first page). */
+  query(filter: JournalFilter = {}): JournalEntry[] {
+    return this.page(filter).entries;
   }
 
   clear(): void {
     this.entries = [];
-    this.next = 0;
+    this.head = 0;
     this.nextId = 1;
+    this.bytes = 0;
   }
 }

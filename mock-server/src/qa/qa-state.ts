@@ -1,63 +1,37 @@
 /**
- * Everything QA can change at the edge, in one place, so POST /__mock/reset can put all of it back:
- * fault rules, rate-limit buckets, the chaos stream and the journal.
- * LIMITATION: this lives in the process; replicas sharing a Redis store would each have their own.
+ * How QA faults behave (from the configuration): which headers are honoured, the delay cap, chaos and
+ * the rate limits. The state they act on (fault rules and their counters, rate-limit buckets, the
+ * chaos stream's counter, the journal) is in the world's Store, so a reset puts it back and a fleet
+ * shares it.
  */
 import type { ChaosConfig, RateLimitConfig } from '../config.js';
-import type { Rng } from '../domain/rng.js';
-import { TokenBuckets } from '../domain/token-bucket.js';
-import { FaultRuleBook } from './fault-rules.js';
-import { Journal } from './journal.js';
+import { counterDraw } from '../domain/rng.js';
+import type { Store } from '../store/store.js';
 
 export interface QaOptions {
-  seed: string;
-  createRng: (seed: string) => Rng;
   rateLimit: RateLimitConfig | 'off';
   chaos: ChaosConfig;
   faultHeaders: boolean;
   maxDelayMs: number;
+  /** Journal entries kept per world (0: off); for the journal's `capacity` field. */
   journalSize: number;
 }
 
 export class QaState {
-  readonly rules: FaultRuleBook;
-  readonly journal: Journal;
-  readonly limits: { generate: TokenBuckets; status: TokenBuckets } | undefined;
-  private chaosRng!: Rng;
+  constructor(readonly options: QaOptions) {}
 
-  constructor(readonly options: QaOptions) {
-    this.rules = new FaultRuleBook(this.rngFor('fault-rules'));
-    this.journal = new Journal(options.journalSize);
-    const { rateLimit } = options;
-    this.limits =
-      rateLimit === 'off'
-        ? undefined
-        : {
-            generate: new TokenBuckets(rateLimit.generate.limit, rateLimit.generate.windowMs),
-            status: new TokenBuckets(rateLimit.status.limit, rateLimit.status.windowMs),
-          };
-    this.chaosRng = this.rngFor('chaos');
+  get chaosEnabled(): boolean {
+    const { error500, error429 } = this.options.chaos;
+    return error500 > 0 || error429 > 0;
   }
 
-  /** A chaos verdict for one public request, drawn from the seeded stream. */
-  chaosStatus(): 500 | 429 | undefined {
+  /** A chaos verdict for one public request: draw n of the world's seeded `chaos` stream. */
+  async chaosStatus(store: Store, seed: string): Promise<500 | 429 | undefined> {
+    if (!this.chaosEnabled) return undefined;
     const { error500, error429 } = this.options.chaos;
-    if (error500 === 0 && error429 === 0) return undefined;
-    const draw = this.chaosRng.next();
+    const draw = counterDraw(seed, 'chaos', await store.nextCounter('chaos'));
     if (draw < error500) return 500;
     if (draw < error500 + error429) return 429;
     return undefined;
-  }
-
-  reset(): void {
-    this.rules.reset(this.rngFor('fault-rules'));
-    this.journal.clear();
-    this.limits?.generate.clear();
-    this.limits?.status.clear();
-    this.chaosRng = this.rngFor('chaos');
-  }
-
-  private rngFor(label: string): Rng {
-    return this.options.createRng(this.options.seed).fork(label);
   }
 }

@@ -36,6 +36,11 @@ export class MinHeap<V> {
     return top;
   }
 
+  /** Every value, in no particular order. */
+  allValues(): readonly V[] {
+    return this.values;
+  }
+
   clear(): void {
     this.keys.length = 0;
     this.values.length = 0;

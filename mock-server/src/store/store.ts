@@ -1,12 +1,26 @@
 /**
- * Where the simulator's state lives. Each method is one atomic unit: a networked store (several
- * simulator replicas sharing Redis is planned) implements each as one transaction or script, so
- * callers never read-then-write across two calls. Every method is asynchronous for the same reason.
+ * Where the simulator's state lives. Everything a client can observe is here (accounts and ledgers,
+ * tasks, fault rules and their counters, rate-limit buckets, the clock, random-stream counters, the
+ * journal), so that several processes sharing one networked store behave as one simulator.
+ *
+ * A `Store` is one world (one tenant): every method acts for that world only, and each is one
+ * atomic unit. The memory store runs each to completion without awaiting; the Redis store runs each
+ * as one Lua script on keys under one hash tag, with the simulator's time passed in, never Redis's.
+ * Callers never read-then-write across two calls: where a decision depends on state (a debit on the
+ * balance, a rule's `times`, a token), the store makes it inside the call.
+ *
+ * A `StoreBackend` holds the worlds and the directory that maps an API key or a tenant credential
+ * to its world (see tenants in the README).
  */
+import type { ClockState } from '../domain/clock.js';
 import type { Owner } from '../domain/keys.js';
 import type { Account, LedgerEntry } from '../domain/ledger.js';
+import type { LatencyProfileName } from '../domain/latency.js';
 import type { Settlement, Task } from '../domain/tasks.js';
+import type { BucketVerdict } from '../domain/token-bucket.js';
 import type { TaskStatus } from '../domain/wire-types.js';
+import type { FaultRule, FaultRuleInput, RuleRequest } from '../qa/fault-rules.js';
+import type { JournalEntry, JournalFilter, JournalRecord } from '../qa/journal.js';
 
 export type AcceptResult =
   | { accepted: true; task: Task; balance: number }
@@ -22,35 +36,137 @@ export interface TaskFilter {
 }
 
 export interface RetentionPolicy {
-  /** Terminal tasks kept at most; the oldest go first. In-progress tasks are never dropped. */
+  /**
+   * Tasks kept at most, in any state. Beyond it the oldest finished task goes first; when every task
+   * is still in progress, the oldest is first failed (and refunded) as abandoned, then dropped.
+   */
   maxTasks: number;
-  /** Terminal tasks older than this (ms since creation) are dropped. */
+  /**
+   * Finished tasks are dropped this long (ms) after they ended; a task still IN_PROGRESS this long
+   * after its creation is abandoned: it fails with ABANDONED_MESSAGE and is refunded.
+   */
   maxAgeMs: number;
-  /** Ledger entries kept per account; the oldest go first. */
+  /** Ledger entries kept per account; older ones are folded into one carried-forward entry. */
   maxLedgerEntries: number;
 }
 
+export interface JournalLimits {
+  /** Entries kept at most (0: the journal is off). */
+  maxEntries: number;
+  /** Bytes kept at most, as estimated by `journalEntryBytes`; the oldest entries go first. */
+  maxBytes: number;
+}
+
+/** How a world behaves, fixed when it is created (the default world: from the configuration). */
+export interface WorldSpec {
+  /** Root of every random draw of this world. */
+  seed: string;
+  /**
+   * Mixed into task ids only: random per start unless an exact replay is asked for, so a restarted
+   * simulator never hands an old id to a new task (README, "Determinism").
+   */
+  idSalt: string;
+  latency: LatencyProfileName;
+  failureRate: number;
+  clock: ClockState['kind'];
+  /** The accounts a reset puts back. Keys in clear stay in the process that configured them. */
+  accounts: ReadonlyArray<{ owner: Owner; label: string; balance: number }>;
+}
+
+/** What one request needs to know about its world, read in one call. */
+export interface WorldView {
+  spec: WorldSpec;
+  clock: ClockState;
+  /** Fault rules in force: when 0, a request need not ask the store to fire one. */
+  rules: number;
+}
+
+export interface WorldStats {
+  tasksCreated: number;
+  tasksSucceeded: number;
+  tasksFailed: number;
+  creditsDebited: number;
+  creditsRefunded: number;
+  tasksInProgress: number;
+  tasks: number;
+  journalEntries: number;
+  journalBytes: number;
+}
+
+export interface JournalPage {
+  entries: JournalEntry[];
+  /** Pass as `before` to read the next (older) page; absent on the last page. */
+  next?: number;
+}
+
+export type AdvanceResult = { ok: true; clock: ClockState } | { ok: false; problem: string };
+
 export interface Store {
+  /** The world's settings, clock and rule count. */
+  view(): Promise<WorldView>;
+
   getAccount(owner: Owner): Promise<Account | undefined>;
   /** Sets (or creates) an account's balance, recording a `set` entry. */
   setBalance(owner: Owner, label: string, balance: number, at: number): Promise<Account>;
   listAccounts(): Promise<Account[]>;
+  /** The account's entries, oldest first: the newest `limit` ones, after any carried-forward entry. */
   ledger(owner: Owner, limit?: number): Promise<LedgerEntry[]>;
 
   /** Debits `task.price` from `task.owner` and stores the task, or neither. */
   acceptTask(task: Task): Promise<AcceptResult>;
+  /** The task as stored, whether or not its end has come. */
   getTask(id: string): Promise<Task | undefined>;
-  /** Counts a status poll of an in-progress task that `owner` owns; returns the task as it now is. */
-  recordPoll(id: string, owner: Owner): Promise<Task | undefined>;
+  /** The task as it is at `now`: settled first if its end (or its abandonment) has come. */
+  readTask(id: string, now: number): Promise<Task | undefined>;
+  /**
+   * Counts a status poll by `owner` and settles the task if that poll, or the time, ends it; returns
+   * the task as it now is, or undefined when unknown or another owner's.
+   */
+  pollTask(id: string, owner: Owner, now: number): Promise<Task | undefined>;
   /** Ends an in-progress task, refunding its price if it failed; a terminal task is returned unchanged. */
   settleTask(id: string, settlement: Settlement): Promise<Task | undefined>;
-  /** Ids of in-progress tasks whose planned end (by time) is at or before `now`, earliest first. */
-  dueTaskIds(now: number, owner?: Owner): Promise<string[]>;
+  /**
+   * Settles the in-progress tasks whose planned end (or abandonment) has come by `now`: those of
+   * `owner`, or of the whole world. The cost depends on those tasks only, never on other owners'.
+   */
+  settleDue(now: number, owner?: Owner): Promise<number>;
   listTasks(filter?: TaskFilter): Promise<Task[]>;
   countTasks(): Promise<number>;
-
-  /** Drops terminal tasks and ledger entries beyond the retention policy. */
+  /** Applies the retention policy: drops finished tasks, abandons and drops tasks beyond it. */
   prune(now: number): Promise<{ tasksDropped: number }>;
-  /** Forgets everything. */
-  clear(): Promise<void>;
+
+  /** The n-th draw of a named counter of this world, from 0 (random streams are counter-based). */
+  nextCounter(name: string): Promise<number>;
+
+  /**
+   * Moves the clock forward, refusing (and changing nothing) past CLOCK_LIMIT_MS. A real clock's time
+   * is the system time of the process asking plus the world's offset.
+   */
+  advanceClock(ms: number): Promise<AdvanceResult>;
+
+  addRule(input: FaultRuleInput): Promise<FaultRule>;
+  listRules(): Promise<FaultRule[]>;
+  removeRule(id: string): Promise<boolean>;
+  clearRules(): Promise<number>;
+  /**
+   * The first rule that matches and fires (probability drawn from the world's `fault-rules` stream),
+   * counting the hit unless the rule only shapes a task; see FaultRuleBook.fire.
+   */
+  fireRule(request: RuleRequest): Promise<FaultRule | undefined>;
+  /** Counts a hit of a task-shaping rule once its task exists; a rule whose `times` run out retires. */
+  consumeRule(id: string): Promise<void>;
+
+  /** One token of a token bucket (rate limits): limit per window, refilled continuously. */
+  takeToken(bucket: string, now: number, limit: number, windowMs: number): Promise<BucketVerdict>;
+
+  appendJournal(record: JournalRecord): Promise<void>;
+  queryJournal(filter?: JournalFilter): Promise<JournalPage>;
+
+  stats(): Promise<WorldStats>;
+
+  /**
+   * Back to the world's start: its accounts and balances, no tasks, rules, buckets or journal,
+   * counters at 0 (so the same requests replay the same draws) and the clock at its start.
+   */
+  reset(): Promise<void>;
 }

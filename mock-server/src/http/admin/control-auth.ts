@@ -6,11 +6,19 @@ import type { RequestHandler } from 'express';
 import { secretsEqual } from '../../domain/keys.js';
 import { ApiError } from '../errors.js';
 
+/** Whether a request carries the control token (or none is needed). */
+export function hasControlToken(
+  token: string | undefined,
+  req: { headers: Record<string, unknown> },
+): boolean {
+  if (token === undefined) return true;
+  const given = req.headers['x-mock-token'];
+  return typeof given === 'string' && secretsEqual(given, token);
+}
+
 export function controlAuth(token: string | undefined): RequestHandler {
   return (req, _res, next) => {
-    if (token === undefined || req.path === '/health') return next();
-    const given = req.headers['x-mock-token'];
-    if (typeof given === 'string' && secretsEqual(given, token)) return next();
+    if (req.path === '/health' || hasControlToken(token, req)) return next();
     next(
       new ApiError(
         401,

@@ -1,5 +1,5 @@
 /** The control plane QA uses: wire <-> simulator and QA state, nothing else. */
-import type { Request, RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import type { operations } from '../../../../generated/control-api.js';
 import { ownerOf } from '../../domain/keys.js';
 import type { LedgerEntry } from '../../domain/ledger.js';
@@ -10,14 +10,16 @@ import type { QaState } from '../../qa/qa-state.js';
 import { success } from '../envelope.js';
 import { ApiError, errors } from '../errors.js';
 import { toTaskRecord, utcSeconds } from '../handlers/task-record.js';
+import { worldOf, type Worlds } from '../world.js';
 
 export type ControlOperationId = Exclude<keyof operations, 'getTaskImage'>;
 
 export interface ControlDeps {
-  simulator: Simulator;
+  worlds: Worlds;
   qa: QaState;
   version: string;
-  seed: string;
+  /** Whether this request may see what only the control token shows (the seed). */
+  controlAuthorized: (req: Request) => boolean;
   baseUrl: (req: Request) => string;
   /** undefined when the rule's status is allowed on every route it matches, else the allowed statuses. */
   ruleStatuses: (match: FaultRuleInput['match'], status: number) => number[] | undefined;
@@ -56,10 +58,10 @@ function limitOf(value: unknown, fallback: number): number {
 }
 
 export function controlHandlers(deps: ControlDeps): Record<ControlOperationId, RequestHandler> {
-  const { simulator, qa } = deps;
-  const clock = simulator.clock;
+  const { qa } = deps;
+  const simulatorOf = (res: Response): Simulator => worldOf(res.locals).simulator;
 
-  const taskView = async (task: Task, req: Request) => {
+  const taskView = async (simulator: Simulator, task: Task, req: Request) => {
     const owner = await simulator.store.getAccount(task.owner);
     return {
       record: toTaskRecord(task, deps.baseUrl(req)),
@@ -77,10 +79,14 @@ export function controlHandlers(deps: ControlDeps): Record<ControlOperationId, R
     };
   };
 
-  const clockView = () => ({ kind: clock.kind, now: clock.now(), iso: new Date(clock.now()).toISOString() });
+  const clockView = (simulator: Simulator) => {
+    const now = simulator.clock.now();
+    return { kind: simulator.clock.kind, now, iso: new Date(now).toISOString() };
+  };
 
   const forceEnd = (outcome: 'success' | 'failed'): RequestHandler => {
     return async (req, res) => {
+      const simulator = simulatorOf(res);
       const taskId = req.params.taskId as string;
       const current = await simulator.inspectTask(taskId);
       if (!current) throw notFound('Task');
@@ -91,31 +97,33 @@ export function controlHandlers(deps: ControlDeps): Record<ControlOperationId, R
       }
       const message = (req.body as { error_message?: string } | undefined)?.error_message;
       const task = await simulator.forceSettle(taskId, outcome, message);
-      res.json(success(await taskView(task!, req)));
+      res.json(success(await taskView(simulator, task!, req)));
     };
   };
 
   return {
-    getHealth: async (_req, res) => {
+    getHealth: async (req, res) => {
+      const world = await deps.worlds.defaultWorld();
       res.json(
         success({
           status: 'ok',
           version: deps.version,
-          seed: deps.seed,
-          tasks: await simulator.store.countTasks(),
-          clock: clockView(),
+          // The seed makes task ids predictable: only for callers the control API would let in.
+          ...(deps.controlAuthorized(req) ? { seed: world.view.spec.seed } : {}),
+          tasks: await world.store.countTasks(),
+          clock: clockView(world.simulator),
         }),
       );
     },
 
     resetSimulator: async (_req, res) => {
+      const simulator = simulatorOf(res);
       await simulator.reset();
-      qa.reset();
       res.json(success({ reset: true as const, accounts: (await simulator.store.listAccounts()).length }));
     },
 
     getAccount: async (req, res) => {
-      const found = await simulator.account(req.params.apiKey as string);
+      const found = await simulatorOf(res).account(req.params.apiKey as string);
       if (!found) throw notFound('Account');
       res.json(
         success({
@@ -127,6 +135,7 @@ export function controlHandlers(deps: ControlDeps): Record<ControlOperationId, R
     },
 
     putAccount: async (req, res) => {
+      const simulator = simulatorOf(res);
       const apiKey = req.params.apiKey as string;
       await simulator.setBalance(apiKey, (req.body as { balance: number }).balance);
       const found = (await simulator.account(apiKey))!;
@@ -140,39 +149,45 @@ export function controlHandlers(deps: ControlDeps): Record<ControlOperationId, R
     },
 
     listTasks: async (req, res) => {
+      const simulator = simulatorOf(res);
       const { apiKey, status } = req.query as { apiKey?: string; status?: Task['status'] };
       const tasks = await simulator.listTasks({
         ...(apiKey ? { owner: ownerOf(apiKey) } : {}),
         ...(status ? { status } : {}),
         limit: limitOf(req.query.limit, 100),
       });
-      res.json(success({ tasks: await Promise.all(tasks.map((t) => taskView(t, req))) }));
+      res.json(success({ tasks: await Promise.all(tasks.map((t) => taskView(simulator, t, req))) }));
     },
 
     getTask: async (req, res) => {
+      const simulator = simulatorOf(res);
       const task = await simulator.inspectTask(req.params.taskId as string);
       if (!task) throw notFound('Task');
-      res.json(success(await taskView(task, req)));
+      res.json(success(await taskView(simulator, task, req)));
     },
 
     succeedTask: forceEnd('success'),
     failTask: forceEnd('failed'),
 
     getClock: (_req, res) => {
-      res.json(success(clockView()));
+      res.json(success(clockView(simulatorOf(res))));
     },
 
     advanceClock: async (req, res) => {
-      clock.advance((req.body as { ms: number }).ms);
-      await simulator.settleDue(); // refunds of tasks that failed during the jump land now
-      res.json(success(clockView()));
+      const world = worldOf(res.locals);
+      const advanced = await world.store.advanceClock((req.body as { ms: number }).ms);
+      if (!advanced.ok) throw errors.invalidRequest([{ field: 'body.ms', message: advanced.problem }]);
+      // The world as it is after the move (a shared store's clock is read again, not moved here).
+      const after = await deps.worlds.refresh(world);
+      await after.simulator.settleDue(); // refunds of tasks that failed during the jump land now
+      res.json(success(clockView(after.simulator)));
     },
 
-    listFaultRules: (_req, res) => {
-      res.json(success({ rules: qa.rules.list().map(ruleView) }));
+    listFaultRules: async (_req, res) => {
+      res.json(success({ rules: (await worldOf(res.locals).store.listRules()).map(ruleView) }));
     },
 
-    createFaultRule: (req, res) => {
+    createFaultRule: async (req, res) => {
       const input = req.body as FaultRuleInput;
       if (input.action.status !== undefined) {
         const allowed = deps.ruleStatuses(input.match, input.action.status);
@@ -185,32 +200,35 @@ export function controlHandlers(deps: ControlDeps): Record<ControlOperationId, R
           ]);
         }
       }
-      const rule = qa.rules.add(input);
+      const rule = await worldOf(res.locals).store.addRule(input);
       res.status(201).json(success(ruleView(rule), 201));
     },
 
-    clearFaultRules: (_req, res) => {
-      res.json(success({ removed: qa.rules.clear() }));
+    clearFaultRules: async (_req, res) => {
+      res.json(success({ removed: await worldOf(res.locals).store.clearRules() }));
     },
 
-    deleteFaultRule: (req, res) => {
-      if (!qa.rules.remove(req.params.ruleId as string)) throw notFound('Fault rule');
+    deleteFaultRule: async (req, res) => {
+      if (!(await worldOf(res.locals).store.removeRule(req.params.ruleId as string)))
+        throw notFound('Fault rule');
       res.json(success({ removed: 1 }));
     },
 
-    getJournal: (req, res) => {
+    getJournal: async (req, res) => {
       const q = req.query as Record<string, string | undefined>;
-      const entries = qa.journal.query({
+      const { entries, next } = await worldOf(res.locals).store.queryJournal({
         ...(q.method ? { method: q.method } : {}),
         ...(q.path ? { path: q.path } : {}),
         ...(q.status ? { status: q.status } : {}),
         ...(q.apiKey ? { keyOwner: ownerOf(q.apiKey) } : {}),
         ...(q.taskId ? { taskId: q.taskId } : {}),
+        ...(q.before ? { before: Number(q.before) } : {}),
         limit: limitOf(q.limit, 100),
       });
       res.json(
         success({
-          capacity: qa.journal.capacity,
+          capacity: qa.options.journalSize,
+          ...(next === undefined ? {} : { next }),
           entries: entries.map((e) => ({
             id: e.id,
             at: new Date(e.at).toISOString(),

@@ -1,32 +1,31 @@
 /** The public API's operations: wire <-> domain, nothing else. */
 import type { Request, RequestHandler } from 'express';
 import type { operations } from '../../../../generated/dreamcore-api.js';
-import type { Simulator, TaskScenario } from '../../domain/simulator.js';
+import type { TaskScenario } from '../../domain/simulator.js';
 import type { GenerateRequest } from '../../domain/wire-types.js';
 import { success } from '../envelope.js';
 import { errors } from '../errors.js';
 import { ownerOfResponse } from '../middleware/auth.js';
+import { worldOf } from '../world.js';
 import { toTaskRecord } from './task-record.js';
 
 export type ApiOperationId = keyof operations;
 
 export interface GenerationHandlerDeps {
-  simulator: Simulator;
   /** Where image URLs point; by default the address the client used to reach the simulator. */
   publicUrl: ((req: Request) => string) | string;
   /** A QA scenario decoded at the edge (headers, rules, markers), if any. */
   scenarioOf?: (req: Request, locals: Record<string, unknown>) => TaskScenario | undefined;
   /** Called once a task has really been created (a task-shaping fault rule counts it). */
-  onTaskCreated?: (locals: Record<string, unknown>) => void;
+  onTaskCreated?: (locals: Record<string, unknown>) => Promise<void>;
 }
 
 export function generationHandlers(deps: GenerationHandlerDeps): Record<ApiOperationId, RequestHandler> {
-  const { simulator } = deps;
   const baseUrl = (req: Request) =>
     typeof deps.publicUrl === 'string' ? deps.publicUrl : deps.publicUrl(req);
 
   const readTask = async (req: Request, taskId: string, locals: Record<string, unknown>) => {
-    const task = await simulator.readTask(ownerOfResponse(locals), taskId, { poll: true });
+    const task = await worldOf(locals).simulator.readTask(ownerOfResponse(locals), taskId, { poll: true });
     if (!task) throw errors.taskNotFound();
     return success(toTaskRecord(task, baseUrl(req)));
   };
@@ -34,7 +33,7 @@ export function generationHandlers(deps: GenerationHandlerDeps): Record<ApiOpera
   return {
     createGenerationTask: async (req, res) => {
       const request = req.body as GenerateRequest;
-      const result = await simulator.generate(
+      const result = await worldOf(res.locals).simulator.generate(
         ownerOfResponse(res.locals),
         request,
         deps.scenarioOf?.(req, res.locals) ?? {},
@@ -43,7 +42,7 @@ export function generationHandlers(deps: GenerationHandlerDeps): Record<ApiOpera
         if (result.reason === 'unknown_account') throw errors.invalidKey();
         throw errors.insufficientCredits(result.required, result.balance);
       }
-      deps.onTaskCreated?.(res.locals);
+      await deps.onTaskCreated?.(res.locals);
       res.json(success({ task_id: result.task.id }));
     },
 

@@ -3,9 +3,9 @@
  * anything else happens to the request, so a bad key touches no state.
  */
 import type { RequestHandler } from 'express';
-import type { Owner } from '../../domain/keys.js';
-import type { Simulator } from '../../domain/simulator.js';
+import { ownerOf, type Owner } from '../../domain/keys.js';
 import { errors } from '../errors.js';
+import { worldOf } from '../world.js';
 
 /** What authentication accepts: one printable token after the scheme. */
 const BEARER = /^Bearer[ \t]+([\x21-\x7e]{1,512})[ \t]*$/i;
@@ -21,14 +21,26 @@ export interface AuthLocals {
   owner: Owner;
 }
 
-export function authenticate(simulator: Simulator): RequestHandler {
+const BEARER_OWNER = Symbol('bearerOwner');
+
+/** The digest of the request's bearer token, well-formed or not, hashed once per request. */
+export function bearerOwner(req: { headers: { authorization?: string } }): Owner | undefined {
+  const cached = (req as { [BEARER_OWNER]?: Owner | null })[BEARER_OWNER];
+  if (cached !== undefined) return cached ?? undefined;
+  const token = bearerToken(req);
+  const owner = token === undefined ? undefined : ownerOf(token);
+  (req as { [BEARER_OWNER]?: Owner | null })[BEARER_OWNER] = owner ?? null;
+  return owner;
+}
+
+export function authenticate(): RequestHandler {
   return async (req, res, next) => {
     const header = req.headers.authorization;
     if (header === undefined || header.trim() === '') return next(errors.missingKey());
     const match = BEARER.exec(header);
     if (!match) return next(errors.malformedAuthorization());
-    const owner = await simulator.authenticate(match[1]!);
-    if (!owner) return next(errors.invalidKey());
+    const owner = bearerOwner(req)!;
+    if (!(await worldOf(res.locals).store.getAccount(owner))) return next(errors.invalidKey());
     (res.locals as AuthLocals).owner = owner;
     next();
   };

@@ -3,6 +3,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { ApiError, errors, sendError } from '../errors.js';
 import type { SpecOperation } from '../load-spec.js';
+import { requestRenderer, type RequestRenderer } from '../request-rendering.js';
 import { translateBodyParserError } from './json-body.js';
 
 /**
@@ -29,17 +30,22 @@ export function notFound(operations: readonly SpecOperation[]): RequestHandler {
   };
 }
 
-export function errorHandler(logger: Logger, bodyLimit: string): ErrorRequestHandler {
+/** @param render how a request is shown in a log line (by default: no path segment at all) */
+export function errorHandler(
+  logger: Logger,
+  bodyLimit: string,
+  render: RequestRenderer = requestRenderer([]),
+): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
     const known =
       (err instanceof ApiError ? err : undefined) ??
       translateBodyParserError(err, bodyLimit, req.headers) ??
       translateRouterError(err);
     if (known) {
-      if (known.status >= 500) logger.error({ err, path: req.path }, known.message);
+      if (known.status >= 500) logger.error({ err, path: render(req).path }, known.message);
       return sendError(res, known);
     }
-    logger.error({ err, method: req.method, path: req.path }, 'unhandled error');
+    logger.error({ err, method: req.method, path: render(req).path }, 'unhandled error');
     sendError(res, errors.internal());
   };
 }

@@ -6,7 +6,6 @@
  */
 import type { Request, RequestHandler, Response } from 'express';
 import type { RateLimitConfig } from '../../config.js';
-import { ownerOf, type Owner } from '../../domain/keys.js';
 import type { TaskScenario } from '../../domain/simulator.js';
 import type { FaultAction, FaultSource } from '../../qa/faults.js';
 import { shapesTaskOnly } from '../../qa/fault-rules.js';
@@ -15,7 +14,8 @@ import { actOnNetworkFault } from '../../qa/network-faults.js';
 import type { QaState } from '../../qa/qa-state.js';
 import { ApiError, errors, sendError } from '../errors.js';
 import type { SpecOperation } from '../load-spec.js';
-import { bearerToken } from './auth.js';
+import { worldOf } from '../world.js';
+import { bearerOwner } from './auth.js';
 import { rateLimitHeaders } from './rate-limit.js';
 
 export interface QaLocals {
@@ -23,11 +23,6 @@ export interface QaLocals {
   scenario?: TaskScenario;
   /** A task-shaping rule to count once the generate really creates a task. */
   pendingRuleId?: string;
-}
-
-function bearerOwner(req: Request): Owner | undefined {
-  const token = bearerToken(req);
-  return token === undefined ? undefined : ownerOf(token);
 }
 
 /** The envelope a forced status answers with: the same bodies the real paths produce. */
@@ -126,10 +121,11 @@ export function faultInjection(deps: {
     });
   }
 
-  return (req, res, next) => {
+  return async (req, res, next) => {
     const route = byRoute.get(`${req.method} ${req.path}`);
     if (!route) return next();
     const locals = res.locals as QaLocals;
+    const world = worldOf(res.locals);
 
     let action: FaultAction | undefined;
     let source: FaultSource | undefined;
@@ -143,9 +139,9 @@ export function faultInjection(deps: {
       if (decoded.problems.length > 0) return next(errors.invalidRequest(decoded.problems));
       if (decoded.action) [action, source] = [decoded.action, 'header'];
     }
-    if (!action && qa.rules.size > 0) {
-      // Only now is the key hashed: most requests meet no rule at all.
-      const rule = qa.rules.fire({
+    // Most requests meet no rule at all: the store is asked only when the world has some.
+    if (!action && world.view.rules > 0) {
+      const rule = await world.store.fireRule({
         method: req.method,
         path: req.path,
         owner: bearerOwner(req),
@@ -155,7 +151,7 @@ export function faultInjection(deps: {
       if (rule && shapesTaskOnly(rule.action)) locals.pendingRuleId = rule.id;
     }
     if (!action) {
-      const status = qa.chaosStatus();
+      const status = await qa.chaosStatus(world.store, world.view.spec.seed);
       if (status) [action, source] = [{ status }, 'chaos'];
     }
     if (!action || !source) return next();

@@ -1,57 +1,125 @@
-/** Records each public request and its response in the QA journal (keys redacted, bodies truncated). */
-import type { RequestHandler } from 'express';
-import type { Clock } from '../../domain/clock.js';
+/**
+ * Records each public request and its response in its world's journal (keys redacted, bodies
+ * truncated), rendered by request-rendering.ts like every log line.
+ *
+ * The entry is written before the response's last byte is handed to the socket, so a client that has
+ * its answer can read the entry at once, from this process or from any other on the same store (the
+ * journal is in the Store). Requests that get no answer (a network fault, a client that left) are
+ * recorded when the connection closes, with status 0.
+ */
+import type { RequestHandler, Response } from 'express';
+import type { Logger } from 'pino';
+import { nowOf } from '../../domain/clock.js';
 import { ownerOf, redactKey } from '../../domain/keys.js';
-import type { Journal } from '../../qa/journal.js';
+import type { JournalRecord } from '../../qa/journal.js';
+import type { RequestRenderer } from '../request-rendering.js';
+import { maybeWorldOf, type World, type Worlds } from '../world.js';
 import { bearerToken } from './auth.js';
 import { rawBodyOf } from './json-body.js';
 import type { QaLocals } from './fault-injection.js';
 
-const CONTROL_PATH = /^\/__mock(\/|$)/i;
+const TASK_ID = /^sd45_[0-9a-f]{16}$/;
+const TASK_ID_IN_RESPONSE = /"task_id":"(sd45_[0-9a-f]{16})"/;
 const TASK_IN_PATH = /^\/files\/(sd45_[0-9a-f]{16})\//;
 
-function taskIdOf(query: unknown, body: unknown, response: unknown, path: string): string | null {
-  const fromQuery = (query as { task_id?: unknown })?.task_id;
-  if (typeof fromQuery === 'string') return fromQuery;
-  const fromBody = (body as { task_id?: unknown } | undefined)?.task_id;
-  if (typeof fromBody === 'string') return fromBody;
-  const fromResponse = (response as { data?: { task_id?: unknown } } | undefined)?.data?.task_id;
-  if (typeof fromResponse === 'string') return fromResponse;
-  return TASK_IN_PATH.exec(path)?.[1] ?? null;
+/**
+ * Whether a path is the control API's under any spelling the router or a proxy might accept (case,
+ * percent-encoding, repeated slashes, dot segments). Control calls are not journaled: their bodies
+ * can carry keys (a fault rule's `match.apiKey`).
+ */
+export function isControlPath(rawPath: string): boolean {
+  let path = rawPath;
+  try {
+    path = decodeURIComponent(rawPath);
+  } catch {
+    // keep it undecoded: the router refuses it too
+  }
+  const segments: string[] = [];
+  for (const segment of path.toLowerCase().split('/')) {
+    if (segment === '' || segment === '.') continue;
+    if (segment === '..') segments.pop();
+    else segments.push(segment);
+  }
+  return segments[0] === '__mock';
 }
 
-export function journalRequests(journal: Journal, clock: Clock): RequestHandler {
+function taskIdOf(
+  query: unknown,
+  body: unknown,
+  responseText: string | undefined,
+  path: string,
+): string | null {
+  const candidates = [
+    (query as { task_id?: unknown } | undefined)?.task_id,
+    (body as { task_id?: unknown } | undefined)?.task_id,
+    responseText && TASK_ID_IN_RESPONSE.exec(responseText)?.[1],
+    TASK_IN_PATH.exec(path)?.[1],
+  ];
+  for (const c of candidates) if (typeof c === 'string' && TASK_ID.test(c)) return c;
+  return null;
+}
+
+function textOf(res: Response, chunk: unknown): string | undefined {
+  if (chunk === undefined || chunk === null || typeof chunk === 'function') return undefined;
+  if (!/json/i.test(String(res.getHeader('content-type') ?? ''))) return undefined;
+  return typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : undefined;
+}
+
+export function journalRequests(deps: {
+  worlds: Worlds;
+  render: RequestRenderer;
+  enabled: boolean;
+  logger: Logger;
+}): RequestHandler {
+  const { worlds, render, logger } = deps;
   return (req, res, next) => {
-    // Control calls are not journaled: their paths and bodies carry keys. Case-insensitive, so no
-    // spelling of /__mock can put a key into the journal.
-    if (journal.capacity === 0 || CONTROL_PATH.test(req.path)) return next();
+    if (!deps.enabled) return next();
+    const rendered = render(req);
+    if (isControlPath(rendered.template ?? (req.originalUrl ?? req.url).split('?', 1)[0]!)) return next();
     const started = performance.now();
-    const at = clock.now();
-    let responseBody: unknown;
-    const json = res.json.bind(res);
-    res.json = (body: unknown) => {
-      responseBody = body;
-      return json(body);
-    };
-    res.once('close', () => {
+    const startedAt = Date.now();
+    let recorded = false;
+
+    const recordOf = (world: World, answered: boolean, responseText: string | undefined): JournalRecord => {
       const token = bearerToken(req);
-      const url = req.originalUrl;
-      const queryAt = url.indexOf('?');
-      journal.record({
-        at,
-        method: req.method,
-        path: req.path,
-        rawQuery: queryAt === -1 ? '' : url.slice(queryAt + 1),
-        status: res.headersSent ? res.statusCode : 0,
+      return {
+        at: nowOf(world.view.clock, startedAt),
+        method: rendered.method,
+        path: rendered.path,
+        rawQuery: rendered.query,
+        status: answered ? res.statusCode : 0,
         durationMs: Math.round((performance.now() - started) * 100) / 100,
         keyLabel: token === undefined ? null : redactKey(token),
         // Authentication already hashed a known key; only refused ones are hashed here.
         keyOwner: (res.locals as { owner?: string }).owner ?? (token === undefined ? null : ownerOf(token)),
-        taskId: taskIdOf(req.query, req.body, responseBody, req.path),
+        taskId: taskIdOf(req.query, req.body, responseText, rendered.path),
         injected: (res.locals as QaLocals).injected ?? null,
         rawRequestBody: rawBodyOf(req),
-        responseBody,
-      });
+        responseText,
+      };
+    };
+    const record = async (answered: boolean, responseText?: string): Promise<void> => {
+      const world = maybeWorldOf(res.locals) ?? (await worlds.defaultWorld());
+      await world.store.appendJournal(recordOf(world, answered, responseText));
+    };
+
+    const end = res.end.bind(res) as (...args: unknown[]) => Response;
+    res.end = ((...args: unknown[]) => {
+      if (recorded) return end(...args);
+      recorded = true;
+      record(true, textOf(res, args[0])).then(
+        () => end(...args),
+        (err: unknown) => {
+          logger.warn({ err }, 'could not journal a request');
+          end(...args);
+        },
+      );
+      return res;
+    }) as Response['end'];
+    res.once('close', () => {
+      if (recorded) return;
+      recorded = true;
+      record(res.headersSent).catch((err: unknown) => logger.warn({ err }, 'could not journal a request'));
     });
     next();
   };

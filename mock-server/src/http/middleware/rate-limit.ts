@@ -3,9 +3,9 @@
  * can pace itself; a refused request gets 429 with Retry-After and touches nothing.
  */
 import type { RequestHandler } from 'express';
-import type { Clock } from '../../domain/clock.js';
-import type { QaState } from '../../qa/qa-state.js';
+import type { RateLimitConfig } from '../../config.js';
 import { errors } from '../errors.js';
+import { worldOf } from '../world.js';
 import { ownerOfResponse } from './auth.js';
 import type { QaLocals } from './fault-injection.js';
 
@@ -22,11 +22,19 @@ export function rateLimitHeaders(
   };
 }
 
-export function rateLimit(qa: QaState, clock: Clock, bucket: 'generate' | 'status'): RequestHandler {
-  return (_req, res, next) => {
-    const buckets = qa.limits?.[bucket];
-    if (!buckets) return next();
-    const verdict = buckets.take(ownerOfResponse(res.locals), clock.now());
+/** Each key's bucket of each route, in its world's store, so that a fleet enforces one limit per key. */
+export function rateLimit(config: RateLimitConfig | 'off', bucket: 'generate' | 'status'): RequestHandler {
+  return async (_req, res, next) => {
+    if (config === 'off') return next();
+    const { limit, windowMs } = config[bucket];
+    const world = worldOf(res.locals);
+    const owner = ownerOfResponse(res.locals);
+    const verdict = await world.store.takeToken(
+      `${bucket}:${owner}`,
+      world.simulator.clock.now(),
+      limit,
+      windowMs,
+    );
     const headers = rateLimitHeaders(verdict.limit, verdict.remaining, verdict.resetSeconds);
     res.set(headers);
     if (verdict.allowed) return next();

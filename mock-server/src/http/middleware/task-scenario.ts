@@ -8,6 +8,7 @@ import type { TaskScenario } from '../../domain/simulator.js';
 import { decodePromptMarkers } from '../../qa/prompt-markers.js';
 import type { QaState } from '../../qa/qa-state.js';
 import { errors } from '../errors.js';
+import { worldOf } from '../world.js';
 import type { QaLocals } from './fault-injection.js';
 
 export function taskScenarioHooks(qa: QaState) {
@@ -20,9 +21,9 @@ export function taskScenarioHooks(qa: QaState) {
       if (markers.problems.length > 0) throw errors.invalidRequest(markers.problems);
       return markers.scenario || fromEdge ? { ...markers.scenario, ...fromEdge } : undefined;
     },
-    onTaskCreated(locals: Record<string, unknown>): void {
+    async onTaskCreated(locals: Record<string, unknown>): Promise<void> {
       const ruleId = (locals as QaLocals).pendingRuleId;
-      if (ruleId) qa.rules.consume(ruleId);
+      if (ruleId) await worldOf(locals).store.consumeRule(ruleId);
     },
   };
 }

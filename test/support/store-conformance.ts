@@ -1,0 +1,856 @@
+/**
+ * The Store conformance suite: one set of tests that every Store implementation must pass, as every
+ * store of the level ecosystem passes abstract-level's. `describeStore(name, factory)` runs them
+ * against a fresh store per test; the memory store and the Redis store both call it, unchanged.
+ */
+import { describe, expect, it } from 'vitest';
+import { CLOCK_LIMIT_MS, VIRTUAL_CLOCK_START } from '../../mock-server/src/domain/clock.js';
+import { ownerOf, type Owner } from '../../mock-server/src/domain/keys.js';
+import { counterDraw } from '../../mock-server/src/domain/rng.js';
+import { ABANDONED_MESSAGE, type Task, type TaskPlan } from '../../mock-server/src/domain/tasks.js';
+import type { FaultRuleInput } from '../../mock-server/src/qa/fault-rules.js';
+import type { JournalRecord } from '../../mock-server/src/qa/journal.js';
+import { DEFAULT_JOURNAL, DEFAULT_RETENTION } from '../../mock-server/src/store/memory-store.js';
+import type { JournalLimits, RetentionPolicy, Store, WorldSpec } from '../../mock-server/src/store/store.js';
+import { makeTask } from './task-fixture.js';
+
+export const ALICE = ownerOf('sk-alice');
+export const BOB = ownerOf('sk-bob');
+
+export interface StoreOptions {
+  retention?: RetentionPolicy;
+  journal?: JournalLimits;
+  spec?: WorldSpec;
+}
+
+/** Makes a fresh, empty store (a world reset to its spec). */
+export type StoreFactory = (options: StoreOptions) => Promise<Store>;
+
+export const CONFORMANCE_SPEC: WorldSpec = {
+  seed: 'conformance',
+  idSalt: '',
+  latency: 'fast',
+  failureRate: 0,
+  clock: 'virtual',
+  accounts: [],
+};
+
+let counter = 0;
+const nextId = (): string => `sd45_${(counter++).toString(16).padStart(16, '0')}`;
+
+function task(overrides: Partial<Task> = {}, plan: Partial<TaskPlan> = {}): Task {
+  return makeTask({ id: nextId(), owner: ALICE, ...overrides }, { readyAt: 10_000, ...plan });
+}
+
+function journalRecord(overrides: Partial<JournalRecord> = {}): JournalRecord {
+  return {
+    at: 0,
+    method: 'POST',
+    path: '/api/generate',
+    rawQuery: '',
+    status: 200,
+    durationMs: 1,
+    keyLabel: 'sk-d…-dev',
+    keyOwner: 'owner',
+    taskId: null,
+    injected: null,
+    rawRequestBody: undefined,
+    responseText: undefined,
+    ...overrides,
+  };
+}
+
+const ids = (tasks: Task[]) => tasks.map((t) => t.id);
+
+export function describeStore(name: string, factory: StoreFactory): void {
+  async function storeWith(balances: Array<[Owner, number]>, options: StoreOptions = {}): Promise<Store> {
+    const store = await factory(options);
+    for (const [owner, balance] of balances)
+      await store.setBalance(owner, `label-${owner.slice(0, 4)}`, balance, 0);
+    return store;
+  }
+  const balanceOf = async (store: Store, owner: Owner) => (await store.getAccount(owner))?.balance;
+  const retention = (over: Partial<RetentionPolicy>): RetentionPolicy => ({ ...DEFAULT_RETENTION, ...over });
+  const succeed = (store: Store, t: Task, at = t.createdAt) =>
+    store.settleTask(t.id, { status: 'SUCCESS', at, errorMessage: null });
+
+  describe(`Store conformance: ${name}`, () => {
+    describe('accounts', () => {
+      it('creates an account on setBalance and returns copies', async () => {
+        const store = await factory({});
+        expect(await store.getAccount(ALICE)).toBeUndefined();
+        const account = await store.setBalance(ALICE, 'sk-a…lice', 50, 0);
+        expect(account).toEqual({ owner: ALICE, label: 'sk-a…lice', balance: 50 });
+        account.balance = 1_000_000;
+        const read = await store.getAccount(ALICE);
+        expect(read?.balance).toBe(50);
+        read!.balance = 1_000_000;
+        expect(await balanceOf(store, ALICE)).toBe(50);
+        const [listed] = await store.listAccounts();
+        listed!.balance = 1_000_000;
+        expect(await balanceOf(store, ALICE)).toBe(50);
+      });
+
+      it('lists every account', async () => {
+        const store = await storeWith([
+          [ALICE, 1],
+          [BOB, 2],
+        ]);
+        const accounts = await store.listAccounts();
+        expect(accounts.map((a) => [a.owner, a.balance]).sort()).toEqual(
+          [
+            [ALICE, 1],
+            [BOB, 2],
+          ].sort(),
+        );
+      });
+    });
+
+    describe('acceptTask', () => {
+      it('debits the price and stores the task', async () => {
+        const store = await storeWith([[ALICE, 100]]);
+        const t = task({ price: 18 });
+        expect(await store.acceptTask(t)).toMatchObject({ accepted: true, balance: 82 });
+        expect(await balanceOf(store, ALICE)).toBe(82);
+        expect(await store.getTask(t.id)).toEqual(t);
+        expect(await store.countTasks()).toBe(1);
+      });
+
+      it('accepts a task that takes the balance to exactly 0', async () => {
+        const store = await storeWith([[ALICE, 12]]);
+        expect(await store.acceptTask(task())).toMatchObject({ accepted: true, balance: 0 });
+      });
+
+      it('refuses a task the balance cannot cover, and changes nothing', async () => {
+        const store = await storeWith([[ALICE, 11]]);
+        const t = task();
+        expect(await store.acceptTask(t)).toEqual({
+          accepted: false,
+          reason: 'insufficient_credits',
+          balance: 11,
+          required: 12,
+        });
+        expect(await balanceOf(store, ALICE)).toBe(11);
+        expect(await store.getTask(t.id)).toBeUndefined();
+        expect(await store.countTasks()).toBe(0);
+        expect((await store.ledger(ALICE)).map((e) => e.kind)).toEqual(['set']);
+      });
+
+      it('refuses an unknown account', async () => {
+        const store = await storeWith([[ALICE, 100]]);
+        expect(await store.acceptTask(task({ owner: BOB }))).toEqual({
+          accepted: false,
+          reason: 'unknown_account',
+        });
+        expect(await store.countTasks()).toBe(0);
+      });
+
+      it('refuses a duplicate id without debiting or overwriting', async () => {
+        const store = await storeWith([[ALICE, 100]]);
+        const first = task();
+        await store.acceptTask(first);
+        const again = task({
+          id: first.id,
+          price: 48,
+          request: { prompt: 'other', aspectRatio: '1:1', quality: 'high' },
+        });
+        expect(await store.acceptTask(again)).toEqual({ accepted: false, reason: 'duplicate_id' });
+        expect(await balanceOf(store, ALICE)).toBe(88);
+        expect((await store.getTask(first.id))?.request.prompt).toBe('a cat');
+      });
+
+      it('is atomic under concurrency: 200 concurrent accepts on a balance for exactly 100', async () => {
+        const store = await storeWith([[ALICE, 100 * 12]]);
+        const results = await Promise.all(Array.from({ length: 200 }, () => store.acceptTask(task())));
+        expect(results.filter((r) => r.accepted)).toHaveLength(100);
+        expect(results.filter((r) => !r.accepted && r.reason === 'insufficient_credits')).toHaveLength(100);
+        expect(await balanceOf(store, ALICE)).toBe(0);
+        expect(await store.countTasks()).toBe(100);
+        const ledger = await store.ledger(ALICE);
+        expect(ledger.filter((e) => e.kind === 'debit')).toHaveLength(100);
+        expect(ledger.at(-1)?.balanceAfter).toBe(0);
+      });
+
+      it('is atomic under concurrency with mixed prices: never below zero', async () => {
+        const store = await storeWith([[ALICE, 100]]);
+        const prices = [12, 18, 24, 48];
+        const results = await Promise.all(
+          Array.from({ length: 40 }, (_, i) => store.acceptTask(task({ price: prices[i % prices.length]! }))),
+        );
+        const spent = results.reduce((sum, r, i) => sum + (r.accepted ? prices[i % prices.length]! : 0), 0);
+        expect(spent).toBeLessThanOrEqual(100);
+        expect(await balanceOf(store, ALICE)).toBe(100 - spent);
+        for (const r of results) if (r.accepted) expect(r.balance).toBeGreaterThanOrEqual(0);
+      });
+
+      it('stores a copy: changing the object given to acceptTask changes nothing stored', async () => {
+        const store = await storeWith([[ALICE, 100]]);
+        const t = task({
+          request: { prompt: 'p', aspectRatio: '1:1', quality: 'basic', imageUrls: ['https://e.com/a.jpg'] },
+        });
+        await store.acceptTask(t);
+        (t as { status: string }).status = 'FAILED';
+        t.plan.outcome = 'failed';
+        t.request.prompt = 'changed';
+        t.request.imageUrls!.push('https://e.com/b.jpg');
+        const stored = (await store.getTask(t.id))!;
+        expect(stored.status).toBe('IN_PROGRESS');
+        expect(stored.plan.outcome).toBe('success');
+        expect(stored.request.prompt).toBe('p');
+        expect(stored.request.imageUrls).toEqual(['https://e.com/a.jpg']);
+      });
+    });
+
+    describe('pollTask', () => {
+      it('counts polls of an in-progress task by its owner', async () => {
+        const store = await storeWith([[ALICE, 100]]);
+        const t = task();
+        await store.acceptTask(t);
+        expect((await store.pollTask(t.id, ALICE, 0))?.polls).toBe(1);
+        expect((await store.pollTask(t.id, ALICE, 0))?.polls).toBe(2);
+        expect((await store.getTask(t.id))?.polls).toBe(2);
+      });
+
+      it("ignores another owner's poll and an unknown id", async () => {
+        const store = await storeWith([
+          [ALICE, 100],
+          [BOB, 100],
+        ]);
+        const t = task();
+        await store.acceptTask(t);
+        expect(await store.pollTask(t.id, BOB, 0)).toBeUndefined();
+        expect(await store.pollTask('sd45_ffffffffffffffff', ALICE, 0)).toBeUndefined();
+        expect((await store.getTask(t.id))?.polls).toBe(0);
+      });
+
+      it('does not count polls of a terminal task', async () => {
+        const store = await storeWith([[ALICE, 100]]);
+        const t = task();
+        await store.acceptTask(t);
+        await succeed(store, t, 2_000);
+        expect((await store.pollTask(t.id, ALICE, 0))?.polls).toBe(0);
+      });
+
+      it('settles the task on its last poll, refunding a failure once', async () => {
+        const store = await storeWith([[ALICE, 100]]);
+        const t = task({}, { readyAt: null, completeOnPoll: 2, outcome: 'failed', errorMessage: 'no' });
+        await store.acceptTask(t);
+        expect((await store.pollTask(t.id, ALICE, 5))?.status).toBe('IN_PROGRESS');
+        expect(await store.pollTask(t.id, ALICE, 6)).toMatchObject({
+          status: 'FAILED',
+          polls: 2,
+          settledAt: 6,
+        });
+        expect(await store.pollTask(t.id, ALICE, 7)).toMatchObject({ status: 'FAILED', polls: 2 });
+        expect(await balanceOf(store, ALICE)).toBe(100);
+      });
+
+      it('settles a task whose time has come, at its planned time', async () => {
+        const store = await storeWith([[ALICE, 100]]);
+        const t = task({}, { readyAt: 100 });
+        await store.acceptTask(t);
+        expect(await store.pollTask(t.id, ALICE, 5_000)).toMatchObject({ status: 'SUCCESS', settledAt: 100 });
+      });
+    });
+
+    describe('readTask', () => {
+      it('settles a due task when read, and leaves one that is not due', async () => {
+        const store = await storeWith([[ALICE, 100]]);
+        const t = task({}, { readyAt: 100, outcome: 'failed', errorMessage: 'boom' });
+        await store.acceptTask(t);
+        expect((await store.readTask(t.id, 99))?.status).toBe('IN_PROGRESS');
+        expect(await store.readTask(t.id, 100)).toMatchObject({ status: 'FAILED', errorMessage: 'boom' });
+        expect(await balanceOf(store, ALICE)).toBe(100);
+        expect(await store.readTask('sd45_ffffffffffffffff', 100)).toBeUndefined();
+      });
+    });
+
+    describe('settleTask', () => {
+      it('a success keeps the debit', async () => {
+        const store = await storeWith([[ALICE, 100]]);
+        const t = task();
+        await store.acceptTask(t);
+        const settled = await store.settleTask(t.id, {
+          status: 'SUCCESS',
+          at: 2_000,
+          errorMessage: 'ignored',
+        });
+        expect(settled).toMatchObject({ status: 'SUCCESS', settledAt: 2_000, errorMessage: null });
+        expect(await balanceOf(store, ALICE)).toBe(88);
+      });
+
+      it('a failure refunds the price exactly', async () => {
+        const store = await storeWith([[ALICE, 100]]);
+        const t = task({ price: 24 });
+        await store.acceptTask(t);
+        const settled = await store.settleTask(t.id, { status: 'FAILED', at: 2_000, errorMessage: 'boom' });
+        expect(settled).toMatchObject({ status: 'FAILED', settledAt: 2_000, errorMessage: 'boom' });
+        expect(await balanceOf(store, ALICE)).toBe(100);
+      });
+
+      it('refunds only once when settled concurrently', async () => {
+        const store = await storeWith([[ALICE, 100]]);
+        const t = task();
+        await store.acceptTask(t);
+        const results = await Promise.all(
+          Array.from({ length: 50 }, (_, i) =>
+            store.settleTask(t.id, { status: 'FAILED', at: 2_000 + i, errorMessage: `boom ${i}` }),
+          ),
+        );
+        expect(await balanceOf(store, ALICE)).toBe(100);
+        expect((await store.ledger(ALICE)).filter((e) => e.kind === 'refund')).toHaveLength(1);
+        // Every caller sees the one settlement that won.
+        const [won] = results;
+        for (const r of results) expect(r).toEqual(won);
+        expect(won).toMatchObject({ status: 'FAILED' });
+      });
+
+      it('never changes a terminal task', async () => {
+        const store = await storeWith([[ALICE, 100]]);
+        const t = task();
+        await store.acceptTask(t);
+        const success = await succeed(store, t, 2_000);
+        const after = await store.settleTask(t.id, { status: 'FAILED', at: 3_000, errorMessage: 'late' });
+        expect(after).toEqual(success);
+        expect(after).toMatchObject({ status: 'SUCCESS', settledAt: 2_000 });
+        expect(await balanceOf(store, ALICE)).toBe(88);
+      });
+
+      it('returns undefined for an unknown task', async () => {
+        const store = await storeWith([[ALICE, 100]]);
+        expect(
+          await store.settleTask('sd45_0000000000000bad', { status: 'FAILED', at: 1, errorMessage: 'x' }),
+        ).toBeUndefined();
+        expect(await balanceOf(store, ALICE)).toBe(100);
+      });
+    });
+
+    describe('settleDue', () => {
+      it('settles in-progress tasks due by time, at their planned time, refunding failures', async () => {
+        const store = await storeWith([[ALICE, 1_000]]);
+        const late = task({}, { readyAt: 300 });
+        const early = task({}, { readyAt: 100, outcome: 'failed', errorMessage: 'e' });
+        const middle = task({}, { readyAt: 200 });
+        for (const t of [late, early, middle]) await store.acceptTask(t);
+        expect(await store.settleDue(99)).toBe(0);
+        expect(await store.settleDue(250)).toBe(2);
+        expect(await store.getTask(early.id)).toMatchObject({ status: 'FAILED', settledAt: 100 });
+        expect(await store.getTask(middle.id)).toMatchObject({ status: 'SUCCESS', settledAt: 200 });
+        expect((await store.getTask(late.id))?.status).toBe('IN_PROGRESS');
+        expect(await balanceOf(store, ALICE)).toBe(1_000 - 24);
+        expect(await store.settleDue(250)).toBe(0);
+      });
+
+      it("settles one owner's tasks only, leaving the other owners' due tasks for later", async () => {
+        const store = await storeWith([
+          [ALICE, 1_000],
+          [BOB, 1_000],
+        ]);
+        const a = task({}, { readyAt: 100 });
+        const b = task({ owner: BOB }, { readyAt: 50, outcome: 'failed', errorMessage: 'x' });
+        await store.acceptTask(a);
+        await store.acceptTask(b);
+        expect(await store.settleDue(1_000, ALICE)).toBe(1);
+        expect((await store.getTask(b.id))?.status).toBe('IN_PROGRESS');
+        expect(await balanceOf(store, BOB)).toBe(988);
+        expect(await store.settleDue(1_000)).toBe(1);
+        expect(await store.getTask(b.id)).toMatchObject({ status: 'FAILED', settledAt: 50 });
+        expect(await balanceOf(store, BOB)).toBe(1_000);
+      });
+
+      it('leaves poll-driven tasks (until abandoned) and terminal tasks alone', async () => {
+        const store = await storeWith([[ALICE, 1_000]]);
+        const byPoll = task({}, { readyAt: null, completeOnPoll: 2 });
+        const settled = task({}, { readyAt: 100 });
+        await store.acceptTask(byPoll);
+        await store.acceptTask(settled);
+        await store.settleTask(settled.id, { status: 'FAILED', at: 50, errorMessage: 'x' });
+        expect(await store.settleDue(byPoll.createdAt + DEFAULT_RETENTION.maxAgeMs - 1)).toBe(0);
+        expect(await store.getTask(settled.id)).toMatchObject({ status: 'FAILED', settledAt: 50 });
+      });
+    });
+
+    describe('listTasks', () => {
+      it('lists newest first, filtered by owner and status, up to a limit', async () => {
+        const store = await storeWith([
+          [ALICE, 1_000],
+          [BOB, 1_000],
+        ]);
+        const a1 = task({ createdAt: 1 });
+        const b1 = task({ owner: BOB, createdAt: 2 });
+        const a2 = task({ createdAt: 3 });
+        const a3 = task({ createdAt: 4 });
+        for (const t of [a1, b1, a2, a3]) await store.acceptTask(t);
+        await store.settleTask(a2.id, { status: 'SUCCESS', at: 5, errorMessage: null });
+        expect(ids(await store.listTasks())).toEqual([a3.id, a2.id, b1.id, a1.id]);
+        expect(ids(await store.listTasks({ owner: ALICE }))).toEqual([a3.id, a2.id, a1.id]);
+        expect(ids(await store.listTasks({ owner: ALICE, status: 'IN_PROGRESS' }))).toEqual([a3.id, a1.id]);
+        expect(ids(await store.listTasks({ status: 'SUCCESS' }))).toEqual([a2.id]);
+        expect(ids(await store.listTasks({ limit: 2 }))).toEqual([a3.id, a2.id]);
+        expect(ids(await store.listTasks({ owner: BOB, limit: 5 }))).toEqual([b1.id]);
+      });
+    });
+
+    // Issue 11, item 6: retention bounds every task, in progress or not.
+    describe('retention', () => {
+      it('drops the oldest finished tasks beyond maxTasks, at once', async () => {
+        const store = await storeWith([[ALICE, 1_000]], { retention: retention({ maxTasks: 3 }) });
+        const tasks = Array.from({ length: 5 }, (_, i) => task({ createdAt: 1_000 + i }));
+        for (const t of tasks) {
+          await store.acceptTask(t);
+          await succeed(store, t);
+        }
+        expect(await store.countTasks()).toBe(3);
+        expect(await store.getTask(tasks[0]!.id)).toBeUndefined();
+        expect(await store.getTask(tasks[1]!.id)).toBeUndefined();
+        expect(await store.getTask(tasks[2]!.id)).toBeDefined();
+        expect(await store.getTask(tasks[4]!.id)).toBeDefined();
+      });
+
+      it('bounds in-progress tasks too: the oldest is abandoned (failed, refunded) and dropped', async () => {
+        const store = await storeWith([[ALICE, 1_000]], { retention: retention({ maxTasks: 2 }) });
+        const tasks = Array.from({ length: 5 }, (_, i) =>
+          task({ createdAt: 1_000 + i }, { readyAt: null, completeOnPoll: 3 }),
+        );
+        for (const t of tasks) await store.acceptTask(t);
+        expect(await store.countTasks()).toBe(2);
+        expect(ids(await store.listTasks())).toEqual([tasks[4]!.id, tasks[3]!.id]);
+        expect(await balanceOf(store, ALICE)).toBe(1_000 - 2 * 12); // the three abandoned came back
+        const refunds = (await store.ledger(ALICE)).filter((e) => e.kind === 'refund');
+        expect(refunds.map((e) => e.taskId)).toEqual(ids(tasks.slice(0, 3)));
+      });
+
+      it('prefers dropping finished tasks to abandoning running ones', async () => {
+        const store = await storeWith([[ALICE, 1_000]], { retention: retention({ maxTasks: 2 }) });
+        const running = task({ createdAt: 1 }, { readyAt: null, completeOnPoll: 3 });
+        const done = task({ createdAt: 2 });
+        await store.acceptTask(running);
+        await store.acceptTask(done);
+        await succeed(store, done);
+        await store.acceptTask(task({ createdAt: 3 }));
+        expect((await store.getTask(running.id))?.status).toBe('IN_PROGRESS');
+        expect(await store.getTask(done.id)).toBeUndefined();
+      });
+
+      it('drops finished tasks maxAgeMs after they ended, and keeps younger ones', async () => {
+        const store = await storeWith([[ALICE, 1_000]], { retention: retention({ maxAgeMs: 1_000 }) });
+        const old = task({ createdAt: 1_000 });
+        const edge = task({ createdAt: 4_000 });
+        const young = task({ createdAt: 4_500 });
+        for (const t of [old, edge, young]) {
+          await store.acceptTask(t);
+          await succeed(store, t);
+        }
+        expect(await store.prune(5_000)).toEqual({ tasksDropped: 1 });
+        expect(await store.getTask(old.id)).toBeUndefined();
+        expect(await store.getTask(edge.id)).toBeDefined(); // exactly maxAgeMs old is still kept
+        expect(await store.getTask(young.id)).toBeDefined();
+      });
+
+      it('abandons a task still in progress at maxAgeMs: FAILED with the message, refunded, later dropped', async () => {
+        const store = await storeWith([[ALICE, 1_000]], { retention: retention({ maxAgeMs: 1_000 }) });
+        const running = task({ createdAt: 1_000 }, { readyAt: null, completeOnPoll: 5 });
+        const fresh = task({ createdAt: 1_900 }, { readyAt: null, completeOnPoll: 5 });
+        await store.acceptTask(running);
+        await store.acceptTask(fresh);
+        await store.prune(2_000);
+        expect(await store.getTask(running.id)).toMatchObject({
+          status: 'FAILED',
+          settledAt: 2_000,
+          errorMessage: ABANDONED_MESSAGE,
+        });
+        expect((await store.getTask(fresh.id))?.status).toBe('IN_PROGRESS');
+        expect(await balanceOf(store, ALICE)).toBe(1_000 - 12);
+        await store.prune(3_001); // just over a thousand ms after it ended
+        expect(await store.getTask(running.id)).toBeUndefined();
+      });
+
+      it('abandons on read and in settleDue too, not only when pruning', async () => {
+        const store = await storeWith([[ALICE, 1_000]], { retention: retention({ maxAgeMs: 1_000 }) });
+        const polled = task({ createdAt: 0 }, { readyAt: null, completeOnPoll: 5 });
+        const slow = task({ createdAt: 0 }, { readyAt: 5_000 });
+        await store.acceptTask(polled);
+        await store.acceptTask(slow);
+        expect(await store.readTask(polled.id, 1_000)).toMatchObject({ status: 'FAILED', settledAt: 1_000 });
+        expect(await store.settleDue(1_000, ALICE)).toBe(1);
+        expect(await store.getTask(slow.id)).toMatchObject({
+          status: 'FAILED',
+          errorMessage: ABANDONED_MESSAGE,
+        });
+        expect(await balanceOf(store, ALICE)).toBe(1_000);
+      });
+
+      it('drops nothing within the policy', async () => {
+        const store = await storeWith([[ALICE, 1_000]], {
+          retention: retention({ maxTasks: 5, maxAgeMs: 10_000 }),
+        });
+        for (let i = 0; i < 5; i++) {
+          const t = task({ createdAt: 1_000 + i });
+          await store.acceptTask(t);
+          await succeed(store, t);
+        }
+        expect(await store.prune(2_000)).toEqual({ tasksDropped: 0 });
+        expect(await store.countTasks()).toBe(5);
+      });
+
+      it('a dropped task is no longer settled by settleDue', async () => {
+        const store = await storeWith([[ALICE, 1_000]], { retention: retention({ maxTasks: 1 }) });
+        const a = task({ createdAt: 1 }, { readyAt: 100 });
+        await store.acceptTask(a);
+        await store.settleTask(a.id, { status: 'FAILED', at: 50, errorMessage: 'x' });
+        const b = task({ createdAt: 2 }, { readyAt: 200 });
+        await store.acceptTask(b);
+        expect(await store.getTask(a.id)).toBeUndefined();
+        expect(await store.settleDue(1_000)).toBe(1);
+        expect(await balanceOf(store, ALICE)).toBe(1_000 - 12);
+      });
+    });
+
+    describe('ledger', () => {
+      it('records set, debit and refund entries with the balance after each', async () => {
+        const store = await factory({});
+        await store.setBalance(ALICE, 'a', 100, 10);
+        const t1 = task({ price: 18, createdAt: 20 });
+        const t2 = task({ price: 12, createdAt: 30 });
+        await store.acceptTask(t1);
+        await store.acceptTask(t2);
+        await store.settleTask(t1.id, { status: 'FAILED', at: 40, errorMessage: 'x' });
+        await store.settleTask(t2.id, { status: 'SUCCESS', at: 50, errorMessage: null });
+        await store.setBalance(ALICE, 'a', 30, 60);
+        expect(await store.ledger(ALICE)).toEqual([
+          { at: 10, kind: 'set', amount: 100, balanceAfter: 100, taskId: null },
+          { at: 20, kind: 'debit', amount: -18, balanceAfter: 82, taskId: t1.id },
+          { at: 30, kind: 'debit', amount: -12, balanceAfter: 70, taskId: t2.id },
+          { at: 40, kind: 'refund', amount: 18, balanceAfter: 88, taskId: t1.id },
+          { at: 60, kind: 'set', amount: -58, balanceAfter: 30, taskId: null },
+        ]);
+        expect(await balanceOf(store, ALICE)).toBe(30);
+      });
+
+      it('keeps the ledgers of owners apart; a limit folds older entries into one carried forward', async () => {
+        const store = await storeWith([
+          [ALICE, 100],
+          [BOB, 50],
+        ]);
+        await store.acceptTask(task());
+        await store.acceptTask(task());
+        expect((await store.ledger(BOB)).map((e) => e.kind)).toEqual(['set']);
+        const last2 = await store.ledger(ALICE, 2);
+        expect(last2.map((e) => [e.kind, e.amount, e.balanceAfter])).toEqual([
+          ['carried_forward', 88, 88],
+          ['debit', -12, 76],
+        ]);
+        expect(await store.ledger(ownerOf('sk-nobody'))).toEqual([]);
+      });
+
+      it('returns copies of the entries', async () => {
+        const store = await storeWith([[ALICE, 100]]);
+        const [entry] = await store.ledger(ALICE);
+        entry!.balanceAfter = -1;
+        expect((await store.ledger(ALICE))[0]!.balanceAfter).toBe(100);
+      });
+
+      // Issue 11, item 8: past the cap the books no longer added up.
+      it('keeps at most maxLedgerEntries, and the balance is always the sum of the entries kept', async () => {
+        const store = await storeWith([[ALICE, 1_000]], { retention: retention({ maxLedgerEntries: 3 }) });
+        for (let i = 0; i < 25; i++) {
+          const t = task({ price: 10 });
+          await store.acceptTask(t);
+          if (i % 3 === 0) await store.settleTask(t.id, { status: 'FAILED', at: 2, errorMessage: 'x' });
+          const ledger = await store.ledger(ALICE);
+          expect(ledger.length).toBeLessThanOrEqual(3);
+          expect(ledger.reduce((sum, e) => sum + e.amount, 0)).toBe(await balanceOf(store, ALICE));
+          expect(ledger.at(-1)!.balanceAfter).toBe(await balanceOf(store, ALICE));
+        }
+        const ledger = await store.ledger(ALICE);
+        expect(ledger[0]!.kind).toBe('carried_forward');
+      });
+    });
+
+    describe('counters', () => {
+      it('counts each name from 0, apart', async () => {
+        const store = await factory({});
+        expect(await store.nextCounter('tasks')).toBe(0);
+        expect(await store.nextCounter('tasks')).toBe(1);
+        expect(await store.nextCounter('chaos')).toBe(0);
+        const many = await Promise.all(Array.from({ length: 50 }, () => store.nextCounter('tasks')));
+        expect(new Set(many).size).toBe(50);
+        expect(Math.min(...many)).toBe(2);
+      });
+    });
+
+    describe('the clock', () => {
+      it('starts where the spec says, moves forward on advance, and refuses to pass the limit', async () => {
+        const store = await factory({});
+        expect((await store.view()).clock).toEqual({ kind: 'virtual', nowMs: VIRTUAL_CLOCK_START });
+        expect(await store.advanceClock(60_000)).toEqual({
+          ok: true,
+          clock: { kind: 'virtual', nowMs: VIRTUAL_CLOCK_START + 60_000 },
+        });
+        const tooFar = await store.advanceClock(CLOCK_LIMIT_MS);
+        expect(tooFar.ok).toBe(false);
+        expect((await store.view()).clock).toEqual({ kind: 'virtual', nowMs: VIRTUAL_CLOCK_START + 60_000 });
+        const toTheLimit = CLOCK_LIMIT_MS - VIRTUAL_CLOCK_START - 60_000;
+        expect(await store.advanceClock(toTheLimit)).toMatchObject({ ok: true });
+        expect((await store.advanceClock(1)).ok).toBe(false);
+        expect((await store.view()).clock).toEqual({ kind: 'virtual', nowMs: CLOCK_LIMIT_MS });
+      });
+    });
+
+    describe('fault rules', () => {
+      const generate500: FaultRuleInput = {
+        match: { path: '/api/generate' },
+        action: { status: 500 },
+        times: 2,
+      };
+      const request = { method: 'POST', path: '/api/generate', owner: ALICE, createsTask: true };
+
+      it('adds rules with ids from rule_1, lists them in order, removes and clears them', async () => {
+        const store = await factory({});
+        const a = await store.addRule(generate500);
+        const b = await store.addRule({ action: { fault: 'reset' } });
+        expect([a.id, b.id]).toEqual(['rule_1', 'rule_2']);
+        expect((await store.view()).rules).toBe(2);
+        expect((await store.listRules()).map((r) => r.id)).toEqual(['rule_1', 'rule_2']);
+        expect(await store.removeRule('rule_1')).toBe(true);
+        expect(await store.removeRule('rule_1')).toBe(false);
+        expect(await store.clearRules()).toBe(1);
+        expect(await store.listRules()).toEqual([]);
+      });
+
+      it('keeps a key as its digest and its redacted label only', async () => {
+        const store = await factory({});
+        const rule = await store.addRule({
+          match: { apiKey: 'sk-alice-secret-key' },
+          action: { status: 500 },
+        });
+        expect(JSON.stringify(rule)).not.toContain('sk-alice-secret-key');
+        expect(JSON.stringify(await store.listRules())).not.toContain('sk-alice-secret-key');
+        expect(rule.match).toMatchObject({ owner: ownerOf('sk-alice-secret-key') });
+      });
+
+      it('fires the first matching rule; `times: 2` fires twice in all, even concurrently, then retires', async () => {
+        const store = await factory({});
+        await store.addRule(generate500);
+        const fired = await Promise.all(Array.from({ length: 10 }, () => store.fireRule(request)));
+        expect(fired.filter(Boolean)).toHaveLength(2);
+        expect(await store.listRules()).toEqual([]);
+      });
+
+      it('matches on method, path and key', async () => {
+        const store = await factory({});
+        await store.addRule({
+          match: { method: 'GET', path: '/api/status', apiKey: 'sk-bob' },
+          action: { status: 500 },
+        });
+        expect(await store.fireRule({ ...request })).toBeUndefined();
+        const poll = { method: 'GET', path: '/api/status', owner: BOB, createsTask: false };
+        expect((await store.fireRule(poll))?.id).toBe('rule_1');
+        expect(await store.fireRule({ ...poll, owner: ALICE })).toBeUndefined();
+        expect((await store.listRules())[0]!.hits).toBe(1);
+      });
+
+      it('spends a task-shaping rule only when its task exists, and never on a request that cannot create one', async () => {
+        const store = await factory({});
+        await store.addRule({ action: { task: { outcome: 'failed' } }, times: 1 });
+        expect(
+          await store.fireRule({ method: 'GET', path: '/api/status', owner: ALICE, createsTask: false }),
+        ).toBeUndefined();
+        expect((await store.fireRule(request))?.id).toBe('rule_1');
+        expect((await store.fireRule(request))?.id).toBe('rule_1'); // not spent yet
+        await store.consumeRule('rule_1');
+        expect(await store.listRules()).toEqual([]);
+        await store.consumeRule('rule_1'); // gone: nothing to do
+      });
+
+      it('draws `probability` from the world seed: the same seed fires the same requests', async () => {
+        const fires = async (seed: string) => {
+          const store = await factory({ spec: { ...CONFORMANCE_SPEC, seed } });
+          await store.addRule({ action: { status: 500 }, probability: 0.5 });
+          const out: boolean[] = [];
+          for (let i = 0; i < 40; i++) out.push((await store.fireRule(request)) !== undefined);
+          return out;
+        };
+        const a = await fires('seed-a');
+        expect(await fires('seed-a')).toEqual(a);
+        expect(await fires('seed-b')).not.toEqual(a);
+        // Draw n of the stream decides the n-th evaluation: the store and counterDraw agree.
+        expect(a).toEqual(
+          Array.from({ length: 40 }, (_, n) => counterDraw('seed-a', 'fault-rules', n) < 0.5),
+        );
+      });
+    });
+
+    describe('token buckets', () => {
+      it('allows `limit` per window, refills continuously, and refuses without taking a token', async () => {
+        const store = await factory({});
+        const take = (now: number) => store.takeToken('generate:alice', now, 3, 3_000);
+        expect((await take(0)).allowed).toBe(true);
+        expect((await take(0)).allowed).toBe(true);
+        expect(await take(0)).toMatchObject({ allowed: true, remaining: 0, limit: 3 });
+        expect(await take(0)).toMatchObject({ allowed: false, retryAfterSeconds: 1 });
+        expect((await take(999)).allowed).toBe(false);
+        expect((await take(1_000)).allowed).toBe(true);
+        expect((await store.takeToken('generate:bob', 1_000, 3, 3_000)).remaining).toBe(2);
+      });
+
+      it('is atomic: 50 concurrent takes on a bucket of 10 allow exactly 10', async () => {
+        const store = await factory({});
+        const verdicts = await Promise.all(
+          Array.from({ length: 50 }, () => store.takeToken('b', 0, 10, 10_000)),
+        );
+        expect(verdicts.filter((v) => v.allowed)).toHaveLength(10);
+      });
+    });
+
+    describe('the journal', () => {
+      it('reads back entries newest first, with their query, request and response', async () => {
+        const store = await factory({});
+        await store.appendJournal(
+          journalRecord({
+            rawQuery: 'task_id=sd45_0000000000000001',
+            rawRequestBody: Buffer.from('{"prompt":"fox"}'),
+            responseText: '{"code":200}',
+          }),
+        );
+        await store.appendJournal(journalRecord({ status: 402, at: 5 }));
+        const { entries, next } = await store.queryJournal();
+        expect(next).toBeUndefined();
+        expect(entries.map((e) => [e.id, e.status])).toEqual([
+          [2, 402],
+          [1, 200],
+        ]);
+        expect(entries[1]).toMatchObject({
+          query: { task_id: 'sd45_0000000000000001' },
+          requestBody: { prompt: 'fox' },
+          responseBody: { code: 200 },
+        });
+      });
+
+      it('filters by method, path, status (or class), key and task', async () => {
+        const store = await factory({});
+        await store.appendJournal(
+          journalRecord({ status: 200, keyOwner: 'a', taskId: 'sd45_0000000000000001' }),
+        );
+        await store.appendJournal(
+          journalRecord({ status: 429, method: 'GET', path: '/api/status', keyOwner: 'b' }),
+        );
+        await store.appendJournal(journalRecord({ status: 500, keyOwner: 'a' }));
+        const statuses = async (filter: Parameters<Store['queryJournal']>[0]) =>
+          (await store.queryJournal(filter)).entries.map((e) => e.status);
+        expect(await statuses({ status: '4xx' })).toEqual([429]);
+        expect(await statuses({ status: '500' })).toEqual([500]);
+        expect(await statuses({ method: 'GET' })).toEqual([429]);
+        expect(await statuses({ path: '/api/generate' })).toEqual([500, 200]);
+        expect(await statuses({ keyOwner: 'a' })).toEqual([500, 200]);
+        expect(await statuses({ taskId: 'sd45_0000000000000001' })).toEqual([200]);
+      });
+
+      it('pages: `next` reads on from where a page stopped, to the oldest entry', async () => {
+        const store = await factory({});
+        for (let i = 1; i <= 7; i++) await store.appendJournal(journalRecord({ at: i }));
+        const first = await store.queryJournal({ limit: 3 });
+        expect(first.entries.map((e) => e.at)).toEqual([7, 6, 5]);
+        const second = await store.queryJournal({ limit: 3, before: first.next! });
+        expect(second.entries.map((e) => e.at)).toEqual([4, 3, 2]);
+        const third = await store.queryJournal({ limit: 3, before: second.next! });
+        expect(third.entries.map((e) => e.at)).toEqual([1]);
+        expect(third.next).toBeUndefined();
+      });
+
+      it('keeps the newest entries up to its count', async () => {
+        const store = await factory({ journal: { ...DEFAULT_JOURNAL, maxEntries: 3 } });
+        for (let i = 1; i <= 5; i++) await store.appendJournal(journalRecord({ at: i }));
+        expect((await store.queryJournal()).entries.map((e) => e.at)).toEqual([5, 4, 3]);
+        expect((await store.stats()).journalEntries).toBe(3);
+      });
+
+      // Issue 11, item 7: 50,000 entries with 8 KB bodies took 600 MB.
+      it('keeps the newest entries up to its bytes, whatever the count allows', async () => {
+        const store = await factory({ journal: { maxEntries: 1_000_000, maxBytes: 200_000 } });
+        const body = Buffer.from(JSON.stringify({ prompt: 'x'.repeat(8_000) }));
+        for (let i = 1; i <= 200; i++)
+          await store.appendJournal(journalRecord({ at: i, rawRequestBody: body }));
+        const stats = await store.stats();
+        expect(stats.journalBytes).toBeLessThanOrEqual(200_000);
+        expect(stats.journalEntries).toBeGreaterThan(5);
+        expect(stats.journalEntries).toBeLessThan(200);
+        const { entries } = await store.queryJournal({ limit: 500 });
+        expect(entries[0]!.at).toBe(200);
+        expect(entries).toHaveLength(stats.journalEntries);
+      });
+
+      it('caps a page at 500 entries', async () => {
+        const store = await factory({ journal: { ...DEFAULT_JOURNAL, maxEntries: 2_000 } });
+        for (let i = 1; i <= 600; i++) await store.appendJournal(journalRecord({ at: i }));
+        const page = await store.queryJournal({ limit: 10_000 });
+        expect(page.entries).toHaveLength(500);
+        expect(page.next).toBeDefined();
+      });
+
+      it('is off with a count of 0', async () => {
+        const store = await factory({ journal: { ...DEFAULT_JOURNAL, maxEntries: 0 } });
+        await store.appendJournal(journalRecord());
+        expect(await store.queryJournal()).toEqual({ entries: [] });
+      });
+    });
+
+    describe('stats', () => {
+      it('counts tasks created and settled, credits debited and refunded', async () => {
+        const store = await storeWith([[ALICE, 1_000]]);
+        const a = task({ price: 18 });
+        const b = task({ price: 24 });
+        const c = task({ price: 12 });
+        for (const t of [a, b, c]) await store.acceptTask(t);
+        await succeed(store, a);
+        await store.settleTask(b.id, { status: 'FAILED', at: 2, errorMessage: 'x' });
+        expect(await store.stats()).toMatchObject({
+          tasksCreated: 3,
+          tasksSucceeded: 1,
+          tasksFailed: 1,
+          creditsDebited: 54,
+          creditsRefunded: 24,
+          tasksInProgress: 1,
+          tasks: 3,
+        });
+      });
+    });
+
+    describe('reset', () => {
+      it('puts back the spec accounts and forgets tasks, rules, buckets, journal, counters and clock', async () => {
+        const spec: WorldSpec = {
+          ...CONFORMANCE_SPEC,
+          accounts: [{ owner: ALICE, label: 'a', balance: 70 }],
+        };
+        const store = await factory({ spec });
+        await store.setBalance(BOB, 'b', 5, 0);
+        const t = task({}, { readyAt: 100 });
+        await store.acceptTask(t);
+        await store.addRule(generate500());
+        await store.takeToken('x', 0, 1, 1_000);
+        await store.appendJournal(journalRecord());
+        await store.nextCounter('tasks');
+        await store.advanceClock(5_000);
+        await store.reset();
+        expect(await store.listAccounts()).toEqual([{ owner: ALICE, label: 'a', balance: 70 }]);
+        expect((await store.ledger(ALICE)).map((e) => [e.kind, e.amount, e.at])).toEqual([
+          ['set', 70, VIRTUAL_CLOCK_START],
+        ]);
+        expect(await store.getTask(t.id)).toBeUndefined();
+        expect(await store.countTasks()).toBe(0);
+        expect(await store.settleDue(Number.MAX_SAFE_INTEGER)).toBe(0);
+        expect(await store.listRules()).toEqual([]);
+        expect((await store.addRule(generate500())).id).toBe('rule_1');
+        expect((await store.takeToken('x', 0, 1, 1_000)).allowed).toBe(true);
+        expect((await store.queryJournal()).entries).toEqual([]);
+        expect(await store.nextCounter('tasks')).toBe(0);
+        expect((await store.view()).clock).toEqual({ kind: 'virtual', nowMs: VIRTUAL_CLOCK_START });
+        expect(await store.stats()).toMatchObject({ tasksCreated: 0, tasks: 0, journalEntries: 0 });
+      });
+
+      function generate500(): FaultRuleInput {
+        return { match: { path: '/api/generate' }, action: { status: 500 } };
+      }
+    });
+  });
+}
