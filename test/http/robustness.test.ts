@@ -182,7 +182,8 @@ describe('transport-level garbage', () => {
     expect(missing.status).toBe(404);
     expect(missing.body).toEqual({
       code: 404,
-      message: 'No route GET /api/nothing-here',
+      // The path as the logs show it (issue 11, item 13: a path can carry a key), and what exists.
+      message: 'No route GET /api/* (the routes are: POST /api/generate, GET /api/status, POST /api/status)',
       data: { type: 'not_found' },
     });
     const wrongMethod = await sim.http.delete('/api/status').set(sim.auth());

@@ -134,7 +134,7 @@ export function createApp(deps: AppDeps): Express {
     validators,
   );
 
-  app.use(notFound([...apiOperations, ...controlOperations]));
+  app.use(notFound([...apiOperations, ...controlOperations], render, apiOperations));
   app.use(errorHandler(logger, options.bodyLimit, render));
   return app;
 }

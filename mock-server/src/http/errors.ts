@@ -63,8 +63,10 @@ export const errors = {
   taskNotFound(): ApiError {
     return new ApiError(404, 'Task not found', { type: 'not_found' });
   },
-  routeNotFound(method: string, path: string): ApiError {
-    return new ApiError(404, `No route ${method} ${path}`, { type: 'not_found' });
+  /** @param path the path as request-rendering.ts shows it, never as sent */
+  routeNotFound(method: string, path: string, knownRoutes?: string): ApiError {
+    const hint = knownRoutes ? ` (the routes are: ${knownRoutes})` : '';
+    return new ApiError(404, `No route ${method} ${path}${hint}`, { type: 'not_found' });
   },
   methodNotAllowed(method: string, path: string, allow: string): ApiError {
     return new ApiError(

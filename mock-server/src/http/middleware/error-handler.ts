@@ -8,9 +8,15 @@ import { translateBodyParserError } from './json-body.js';
 
 /**
  * Unknown routes get 404; a known route asked with the wrong method gets 405 with `Allow`, so a
- * client that sends GET /api/generate learns what it did wrong.
+ * client that sends GET /api/generate learns what it did wrong. Neither echoes the path as sent: it
+ * is shown as request-rendering.ts renders it (a key pasted into a path would otherwise travel back
+ * in the answer and into the journal), with the routes that do exist.
  */
-export function notFound(operations: readonly SpecOperation[]): RequestHandler {
+export function notFound(
+  operations: readonly SpecOperation[],
+  render: RequestRenderer,
+  publicRoutes: readonly SpecOperation[] = operations,
+): RequestHandler {
   const routes = new Map<string, { pattern: RegExp; methods: Set<string> }>();
   for (const op of operations) {
     const route = routes.get(op.path) ?? {
@@ -20,13 +26,14 @@ export function notFound(operations: readonly SpecOperation[]): RequestHandler {
     route.methods.add(op.method.toUpperCase());
     routes.set(op.path, route);
   }
+  const known = publicRoutes.map((op) => `${op.method.toUpperCase()} ${op.path}`).join(', ');
   return (req, _res, next) => {
-    for (const { pattern, methods } of routes.values()) {
+    for (const [path, { pattern, methods }] of routes) {
       if (pattern.test(req.path)) {
-        return next(errors.methodNotAllowed(req.method, req.path, [...methods].sort().join(', ')));
+        return next(errors.methodNotAllowed(req.method, path, [...methods].sort().join(', ')));
       }
     }
-    next(errors.routeNotFound(req.method, req.path));
+    next(errors.routeNotFound(req.method, render(req).path, known));
   };
 }
 
