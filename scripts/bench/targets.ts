@@ -156,8 +156,8 @@ function targetOf(name: Target['name'], url: string, proc: ReturnType<typeof lau
   };
 }
 
-export async function startSimulator(nodeArgs: string[] = []): Promise<Target> {
-  const proc = launch([...nodeArgs, MAIN_JS, ...simulatorArgs()]);
+export async function startSimulator(nodeArgs: string[] = [], extraArgs: string[] = []): Promise<Target> {
+  const proc = launch([...nodeArgs, MAIN_JS, ...simulatorArgs(), ...extraArgs]);
   const m = await waitForLine(proc, /listening on (http:\/\/\S+)/, 30_000);
   return targetOf('simulator', m[1]!, proc);
 }

@@ -65,7 +65,7 @@ function generateRequest(key: string, body: string, extra: Record<string, string
 }
 
 /** POSTs JSON to the target; throws unless 200. */
-async function call(target: Target, path: string, body?: unknown, key?: string): Promise<unknown> {
+export async function call(target: Target, path: string, body?: unknown, key?: string): Promise<unknown> {
   const res = await fetch(`${target.url}${path}`, {
     method: 'POST',
     headers: {
@@ -104,8 +104,11 @@ async function createTasks(target: Target, count: number): Promise<Array<[string
 export async function prepare(
   workload: WorkloadName,
   target: Target,
+  /** State to create after the reset, before the workload's own (the hostile neighbour's tasks). */
+  setup?: (target: Target) => Promise<void>,
 ): Promise<{ requests: autocannon.Request[]; flows?: { completed: number } }> {
   await resetIfSimulator(target);
+  await setup?.(target);
   const prompts = promptSource(1);
   switch (workload) {
     case 'generate':
@@ -188,8 +191,9 @@ export async function runLoad(
   workload: WorkloadName,
   target: Target,
   options: LoadOptions,
+  setup?: (target: Target) => Promise<void>,
 ): Promise<LoadResult> {
-  const { requests, flows } = await prepare(workload, target);
+  const { requests, flows } = await prepare(workload, target, setup);
   let latencies = new Float64Array(1 << 16);
   let count = 0;
   let non2xx = 0;
