@@ -3,14 +3,16 @@
 #   docker build -t dreamcore-simulator .
 #   docker run --rm -p 4010:4010 -e DREAMCORE_CONTROL_TOKEN=change-me dreamcore-simulator
 
-# Production dependencies only (sharp's prebuilt libvips for glibc comes as an npm package).
-FROM node:20-bookworm-slim AS deps
+# Node.js 24, the newest LTS line (package.json "engines"; CI runs the suite on the release of
+# scripts/ci/node-versions). Debian's glibc, for sharp's prebuilt libvips (an npm package).
+# Production dependencies only.
+FROM node:24-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 
 # Compile TypeScript with the full toolchain.
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -19,7 +21,7 @@ COPY generated ./generated
 COPY mock-server ./mock-server
 RUN npm run build
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=4010

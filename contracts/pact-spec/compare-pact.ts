@@ -16,9 +16,9 @@ import { parse } from 'yaml';
 
 /**
  * The comparator's shapes, restated from its `dist/src/compare/index.d.ts` and `dist/src/results/index.d.ts`
- * (1.7): its declarations do not resolve under `"module": "NodeNext"` (the ESM `index.d.ts` re-exports
- * `./compare` without an extension, and the `#documents/...` imports have no `imports` map), so
- * TypeScript sees a module without exports.
+ * (2.3): its declarations do not resolve under `"module": "NodeNext"` (the ESM `index.d.ts` re-exports
+ * `./compare` without an extension, and its `imports` map sends `#documents/...` to `src/*.ts` files the
+ * package does not ship), so TypeScript sees a module without exports.
  */
 interface ComparatorResult {
   code: string;
@@ -48,8 +48,9 @@ interface ComparatorInstance {
   compare(pact: PactDocument): AsyncGenerator<ComparatorResult>;
 }
 
+/** Since 2.0 the documents come in an options object (`asyncapi` beside `oas`); a bare OAS is ignored. */
 const { Comparator } = comparatorModule as unknown as {
-  Comparator: new (oas: OpenAPIV3.Document) => ComparatorInstance;
+  Comparator: new (options: { oas: OpenAPIV3.Document }) => ComparatorInstance;
 };
 
 /** The parts of a V4 pact interaction this check reads (the comparator's own type is V2-shaped). */
@@ -156,7 +157,7 @@ function missingRequiredHeaders(
 /** Every finding, errors and warnings, for every HTTP interaction of `pact`. */
 export async function comparePactWithSpec(oas: OpenAPIV3.Document, pact: PactDocument): Promise<Finding[]> {
   // A fresh Comparator per call: it caches the router and the compiled schemas of one document.
-  const comparator = new Comparator(oas);
+  const comparator = new Comparator({ oas });
   // The comparator skips non-HTTP interactions (messages) and numbers the rest: index the same list.
   const interactions = (pact.interactions as PactInteraction[]).filter(isHttpInteraction);
   const findings: Finding[] = [];

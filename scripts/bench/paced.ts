@@ -131,10 +131,9 @@ export async function runPaced(
     });
   };
 
-  let flowsBefore = 0;
   await run(options.warmupS);
   measuring = true;
-  flowsBefore = completedFlows;
+  const flowsBefore = completedFlows;
   cpu.restart();
   const windowStart = performance.now();
   await run(options.durationS);

@@ -2,16 +2,38 @@
  * No Docker engine runs here, so the image cannot be built in CI; these checks keep the Dockerfile
  * honest against the project: the same start command as `npm start`, the files the server reads at
  * start copied in, a non-root user, the documented port and a health check on a real route.
+ *
+ * They also hold the places that name a Node.js version to each other, since each is edited alone:
+ * `engines` (what we promise), `devEngines` (what npm enforces), `scripts/ci/node-versions` (what CI
+ * runs the suite on), the Dockerfile's base image (what ships), `@types/node` (what the type checker
+ * lets the code use), the README's Docker section, and the `engines` of every locked dependency.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import semver from 'semver';
 import { describe, expect, it } from 'vitest';
 import { ROOT, loadRawSpec } from '../support/spec-walk.js';
 
 const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
   scripts: Record<string, string>;
+  engines: { node: string };
+  devEngines?: { runtime?: { name: string; version?: string; onFail?: string } };
+  devDependencies: Record<string, string>;
 };
+const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as {
+  packages: Record<string, { version?: string; optional?: boolean; engines?: { node?: string } }>;
+};
+/** The releases CI runs the suite on (`scripts/ci/with-node.sh <major>` picks one). */
+const ciNodeVersions = readFileSync(join(ROOT, 'scripts/ci/node-versions'), 'utf8')
+  .split('\n')
+  .filter((line) => /^\d/.test(line));
+const dockerBases = [...dockerfile.matchAll(/^FROM (\S+)/gm)].map((m) => m[1]!);
+
+/** The lowest version of each `||` alternative of the engines range: one per supported line. */
+const supportedFloors = new semver.Range(pkg.engines.node).set.map((comparators) =>
+  semver.minVersion(new semver.Range(comparators.map((c) => c.value).join(' ')))!,
+);
 
 describe('Dockerfile', () => {
   it('starts the server with the same command as npm start', () => {
@@ -20,10 +42,10 @@ describe('Dockerfile', () => {
     expect((JSON.parse(cmd!) as string[]).join(' ')).toBe(pkg.scripts.start);
   });
 
-  it('is multi-stage on a slim glibc Node base matching the engines range, and runs as non-root', () => {
-    const bases = [...dockerfile.matchAll(/^FROM (\S+)/gm)].map((m) => m[1]);
-    expect(bases.length).toBeGreaterThanOrEqual(2);
-    for (const base of bases) expect(base).toMatch(/^node:20-bookworm-slim$/);
+  it('is multi-stage on one slim glibc Node base, and runs as non-root', () => {
+    expect(dockerBases.length).toBeGreaterThanOrEqual(2);
+    for (const base of dockerBases) expect(base).toMatch(/^node:\d+-bookworm-slim$/);
+    expect(new Set(dockerBases).size).toBe(1);
     expect(dockerfile).toMatch(/^USER node$/m);
   });
 
@@ -41,5 +63,52 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/^COPY package\.json openapi\.yaml \.\/$/m);
     expect(dockerfile).toMatch(/^COPY mock-server\/control-api\.yaml/m);
     expect(dockerfile).toMatch(/COPY --from=build \/app\/dist \.\/dist/);
+  });
+});
+
+describe('the supported Node.js versions agree everywhere', () => {
+  it('npm enforces exactly the engines range (devEngines refuses other runtimes)', () => {
+    expect(pkg.devEngines?.runtime).toEqual({ name: 'node', version: pkg.engines.node, onFail: 'error' });
+  });
+
+  it('CI pins one release per supported line, each inside the engines range', () => {
+    expect(ciNodeVersions.length).toBeGreaterThan(0);
+    for (const version of ciNodeVersions) {
+      expect(semver.valid(version), version).toBe(version);
+      expect(semver.satisfies(version, pkg.engines.node), `${version} in ${pkg.engines.node}`).toBe(true);
+    }
+    const pinnedMajors = ciNodeVersions.map((v) => semver.major(v));
+    expect(new Set(pinnedMajors).size).toBe(pinnedMajors.length);
+    expect(supportedFloors.map((floor) => floor.major).sort()).toEqual([...pinnedMajors].sort());
+  });
+
+  it('the image runs the newest line CI tests, and the README says which', () => {
+    const dockerMajor = Number(/^node:(\d+)-/.exec(dockerBases[0]!)![1]);
+    const newestPinned = semver.rsort([...ciNodeVersions])[0]!;
+    expect(dockerMajor).toBe(semver.major(newestPinned));
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const dockerSection = readme.slice(readme.indexOf('\n## Docker'));
+    expect(dockerSection).toContain(`\`${dockerBases[0]}\``);
+  });
+
+  it('@types/node describes the oldest supported line, so the code cannot use a newer API', () => {
+    const typesMajor = semver.minVersion(pkg.devDependencies['@types/node']!)!.major;
+    expect(typesMajor).toBe(Math.min(...supportedFloors.map((floor) => floor.major)));
+  });
+
+  it('every locked dependency supports the lowest release of each supported line', () => {
+    const refusals: string[] = [];
+    for (const [path, entry] of Object.entries(lock.packages)) {
+      const range = entry.engines?.node;
+      // Optional dependencies (other platforms' native builds) are skipped by npm when their engines
+      // do not match: they cannot break an install here.
+      if (!path || !range || entry.optional) continue;
+      for (const floor of supportedFloors) {
+        if (!semver.satisfies(floor, range)) {
+          refusals.push(`${path}@${entry.version} needs node ${range}, which excludes ${floor.version}`);
+        }
+      }
+    }
+    expect(refusals, `raise engines (${pkg.engines.node}) or pick other versions`).toEqual([]);
   });
 });
