@@ -52,7 +52,10 @@ export type paths = {
             query?: never;
             header?: never;
             path: {
-                /** @description The API key itself (URL-encoded). It is never echoed back in clear. */
+                /**
+                 * @description The API key itself (URL-encoded). It is never echoed back in clear.
+                 * @example sk-dreamcore-dev
+                 */
                 apiKey: components["parameters"]["ApiKey"];
             };
             cookie?: never;
@@ -99,6 +102,7 @@ export type paths = {
             query?: never;
             header?: never;
             path: {
+                /** @example sd45_b83bf7c0c51a4c71 */
                 taskId: components["parameters"]["TaskId"];
             };
             cookie?: never;
@@ -121,6 +125,7 @@ export type paths = {
             query?: never;
             header?: never;
             path: {
+                /** @example sd45_b83bf7c0c51a4c71 */
                 taskId: components["parameters"]["TaskId"];
             };
             cookie?: never;
@@ -143,6 +148,7 @@ export type paths = {
             query?: never;
             header?: never;
             path: {
+                /** @example sd45_b83bf7c0c51a4c71 */
                 taskId: components["parameters"]["TaskId"];
             };
             cookie?: never;
@@ -236,6 +242,7 @@ export type paths = {
             query?: never;
             header?: never;
             path: {
+                /** @example rule_1 */
                 ruleId: string;
             };
             cookie?: never;
@@ -408,7 +415,10 @@ export type components = {
          * @enum {string}
          */
         NetworkFault: "reset" | "empty" | "malformed" | "hang";
-        /** @description How a task created by POST /api/generate ends (the X-Mock-Outcome family of headers). */
+        /**
+         * @description How a task created by POST /api/generate ends (the X-Mock-Outcome family of headers). At least
+         *     one property: an empty scenario would do nothing.
+         */
         TaskScenario: {
             /** @enum {string} */
             outcome?: "success" | "failed";
@@ -507,16 +517,25 @@ export type components = {
                 entries: components["schemas"]["JournalEntry"][];
             };
         };
+        /**
+         * @description The kinds of error the simulator's own endpoints answer: those of the public API (openapi.yaml's
+         *     ErrorType), plus `gone` (410, an expired image link), `conflict` (409, a task that already ended)
+         *     and `forbidden` (403, a Host not served or a cross-site control request).
+         * @enum {string}
+         */
+        ControlErrorType: "invalid_request" | "unauthorized" | "insufficient_credits" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "forbidden" | "request_timeout" | "headers_too_large" | "service_unavailable" | "bad_gateway" | "gone" | "conflict";
         ErrorResponse: {
             code: number;
             message: string;
             data: {
-                type: string;
-                errors?: {
-                    field: string;
-                    message: string;
-                }[];
-            } | null;
+                type: components["schemas"]["ControlErrorType"];
+                errors?: components["schemas"]["FieldError"][];
+            };
+        };
+        FieldError: {
+            /** @description Where the problem is: body.prompt, query.task_id, header.authorization, body (whole body). */
+            field: string;
+            message: string;
         };
         /**
          * @description `sd45_` followed by 16 lowercase hex digits.
@@ -567,7 +586,11 @@ export type components = {
         };
     };
     responses: {
-        /** @description An error, in the same envelope as the public API's. */
+        /**
+         * @description An error, in the same envelope as the public API's. 403 `forbidden`: a Host the simulator does
+         *     not serve (`--allowed-hosts`, on every route), or a cross-site request to `/__mock`. 415: a
+         *     state-changing control request whose body is not JSON.
+         */
         Error: {
             headers: {
                 [name: string]: unknown;
@@ -578,8 +601,12 @@ export type components = {
         };
     };
     parameters: {
-        /** @description The API key itself (URL-encoded). It is never echoed back in clear. */
+        /**
+         * @description The API key itself (URL-encoded). It is never echoed back in clear.
+         * @example sk-dreamcore-dev
+         */
         ApiKey: string;
+        /** @example sd45_b83bf7c0c51a4c71 */
         TaskId: components["schemas"]["TaskId"];
     };
     requestBodies: never;
@@ -606,6 +633,7 @@ export interface operations {
                     "application/json": components["schemas"]["HealthEnvelope"];
                 };
             };
+            403: components["responses"]["Error"];
         };
     };
     resetSimulator: {
@@ -627,6 +655,8 @@ export interface operations {
                 };
             };
             401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            415: components["responses"]["Error"];
         };
     };
     getAccount: {
@@ -634,7 +664,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The API key itself (URL-encoded). It is never echoed back in clear. */
+                /**
+                 * @description The API key itself (URL-encoded). It is never echoed back in clear.
+                 * @example sk-dreamcore-dev
+                 */
                 apiKey: components["parameters"]["ApiKey"];
             };
             cookie?: never;
@@ -651,6 +684,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
             404: components["responses"]["Error"];
         };
     };
@@ -659,7 +693,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The API key itself (URL-encoded). It is never echoed back in clear. */
+                /**
+                 * @description The API key itself (URL-encoded). It is never echoed back in clear.
+                 * @example sk-dreamcore-dev
+                 */
                 apiKey: components["parameters"]["ApiKey"];
             };
             cookie?: never;
@@ -686,15 +723,24 @@ export interface operations {
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            415: components["responses"]["Error"];
         };
     };
     listTasks: {
         parameters: {
             query?: {
-                /** @description Only this key's tasks. */
+                /**
+                 * @description Only this key's tasks.
+                 * @example sk-dreamcore-dev
+                 */
                 apiKey?: string;
+                /** @example IN_PROGRESS */
                 status?: "IN_PROGRESS" | "SUCCESS" | "FAILED";
-                /** @description At most this many (default 100). */
+                /**
+                 * @description At most this many (default 100).
+                 * @example 10
+                 */
                 limit?: string;
             };
             header?: never;
@@ -714,6 +760,7 @@ export interface operations {
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
         };
     };
     getTask: {
@@ -721,6 +768,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example sd45_b83bf7c0c51a4c71 */
                 taskId: components["parameters"]["TaskId"];
             };
             cookie?: never;
@@ -738,6 +786,7 @@ export interface operations {
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
             404: components["responses"]["Error"];
         };
     };
@@ -746,6 +795,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example sd45_b83bf7c0c51a4c71 */
                 taskId: components["parameters"]["TaskId"];
             };
             cookie?: never;
@@ -763,8 +813,10 @@ export interface operations {
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
             404: components["responses"]["Error"];
             409: components["responses"]["Error"];
+            415: components["responses"]["Error"];
         };
     };
     failTask: {
@@ -772,6 +824,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example sd45_b83bf7c0c51a4c71 */
                 taskId: components["parameters"]["TaskId"];
             };
             cookie?: never;
@@ -798,8 +851,10 @@ export interface operations {
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
             404: components["responses"]["Error"];
             409: components["responses"]["Error"];
+            415: components["responses"]["Error"];
         };
     };
     getClock: {
@@ -821,6 +876,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
         };
     };
     advanceClock: {
@@ -852,6 +908,8 @@ export interface operations {
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            415: components["responses"]["Error"];
         };
     };
     listFaultRules: {
@@ -873,6 +931,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
         };
     };
     createFaultRule: {
@@ -899,6 +958,8 @@ export interface operations {
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            415: components["responses"]["Error"];
         };
     };
     clearFaultRules: {
@@ -920,6 +981,8 @@ export interface operations {
                 };
             };
             401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            415: components["responses"]["Error"];
         };
     };
     deleteFaultRule: {
@@ -927,6 +990,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example rule_1 */
                 ruleId: string;
             };
             cookie?: never;
@@ -944,19 +1008,31 @@ export interface operations {
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
             404: components["responses"]["Error"];
+            415: components["responses"]["Error"];
         };
     };
     getJournal: {
         parameters: {
             query?: {
+                /** @example POST */
                 method?: "GET" | "POST" | "PUT" | "DELETE" | "PATCH" | "HEAD" | "OPTIONS";
+                /** @example /api/generate */
                 path?: string;
-                /** @description An exact status (`429`) or a class (`4xx`, `5xx`). */
+                /**
+                 * @description An exact status (`429`) or a class (`4xx`, `5xx`).
+                 * @example 4xx
+                 */
                 status?: string;
-                /** @description Only requests made with this key. */
+                /**
+                 * @description Only requests made with this key.
+                 * @example sk-dreamcore-dev
+                 */
                 apiKey?: string;
+                /** @example sd45_b83bf7c0c51a4c71 */
                 taskId?: string;
+                /** @example 20 */
                 limit?: string;
             };
             header?: never;
@@ -976,6 +1052,7 @@ export interface operations {
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
         };
     };
     getTaskImage: {
@@ -983,8 +1060,12 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example sd45_b83bf7c0c51a4c71 */
                 taskId: string;
-                /** @description `<index>.jpg`, index from 0 (0 to 3 for a burst). */
+                /**
+                 * @description `<index>.jpg`, index from 0 (0 to 3 for a burst).
+                 * @example 0.jpg
+                 */
                 file: string;
             };
             cookie?: never;
@@ -1001,6 +1082,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["Error"];
+            403: components["responses"]["Error"];
             404: components["responses"]["Error"];
             410: components["responses"]["Error"];
         };

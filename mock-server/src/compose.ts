@@ -103,6 +103,9 @@ export async function compose(
       rateLimit: config.rateLimit,
       version: packageVersion(),
       seed: config.seed,
+      allowedHosts: config.allowedHosts,
+      cors: config.cors,
+      controlCors: config.controlCors,
     },
   });
   return { app, simulator, qa, clock, store, images, logger, requestValidators: validators.requests.origin };

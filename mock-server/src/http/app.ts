@@ -17,8 +17,11 @@ import { fileHandlers } from './handlers/files.js';
 import { generationHandlers } from './handlers/generation.js';
 import { specOperations } from './load-spec.js';
 import { authenticate } from './middleware/auth.js';
+import { controlCors, publicCors } from './middleware/cors.js';
+import { controlCrossSiteGuard } from './middleware/cross-site.js';
 import { errorHandler, notFound } from './middleware/error-handler.js';
 import { faultInjection, ruleStatusChecker } from './middleware/fault-injection.js';
+import { hostAllowlist, listeningAuthority, wellFormedHost } from './middleware/host-allowlist.js';
 import { journalRequests } from './middleware/journal.js';
 import { rateLimit } from './middleware/rate-limit.js';
 import { jsonBody } from './middleware/json-body.js';
@@ -42,6 +45,12 @@ export interface AppOptions {
   rateLimit: RateLimitConfig | 'off';
   version: string;
   seed: string;
+  /** `--allowed-hosts`, normalised by config.ts (`*` serves any Host). */
+  allowedHosts: readonly string[];
+  /** `--cors`: of the public API and the image files. */
+  cors: '*' | 'off' | readonly string[];
+  /** `--control-cors`: origins whose pages may use /__mock. */
+  controlCors: readonly string[];
 }
 
 export interface AppDeps {
@@ -67,14 +76,29 @@ export function createApp(deps: AppDeps): Express {
   app.set('case sensitive routing', true);
   app.set('strict routing', true);
 
-  if (options.logRequests) app.use(requestLogger(logger));
-  app.use(journalRequests(qa.journal, simulator.clock));
-
   const apiOperations = specOperations(deps.apiSpec);
   const controlOperations = specOperations(deps.controlSpec);
   const apiPaths = routePaths(apiOperations);
   const generatePath = apiOperations.find((op) => op.operationId === 'createGenerationTask')!.expressPath;
   const statusPath = apiOperations.find((op) => op.operationId === 'getTaskStatus')!.expressPath;
+  const fileOperations = controlOperations.filter((op) => !op.path.startsWith('/__mock'));
+
+  if (options.logRequests) app.use(requestLogger(logger));
+  // Before anything else, and touching nothing: a Host the simulator does not serve (DNS rebinding),
+  // then cross-site requests to the control API; then CORS, whose preflights end before the journal,
+  // fault injection, authentication and the rate limiter ever see them.
+  app.use(hostAllowlist(options.allowedHosts));
+  app.use('/__mock', controlCrossSiteGuard(options.controlCors));
+  const controlCorsHandler = controlCors(options.controlCors);
+  if (controlCorsHandler) app.use('/__mock', controlCorsHandler);
+  for (const ops of [apiOperations, fileOperations]) {
+    for (const path of routePaths(ops)) {
+      const methods = ops.filter((op) => op.expressPath === path).map((op) => op.method.toUpperCase());
+      const handler = publicCors(options.cors, methods);
+      if (handler) app.all(path, handler);
+    }
+  }
+  app.use(journalRequests(qa.journal, simulator.clock));
 
   // QA faults before authentication (a forced 500 needs no valid key); then authentication on
   // every method of every API route (a bad key touches nothing, and gets 401 even when its body is
@@ -97,9 +121,11 @@ export function createApp(deps: AppDeps): Express {
   // Each operation's validators run on its own route, after the router has picked it.
   const { validators } = deps;
 
+  // Never an unchecked Host header (it could carry a path or another site): a well-formed one (the
+  // allowlist has already refused names it does not serve), else the address the request came in on.
   const publicUrl =
     options.publicUrl?.replace(/\/+$/, '') ??
-    ((req: Request) => `${req.protocol}://${req.get('host') ?? 'localhost'}`);
+    ((req: Request) => `${req.protocol}://${wellFormedHost(req) ?? listeningAuthority(req)}`);
   const baseUrl = (req: Request) => (typeof publicUrl === 'string' ? publicUrl : publicUrl(req));
   mountOperations(
     app,
