@@ -654,8 +654,10 @@ export interface operations {
                     "application/json": components["schemas"]["ResetEnvelope"];
                 };
             };
+            400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
+            413: components["responses"]["Error"];
             415: components["responses"]["Error"];
         };
     };
@@ -724,6 +726,7 @@ export interface operations {
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
+            413: components["responses"]["Error"];
             415: components["responses"]["Error"];
         };
     };
@@ -816,6 +819,7 @@ export interface operations {
             403: components["responses"]["Error"];
             404: components["responses"]["Error"];
             409: components["responses"]["Error"];
+            413: components["responses"]["Error"];
             415: components["responses"]["Error"];
         };
     };
@@ -854,6 +858,7 @@ export interface operations {
             403: components["responses"]["Error"];
             404: components["responses"]["Error"];
             409: components["responses"]["Error"];
+            413: components["responses"]["Error"];
             415: components["responses"]["Error"];
         };
     };
@@ -909,6 +914,7 @@ export interface operations {
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
+            413: components["responses"]["Error"];
             415: components["responses"]["Error"];
         };
     };
@@ -959,6 +965,7 @@ export interface operations {
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
+            413: components["responses"]["Error"];
             415: components["responses"]["Error"];
         };
     };
@@ -980,8 +987,10 @@ export interface operations {
                     "application/json": components["schemas"]["RemovedEnvelope"];
                 };
             };
+            400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
+            413: components["responses"]["Error"];
             415: components["responses"]["Error"];
         };
     };
@@ -1010,6 +1019,7 @@ export interface operations {
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             404: components["responses"]["Error"];
+            413: components["responses"]["Error"];
             415: components["responses"]["Error"];
         };
     };

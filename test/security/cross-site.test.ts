@@ -202,13 +202,11 @@ describe('--control-cors lets named origins use the control API from a page', ()
 
   it('answers the named origin (preflight and request) and still refuses the others', async () => {
     const origin = 'http://console.example:8080';
-    const preflight = await r.http
-      .options('/__mock/reset')
-      .set({
-        Origin: origin,
-        'Access-Control-Request-Method': 'POST',
-        'Access-Control-Request-Headers': 'content-type',
-      });
+    const preflight = await r.http.options('/__mock/reset').set({
+      Origin: origin,
+      'Access-Control-Request-Method': 'POST',
+      'Access-Control-Request-Headers': 'content-type',
+    });
     expect(preflight.status).toBe(204);
     expect(preflight.headers['access-control-allow-origin']).toBe(origin);
     expect(preflight.headers['access-control-allow-headers']).toMatch(/X-Mock-Token/i);
