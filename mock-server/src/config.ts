@@ -373,14 +373,12 @@ export function buildCommand(): Command {
     .addOption(
       new Option(
         '--allowed-hosts <list>',
-        'Host names served (port ignored; .domain or *.domain for subdomains; * for any); others get 403',
+        'Host names served (port ignored; .domain or *.domain for subdomains; * for any); others get 403 ' +
+          "(default: on loopback: localhost, *.localhost, 127.0.0.1, [::1], --host and --public-url's host; " +
+          'beyond loopback: *)',
       )
         .env('DREAMCORE_ALLOWED_HOSTS')
-        .argParser(hostList)
-        .default(
-          undefined,
-          "on loopback: localhost, *.localhost, 127.0.0.1, [::1], --public-url's host; else *",
-        ),
+        .argParser(hostList),
     )
     .addOption(
       new Option(

@@ -20,7 +20,7 @@ import { authenticate } from './middleware/auth.js';
 import { controlCors, publicCors } from './middleware/cors.js';
 import { controlCrossSiteGuard } from './middleware/cross-site.js';
 import { errorHandler, notFound } from './middleware/error-handler.js';
-import { faultInjection, ruleStatusChecker } from './middleware/fault-injection.js';
+import { faultInjection, ruleStatusChecker, type QaLocals } from './middleware/fault-injection.js';
 import { hostAllowlist, listeningAuthority, wellFormedHost } from './middleware/host-allowlist.js';
 import { journalRequests } from './middleware/journal.js';
 import { rateLimit } from './middleware/rate-limit.js';
@@ -161,12 +161,36 @@ function assertDistinctPaths(api: OpenAPIV3.Document, control: OpenAPIV3.Documen
   if (clash.length > 0) throw new Error(`control-api.yaml redefines public paths: ${clash.join(', ')}`);
 }
 
-/** One log line per request, with no header that could carry a secret. */
+/** What forced this answer (fault-injection.ts, rate-limit.ts), if anything. */
+function injectedOf(res: unknown): string | undefined {
+  return ((res as { locals?: QaLocals }).locals ?? {}).injected;
+}
+
+/**
+ * One log line per request, with no header that could carry a secret. An injected answer (a QA header,
+ * a fault rule, chaos, the rate limiter) is the simulator doing what it was asked: logged at info, with
+ * what injected it, never as an error. pino-http gives the line of every 5xx an Error of its own
+ * ("failed with status code 500", with a stack); it is dropped, as the error handler logs real errors
+ * itself, with their real stack, and chaos at 5 % would otherwise write a stack trace per request.
+ */
 function requestLogger(logger: Logger) {
   return pinoHttp({
     logger,
     quietReqLogger: true,
-    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
+    customLogLevel: (_req, res, err) =>
+      injectedOf(res) === undefined && (err || res.statusCode >= 500) ? 'error' : 'info',
+    customProps: (_req, res) => {
+      const injected = injectedOf(res);
+      return injected === undefined ? {} : { injected };
+    },
+    customErrorMessage: (_req, res) =>
+      injectedOf(res) === undefined ? `request failed with status ${res.statusCode}` : 'request completed',
+    customErrorObject: (_req, res, err, value: Record<string, unknown>) => {
+      const synthetic = err.message === `failed with status code ${res.statusCode}`;
+      if (!synthetic && injectedOf(res) === undefined) return value;
+      const { err: _dropped, ...rest } = value;
+      return rest;
+    },
     serializers: {
       req: (req: { method: string; url: string; headers: Record<string, string | undefined> }) => ({
         method: req.method,

@@ -3,6 +3,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { ApiError, errors, sendError } from '../errors.js';
 import type { SpecOperation } from '../load-spec.js';
+import type { QaLocals } from './fault-injection.js';
 import { translateBodyParserError } from './json-body.js';
 
 /**
@@ -36,7 +37,11 @@ export function errorHandler(logger: Logger, bodyLimit: string): ErrorRequestHan
       translateBodyParserError(err, bodyLimit, req.headers) ??
       translateRouterError(err);
     if (known) {
-      if (known.status >= 500) logger.error({ err, path: req.path }, known.message);
+      // An ApiError is an answer we built: its stack says only where; an injected one is no error at all.
+      const injected = (res.locals as QaLocals).injected !== undefined;
+      if (known.status >= 500 && !injected) {
+        logger.error({ method: req.method, path: req.path, status: known.status }, known.message);
+      }
       return sendError(res, known);
     }
     logger.error({ err, method: req.method, path: req.path }, 'unhandled error');
