@@ -52,7 +52,10 @@ export type paths = {
             query?: never;
             header?: never;
             path: {
-                /** @description The API key itself (URL-encoded). It is never echoed back in clear. */
+                /**
+                 * @description The API key itself (URL-encoded). It is never echoed back in clear.
+                 * @example sk-dreamcore-dev
+                 */
                 apiKey: components["parameters"]["ApiKey"];
             };
             cookie?: never;
@@ -99,6 +102,7 @@ export type paths = {
             query?: never;
             header?: never;
             path: {
+                /** @example sd45_b83bf7c0c51a4c71 */
                 taskId: components["parameters"]["TaskId"];
             };
             cookie?: never;
@@ -121,6 +125,7 @@ export type paths = {
             query?: never;
             header?: never;
             path: {
+                /** @example sd45_b83bf7c0c51a4c71 */
                 taskId: components["parameters"]["TaskId"];
             };
             cookie?: never;
@@ -143,6 +148,7 @@ export type paths = {
             query?: never;
             header?: never;
             path: {
+                /** @example sd45_b83bf7c0c51a4c71 */
                 taskId: components["parameters"]["TaskId"];
             };
             cookie?: never;
@@ -236,6 +242,7 @@ export type paths = {
             query?: never;
             header?: never;
             path: {
+                /** @example rule_1 */
                 ruleId: string;
             };
             cookie?: never;
@@ -412,7 +419,10 @@ export type components = {
          * @enum {string}
          */
         NetworkFault: "reset" | "empty" | "malformed" | "hang";
-        /** @description How a task created by POST /api/generate ends (the X-Mock-Outcome family of headers). */
+        /**
+         * @description How a task created by POST /api/generate ends (the X-Mock-Outcome family of headers). At least
+         *     one property: an empty scenario would do nothing.
+         */
         TaskScenario: {
             /** @enum {string} */
             outcome?: "success" | "failed";
@@ -517,16 +527,25 @@ export type components = {
                 entries: components["schemas"]["JournalEntry"][];
             };
         };
+        /**
+         * @description The kinds of error the simulator's own endpoints answer: those of the public API (openapi.yaml's
+         *     ErrorType), plus `gone` (410, an expired image link), `conflict` (409, a task that already ended)
+         *     and `forbidden` (403, a Host not served or a cross-site control request).
+         * @enum {string}
+         */
+        ControlErrorType: "invalid_request" | "unauthorized" | "insufficient_credits" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "forbidden" | "request_timeout" | "headers_too_large" | "service_unavailable" | "bad_gateway" | "gone" | "conflict";
         ErrorResponse: {
             code: number;
             message: string;
             data: {
-                type: string;
-                errors?: {
-                    field: string;
-                    message: string;
-                }[];
-            } | null;
+                type: components["schemas"]["ControlErrorType"];
+                errors?: components["schemas"]["FieldError"][];
+            };
+        };
+        FieldError: {
+            /** @description Where the problem is: body.prompt, query.task_id, header.authorization, body (whole body). */
+            field: string;
+            message: string;
         };
         /**
          * @description `sd45_` followed by 16 lowercase hex digits.
@@ -577,7 +596,11 @@ export type components = {
         };
     };
     responses: {
-        /** @description An error, in the same envelope as the public API's. */
+        /**
+         * @description An error, in the same envelope as the public API's. 403 `forbidden`: a Host the simulator does
+         *     not serve (`--allowed-hosts`, on every route), or a cross-site request to `/__mock`. 415: a
+         *     state-changing control request whose body is not JSON.
+         */
         Error: {
             headers: {
                 [name: string]: unknown;
@@ -588,8 +611,12 @@ export type components = {
         };
     };
     parameters: {
-        /** @description The API key itself (URL-encoded). It is never echoed back in clear. */
+        /**
+         * @description The API key itself (URL-encoded). It is never echoed back in clear.
+         * @example sk-dreamcore-dev
+         */
         ApiKey: string;
+        /** @example sd45_b83bf7c0c51a4c71 */
         TaskId: components["schemas"]["TaskId"];
     };
     requestBodies: never;
@@ -616,6 +643,7 @@ export interface operations {
                     "application/json": components["schemas"]["HealthEnvelope"];
                 };
             };
+            403: components["responses"]["Error"];
         };
     };
     resetSimulator: {
@@ -636,7 +664,11 @@ export interface operations {
                     "application/json": components["schemas"]["ResetEnvelope"];
                 };
             };
+            400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            413: components["responses"]["Error"];
+            415: components["responses"]["Error"];
         };
     };
     getAccount: {
@@ -644,7 +676,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The API key itself (URL-encoded). It is never echoed back in clear. */
+                /**
+                 * @description The API key itself (URL-encoded). It is never echoed back in clear.
+                 * @example sk-dreamcore-dev
+                 */
                 apiKey: components["parameters"]["ApiKey"];
             };
             cookie?: never;
@@ -661,6 +696,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
             404: components["responses"]["Error"];
         };
     };
@@ -669,7 +705,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The API key itself (URL-encoded). It is never echoed back in clear. */
+                /**
+                 * @description The API key itself (URL-encoded). It is never echoed back in clear.
+                 * @example sk-dreamcore-dev
+                 */
                 apiKey: components["parameters"]["ApiKey"];
             };
             cookie?: never;
@@ -696,15 +735,25 @@ export interface operations {
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            413: components["responses"]["Error"];
+            415: components["responses"]["Error"];
         };
     };
     listTasks: {
         parameters: {
             query?: {
-                /** @description Only this key's tasks. */
+                /**
+                 * @description Only this key's tasks.
+                 * @example sk-dreamcore-dev
+                 */
                 apiKey?: string;
+                /** @example IN_PROGRESS */
                 status?: "IN_PROGRESS" | "SUCCESS" | "FAILED";
-                /** @description At most this many (default 100). */
+                /**
+                 * @description At most this many (default 100).
+                 * @example 10
+                 */
                 limit?: string;
             };
             header?: never;
@@ -724,6 +773,7 @@ export interface operations {
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
         };
     };
     getTask: {
@@ -731,6 +781,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example sd45_b83bf7c0c51a4c71 */
                 taskId: components["parameters"]["TaskId"];
             };
             cookie?: never;
@@ -748,6 +799,7 @@ export interface operations {
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
             404: components["responses"]["Error"];
         };
     };
@@ -756,6 +808,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example sd45_b83bf7c0c51a4c71 */
                 taskId: components["parameters"]["TaskId"];
             };
             cookie?: never;
@@ -773,8 +826,11 @@ export interface operations {
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
             404: components["responses"]["Error"];
             409: components["responses"]["Error"];
+            413: components["responses"]["Error"];
+            415: components["responses"]["Error"];
         };
     };
     failTask: {
@@ -782,6 +838,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example sd45_b83bf7c0c51a4c71 */
                 taskId: components["parameters"]["TaskId"];
             };
             cookie?: never;
@@ -808,8 +865,11 @@ export interface operations {
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
             404: components["responses"]["Error"];
             409: components["responses"]["Error"];
+            413: components["responses"]["Error"];
+            415: components["responses"]["Error"];
         };
     };
     getClock: {
@@ -831,6 +891,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
         };
     };
     advanceClock: {
@@ -862,6 +923,9 @@ export interface operations {
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            413: components["responses"]["Error"];
+            415: components["responses"]["Error"];
         };
     };
     listFaultRules: {
@@ -883,6 +947,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
         };
     };
     createFaultRule: {
@@ -909,6 +974,9 @@ export interface operations {
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            413: components["responses"]["Error"];
+            415: components["responses"]["Error"];
         };
     };
     clearFaultRules: {
@@ -929,7 +997,11 @@ export interface operations {
                     "application/json": components["schemas"]["RemovedEnvelope"];
                 };
             };
+            400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            413: components["responses"]["Error"];
+            415: components["responses"]["Error"];
         };
     };
     deleteFaultRule: {
@@ -937,6 +1009,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example rule_1 */
                 ruleId: string;
             };
             cookie?: never;
@@ -954,22 +1027,40 @@ export interface operations {
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
             404: components["responses"]["Error"];
+            413: components["responses"]["Error"];
+            415: components["responses"]["Error"];
         };
     };
     getJournal: {
         parameters: {
             query?: {
+                /** @example POST */
                 method?: "GET" | "POST" | "PUT" | "DELETE" | "PATCH" | "HEAD" | "OPTIONS";
+                /** @example /api/generate */
                 path?: string;
-                /** @description An exact status (`429`) or a class (`4xx`, `5xx`). */
+                /**
+                 * @description An exact status (`429`) or a class (`4xx`, `5xx`).
+                 * @example 4xx
+                 */
                 status?: string;
-                /** @description Only requests made with this key. */
+                /**
+                 * @description Only requests made with this key.
+                 * @example sk-dreamcore-dev
+                 */
                 apiKey?: string;
+                /** @example sd45_b83bf7c0c51a4c71 */
                 taskId?: string;
-                /** @description At most this many entries (default 100, at most 500 per page). */
+                /**
+                 * @description At most this many entries (default 100, at most 500 per page).
+                 * @example 20
+                 */
                 limit?: string;
-                /** @description Only entries older than this id; pass the previous page's `next` to read on. */
+                /**
+                 * @description Only entries older than this id; pass the previous page's `next` to read on.
+                 * @example 501
+                 */
                 before?: string;
             };
             header?: never;
@@ -989,6 +1080,7 @@ export interface operations {
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
         };
     };
     getTaskImage: {
@@ -996,8 +1088,12 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example sd45_b83bf7c0c51a4c71 */
                 taskId: string;
-                /** @description `<index>.jpg`, index from 0 (0 to 3 for a burst). */
+                /**
+                 * @description `<index>.jpg`, index from 0 (0 to 3 for a burst).
+                 * @example 0.jpg
+                 */
                 file: string;
             };
             cookie?: never;
@@ -1014,6 +1110,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["Error"];
+            403: components["responses"]["Error"];
             404: components["responses"]["Error"];
             410: components["responses"]["Error"];
         };

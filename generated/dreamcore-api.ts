@@ -160,11 +160,15 @@ export type components = {
             field: string;
             message: string;
         };
-        /** @enum {string} */
-        ErrorType: "invalid_request" | "unauthorized" | "insufficient_credits" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error";
+        /**
+         * @description Every kind of error an answer to the public routes can carry. Clients should treat an unknown
+         *     value as the status's general meaning: the list may grow.
+         * @enum {string}
+         */
+        ErrorType: "invalid_request" | "unauthorized" | "insufficient_credits" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "forbidden" | "request_timeout" | "headers_too_large" | "service_unavailable" | "bad_gateway";
         /**
          * @description One envelope for every error, the same shape as the success envelope: `code` is the HTTP status,
-         *     `message` a human-readable sentence, `data` the details (or null).
+         *     `message` a human-readable sentence, `data` the details (never null: at least the error's `type`).
          */
         ErrorResponse: {
             code: number;
@@ -175,13 +179,16 @@ export type components = {
                 required_credits?: number;
                 balance?: number;
                 retry_after_seconds?: number;
-            } | null;
+            };
         };
     };
     responses: {
         /** @description The task's latest record. */
         TaskStatus: {
             headers: {
+                "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
                 [name: string]: unknown;
             };
             content: {
@@ -191,6 +198,9 @@ export type components = {
         /** @description The request is malformed or invalid; `data.errors` names each offending field. */
         BadRequest: {
             headers: {
+                "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
                 [name: string]: unknown;
             };
             content: {
@@ -233,6 +243,9 @@ export type components = {
         /** @description The credit balance could not cover the deduction. Nothing was deducted and no task was created. */
         PaymentRequired: {
             headers: {
+                "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
                 [name: string]: unknown;
             };
             content: {
@@ -253,6 +266,9 @@ export type components = {
         /** @description No task with this id belongs to the calling key (unknown, or another key's; the two are not told apart). */
         TaskNotFound: {
             headers: {
+                "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
                 [name: string]: unknown;
             };
             content: {
@@ -271,6 +287,9 @@ export type components = {
         /** @description The request body is larger than the server accepts. */
         PayloadTooLarge: {
             headers: {
+                "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
                 [name: string]: unknown;
             };
             content: {
@@ -289,6 +308,9 @@ export type components = {
         /** @description The request body is not `application/json`. */
         UnsupportedMediaType: {
             headers: {
+                "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
                 [name: string]: unknown;
             };
             content: {
@@ -330,6 +352,9 @@ export type components = {
         /** @description Transient issue; retry with exponential backoff. */
         InternalError: {
             headers: {
+                "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
                 [name: string]: unknown;
             };
             content: {
@@ -347,20 +372,38 @@ export type components = {
         };
     };
     parameters: {
-        /** @description ID returned by /generate. */
+        /**
+         * @description ID returned by /generate.
+         * @example sd45_b83bf7c0c51a4c71
+         */
         TaskIdQueryRequired: components["schemas"]["TaskId"];
-        /** @description ID returned by /generate. Required unless given in the JSON body. */
+        /**
+         * @description ID returned by /generate. Required unless given in the JSON body.
+         * @example sd45_b83bf7c0c51a4c71
+         */
         TaskIdQueryOptional: components["schemas"]["TaskId"];
     };
     requestBodies: never;
     headers: {
         /** @description Seconds to wait before the next request. */
         "Retry-After": number;
-        /** @description Requests allowed in the current window for this key and route. */
+        /**
+         * @description Requests allowed in the current window for this key and route.
+         *     Present on every answer to an authenticated request while rate limiting is on (and on every
+         *     429); absent on a 401, and on an answer QA forced before authentication.
+         */
         "X-RateLimit-Limit": number;
-        /** @description Requests left in the current window. */
+        /**
+         * @description Requests left in the current window.
+         *     Present on every answer to an authenticated request while rate limiting is on (and on every
+         *     429); absent on a 401, and on an answer QA forced before authentication.
+         */
         "X-RateLimit-Remaining": number;
-        /** @description Seconds until the key's bucket is full again (all of X-RateLimit-Limit available). */
+        /**
+         * @description Seconds until the key's bucket is full again (all of X-RateLimit-Limit available).
+         *     Present on every answer to an authenticated request while rate limiting is on (and on every
+         *     429); absent on a 401, and on an answer QA forced before authentication.
+         */
         "X-RateLimit-Reset": number;
     };
     pathItems: never;
@@ -383,6 +426,9 @@ export interface operations {
             /** @description Task accepted; credits deducted. */
             200: {
                 headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -401,7 +447,10 @@ export interface operations {
     getTaskStatus: {
         parameters: {
             query: {
-                /** @description ID returned by /generate. */
+                /**
+                 * @description ID returned by /generate.
+                 * @example sd45_b83bf7c0c51a4c71
+                 */
                 task_id: components["parameters"]["TaskIdQueryRequired"];
             };
             header?: never;
@@ -421,7 +470,10 @@ export interface operations {
     postTaskStatus: {
         parameters: {
             query?: {
-                /** @description ID returned by /generate. Required unless given in the JSON body. */
+                /**
+                 * @description ID returned by /generate. Required unless given in the JSON body.
+                 * @example sd45_b83bf7c0c51a4c71
+                 */
                 task_id?: components["parameters"]["TaskIdQueryOptional"];
             };
             header?: never;

@@ -31,6 +31,11 @@ const ERROR_TYPE_LIST = [
   'unsupported_media_type',
   'rate_limited',
   'internal_error',
+  'forbidden',
+  'request_timeout',
+  'headers_too_large',
+  'service_unavailable',
+  'bad_gateway',
 ] as const;
 export const ERROR_TYPES: Exhaustive<ErrorType, typeof ERROR_TYPE_LIST> = ERROR_TYPE_LIST;
 
@@ -61,10 +66,13 @@ function isOneOf<T extends string>(list: readonly T[], value: unknown): value is
   return typeof value === 'string' && (list as readonly string[]).includes(value);
 }
 
-/** Whether `body` is the spec's error envelope `{code, message, data: {type, ...} | null}`. */
+/**
+ * Whether `body` is the spec's error envelope `{code, message, data: {type, ...}}`. The spec says `data`
+ * is never null; a provider that sends null anyway is still read as an error of its status's kind.
+ */
 export function isErrorEnvelope(body: unknown): body is ErrorResponse {
   if (!isObject(body) || !isInteger(body.code) || typeof body.message !== 'string') return false;
-  const data = body.data;
+  const data = body.data as unknown;
   if (data === null) return true;
   if (!isObject(data) || !isOneOf(ERROR_TYPES, data.type)) return false;
   if (data.errors !== undefined) {

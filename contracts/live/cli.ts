@@ -7,10 +7,12 @@
  * `main` takes its environment, output and (for tests) its transport and clock as arguments, and returns
  * the exit code instead of exiting, so tests run it in-process.
  */
-import { resolve } from 'node:path';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { FetchLike, SleepFn } from '../client/dreamcore-client.js';
-import { PACT_FILE, PROJECT_ROOT } from '../consumer/pact-config.js';
+import { CONSUMER_TEST_COMMAND, PACT_FILE, PACT_FILE_NAME, PROJECT_ROOT } from '../consumer/pact-config.js';
 import {
   EXIT,
   Redactor,
@@ -35,6 +37,8 @@ export interface LiveIo {
   fetch?: FetchLike;
   sleep?: SleepFn;
   now?: () => number;
+  /** Writes the pact into `dir` (default: the consumer tests); resolves with their exit code and output. */
+  buildPact?: (dir: string) => Promise<{ code: number; output: string }>;
 }
 
 interface CliOptions {
@@ -105,8 +109,12 @@ Outcomes: pass, drift (the API differs from openapi.yaml or the pact; marked doc
 inferred), fail (a check could not be carried out: key refused, account cannot pay), transient
 (timeout, network error, 5xx, 429), skipped.
 
+Without the pact file (a fresh clone), it is built first with the consumer tests
+(${CONSUMER_TEST_COMMAND}).
+
 Exit codes: 0 every check passed or was skipped; 1 fail or drift; 2 refused to run (missing
-environment, bad option); 3 no fail or drift, but transient problems.`,
+environment, bad option); 3 no fail or drift, but transient problems; 4 a set-up problem (no pact
+file, and it could not be built): nothing was checked.`,
     );
 }
 
@@ -154,6 +162,15 @@ export async function main(argv: readonly string[], io: Partial<LiveIo> = {}): P
     return EXIT.refused;
   }
 
+  const pactFile = resolve(cwd, options.pact);
+  if (!existsSync(pactFile)) {
+    const problem = await buildMissingPact(pactFile, io.buildPact ?? consumerTests, out);
+    if (problem !== undefined) {
+      err(problem);
+      return EXIT.setup;
+    }
+  }
+
   const junitFile = resolve(cwd, options.junit);
   out(
     `DreamCore live contract check\n` +
@@ -167,7 +184,7 @@ export async function main(argv: readonly string[], io: Partial<LiveIo> = {}): P
     apiKey,
     maxCredits: options.maxCredits,
     timeoutMs: options.timeoutMs,
-    pactFile: resolve(cwd, options.pact),
+    pactFile,
     referenceImageUrl: options.referenceImageUrl,
     ...(io.fetch ? { fetch: io.fetch } : {}),
     ...(io.sleep ? { sleep: io.sleep } : {}),
@@ -180,6 +197,53 @@ export async function main(argv: readonly string[], io: Partial<LiveIo> = {}): P
   writeJUnit(junitFile, redactor.redact(formatJUnit(run)));
   out(formatSummary(run, displayPath(junitFile, PROJECT_ROOT)));
   return exitCodeOf(run.results);
+}
+
+/**
+ * A fresh clone has no `pacts/`: the consumer tests write it. A scheduled job must not report that as
+ * drift of the live API, so the runner builds it first (into the directory it was asked to read), and
+ * when that fails it stops with the set-up exit code and the command to run. Returns the message to
+ * print when the pact is still missing, undefined when it is there.
+ */
+async function buildMissingPact(
+  pactFile: string,
+  build: NonNullable<LiveIo['buildPact']>,
+  out: (text: string) => void,
+): Promise<string | undefined> {
+  const shown = displayPath(pactFile, PROJECT_ROOT);
+  if (basename(pactFile) !== PACT_FILE_NAME) {
+    return (
+      `contracts:live cannot run: the pact file ${shown} does not exist, and the consumer tests write ` +
+      `${PACT_FILE_NAME} only. Pass --pact with an existing file, or leave it out to use ` +
+      `${displayPath(PACT_FILE, PROJECT_ROOT)}. Nothing was sent.\n`
+    );
+  }
+  out(`${shown} is missing: building it with the consumer tests (${CONSUMER_TEST_COMMAND})\n`);
+  const { code, output } = await build(dirname(pactFile));
+  if (code === 0 && existsSync(pactFile)) return undefined;
+  const tail = output.trimEnd().split('\n').slice(-15).join('\n');
+  return (
+    `contracts:live could not build the pact (the consumer tests exited with ${code}${
+      code === 0 ? ` but wrote no ${shown}` : ''
+    }):\n${tail}\n` +
+    `Run ${CONSUMER_TEST_COMMAND} in ${PROJECT_ROOT}, fix what it reports, and run contracts:live again. ` +
+    'Nothing was sent to the live API.\n'
+  );
+}
+
+/** The consumer tests, writing the pact into `dir`; without the live API's key in their environment. */
+function consumerTests(dir: string): Promise<{ code: number; output: string }> {
+  const env: NodeJS.ProcessEnv = { ...process.env, DREAMCORE_PACT_DIR: dir };
+  delete env.DREAMCORE_API_KEY;
+  const [command, ...args] = CONSUMER_TEST_COMMAND.split(' ');
+  return new Promise((resolveRun) => {
+    const child = spawn(command!, args, { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('error', (error) => resolveRun({ code: 127, output: `${output}${error.message}` }));
+    child.once('close', (code) => resolveRun({ code: code ?? 1, output }));
+  });
 }
 
 function displayPath(file: string, root: string): string {

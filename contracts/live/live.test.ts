@@ -10,12 +10,12 @@
  * ledger); without the environment it refuses with a clear message; the key appears nowhere.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PACT_FILE, PROJECT_ROOT } from '../consumer/pact-config.js';
+import { CONSUMER_TEST_COMMAND, PACT_FILE, PACT_FILE_NAME, PROJECT_ROOT } from '../consumer/pact-config.js';
 import { loadPact } from '../pact-spec/compare-pact.js';
 import {
   startSimulator,
@@ -163,6 +163,40 @@ describe('the command line', () => {
     const bad = await runLive(['--max-credits', '-5']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--max-credits/);
+  });
+});
+
+describe('on a fresh clone, without pacts/ (item 19)', () => {
+  const pactIn = (root: string) => join(root, 'pacts', PACT_FILE_NAME);
+
+  it('builds the pact with the consumer tests first, says so, and then checks as usual', async () => {
+    const root = mkdtempSync(join(dir, 'fresh-'));
+    const run = await runLive(['--pact', pactIn(root)]);
+    expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
+    expect(run.stdout).toContain('is missing: building it with the consumer tests');
+    expect(run.stdout).toContain(CONSUMER_TEST_COMMAND);
+    expect(existsSync(pactIn(root))).toBe(true);
+    expect(run.stdout).toMatch(/PASS .*pact: "a status request for an unknown task"/);
+    expect(summaryLines(run.stdout, 'FAIL')).toEqual([]);
+  });
+
+  it('refuses with the set-up exit code and the command to run when the pact cannot be built', async () => {
+    const blocker = join(dir, 'a-file-not-a-directory');
+    writeFileSync(blocker, 'x');
+    const before = (await sim.control.journal()).length;
+    const run = await runLive(['--pact', pactIn(blocker)]);
+    expect(run.code).toBe(4);
+    expect(run.stderr).toContain('could not build the pact');
+    expect(run.stderr).toContain(CONSUMER_TEST_COMMAND);
+    expect(run.stderr).not.toContain('differs from openapi.yaml');
+    expect(run.junit).toBe('');
+    expect((await sim.control.journal()).length).toBe(before); // nothing was sent
+  });
+
+  it('refuses a --pact file that is missing and not one the consumer tests write (exit 4)', async () => {
+    const run = await runLive(['--pact', join(dir, 'elsewhere.json')]);
+    expect(run.code).toBe(4);
+    expect(run.stderr).toContain('elsewhere.json does not exist');
   });
 });
 

@@ -45,8 +45,12 @@ export interface LiveRun {
   results: CheckResult[];
 }
 
-/** Exit codes: 0 all passed (or skipped), 1 fail or drift, 2 refused to run, 3 only transient problems. */
-export const EXIT = { ok: 0, failOrDrift: 1, refused: 2, transient: 3 } as const;
+/**
+ * Exit codes: 0 all passed (or skipped), 1 fail or drift, 2 refused to run (usage: environment,
+ * options), 3 only transient problems, 4 a set-up problem on this side (no pact, and it could not be
+ * built): nothing was checked, so it says nothing about the live API.
+ */
+export const EXIT = { ok: 0, failOrDrift: 1, refused: 2, transient: 3, setup: 4 } as const;
 
 export function exitCodeOf(results: readonly CheckResult[]): number {
   if (results.some((r) => r.outcome === 'fail' || r.outcome === 'drift')) return EXIT.failOrDrift;

@@ -28,6 +28,8 @@ export interface InProcessSimulator {
   /** `http://127.0.0.1:<port>` */
   url: string;
   control: ControlApi;
+  /** `X-Mock-Token`, when the simulator has one (for code that sets states up in another process). */
+  controlToken: string | undefined;
   close(): Promise<void>;
 }
 
@@ -50,6 +52,7 @@ export async function startSimulator(
   return {
     url,
     control: new ControlApi(url, config.controlToken),
+    controlToken: config.controlToken,
     close: () => closeServer(server),
   };
 }

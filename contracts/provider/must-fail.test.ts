@@ -32,7 +32,6 @@ import {
   startRewritingProxy,
   type Rewrite,
 } from './rewriting-proxy.js';
-import { simulatorStates } from './state-handlers.js';
 import { failedInteractions, verifyPact } from './verify.js';
 
 const pact: PactFile | undefined = existsSync(PACT_FILE) ? loadPact(PACT_FILE) : undefined;
@@ -52,9 +51,11 @@ async function verifyThrough(rewrite: Rewrite) {
   const proxy = await startRewritingProxy(sim.url, rewrite);
   try {
     // States are set up on the simulator itself; only the replayed requests go through the proxy.
-    const states = simulatorStates(sim.control, sim.url);
-    const verification = await verifyPact({ providerBaseUrl: proxy.url, states });
-    expect(states.errors).toEqual([]);
+    const verification = await verifyPact({ providerBaseUrl: proxy.url, simulator: sim });
+    expect(verification.states.errors).toEqual([]);
+    // The verifier's report and its "Verification unsuccessful" stay in the captured output.
+    expect(verification.output).toContain('Verifying a pact between');
+    if (!verification.ok) expect(verification.output).toContain('Verification unsuccessful');
     return { ...verification, rewritten: proxy.rewritten };
   } finally {
     await proxy.close();

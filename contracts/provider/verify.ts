@@ -7,9 +7,11 @@
  * `"<interaction>" (given <states>): $.data: Actual map is missing the following keys: task_id`, not a bare
  * "Verification unsuccessful".
  */
-import { Verifier, type VerifierOptions } from '@pact-foundation/pact';
-import { PACT_FILE, PROVIDER } from '../consumer/pact-config.js';
-import type { SimulatorStates } from './state-handlers.js';
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { PACT_FILE, PROJECT_ROOT } from '../consumer/pact-config.js';
+import type { StateError } from './state-handlers.js';
+import type { VerifyProcessAnswer, VerifyProcessOptions } from './verify-process.js';
 
 /** One mismatch as the Rust verifier reports it (the fields present depend on `type`). */
 export interface Mismatch {
@@ -36,43 +38,73 @@ export interface Verification {
   results: VerificationResults;
   /** One line per mismatch, `"<interaction>" (given <states>): <where>: <what>`; empty when all passed. */
   report: string;
+  /** What the state handlers did during the run. */
+  states: {
+    /** Every handler failure, in order; a verification is valid only if this is empty. */
+    errors: StateError[];
+    /** How many resets ran (one per interaction). */
+    resets: number;
+    /** Every state set up, in order, with its params. */
+    calls: Array<{ state: string; params: unknown }>;
+  };
+  /** What the verifier printed (its native report, its log): kept, not shown, unless a test fails. */
+  output: string;
 }
 
 export interface VerifyOptions {
   /** Where the provider's public API answers (the simulator, or a proxy in front of it). */
   providerBaseUrl: string;
-  states: SimulatorStates;
+  /** The simulator the provider states are set up on, over HTTP. */
+  simulator: { url: string; controlToken?: string | undefined };
   pactFile?: string;
 }
 
+const VERIFY_PROCESS = fileURLToPath(new URL('./verify-process.ts', import.meta.url));
+
+/**
+ * Verifies the pact in a child process (verify-process.ts), whose output is captured: the verifier's
+ * native core prints its whole report, and "Verification unsuccessful" for the runs that are meant to
+ * fail, straight to the process's stdout, which would fill a passing `npm test` with error lines.
+ */
 export async function verifyPact(options: VerifyOptions): Promise<Verification> {
-  const { states } = options;
-  const verifier = new Verifier({
-    provider: PROVIDER,
+  const childOptions: VerifyProcessOptions = {
     providerBaseUrl: options.providerBaseUrl,
-    pactUrls: [options.pactFile ?? PACT_FILE],
-    // pact-js types `stateHandlers` as the intersection of its HTTP and message handler types; the HTTP
-    // proxy calls the HTTP shape (`setup(params)`), which is what these are.
-    stateHandlers: states.stateHandlers as unknown as VerifierOptions['stateHandlers'],
-    // Called before the first state of each interaction (pact-js counts setups and teardowns).
-    beforeEach: () => states.reset(),
-    logLevel: 'error',
-    timeout: 20_000,
+    simulatorUrl: options.simulator.url,
+    controlToken: options.simulator.controlToken,
+    pactFile: options.pactFile ?? PACT_FILE,
+  };
+  const child = fork(VERIFY_PROCESS, [JSON.stringify(childOptions)], {
+    cwd: PROJECT_ROOT,
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
-  let text: string;
-  try {
-    text = await verifier.verifyProvider();
-  } catch (error) {
-    text = error instanceof Error ? error.message : String(error);
-  }
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const answer = await new Promise<VerifyProcessAnswer>((resolve, reject) => {
+    let answered: VerifyProcessAnswer | undefined;
+    child.once('message', (message) => (answered = message as VerifyProcessAnswer));
+    child.once('error', reject);
+    child.once('exit', (code) =>
+      answered
+        ? resolve(answered)
+        : reject(new Error(`the verifier process exited with ${code} and no report:\n${output}`)),
+    );
+  });
   let results: VerificationResults;
   try {
-    results = JSON.parse(text) as VerificationResults;
+    results = JSON.parse(answer.text) as VerificationResults;
   } catch {
     // Not the verifier's report: it could not run at all (bad options, a crash).
-    throw new Error(`the verifier did not produce a report: ${text}`);
+    throw new Error(`the verifier did not produce a report: ${answer.text}\n${output}`);
   }
-  return { ok: results.result, results, report: formatMismatches(results) };
+  return {
+    ok: results.result,
+    results,
+    report: formatMismatches(results),
+    states: { errors: answer.errors, resets: answer.resets, calls: answer.calls },
+    output,
+  };
 }
 
 /** Where a mismatch is: a body path (`$.data.task_id`), a header, the status, or the request. */

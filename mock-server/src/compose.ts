@@ -146,6 +146,9 @@ export async function compose(config: Config, overrides: { logger?: Logger } = {
       controlToken: config.controlToken,
       rateLimit: config.rateLimit,
       version: packageVersion(),
+      allowedHosts: config.allowedHosts,
+      cors: config.cors,
+      controlCors: config.controlCors,
     },
   });
   return {

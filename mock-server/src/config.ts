@@ -60,6 +60,15 @@ export interface Config {
   /** Whether the control token was generated because the simulator listens beyond loopback. */
   controlTokenGenerated: boolean;
   shutdownGraceMs: number;
+  /**
+   * Host names the simulator answers (`Host` header, port ignored): exact names, `.domain` for a domain
+   * and its subdomains, `*` for any. Anything else is refused with 403 (DNS rebinding).
+   */
+  allowedHosts: readonly string[];
+  /** CORS of the public API and the image files: `*`, a list of origins, or `off`. */
+  cors: '*' | 'off' | readonly string[];
+  /** Origins whose pages may use the control API (CORS and the cross-site guard); empty: none. */
+  controlCors: readonly string[];
 }
 
 /**
@@ -167,6 +176,89 @@ function onOff(value: string): boolean {
   throw new InvalidArgumentError('expected on or off');
 }
 
+/**
+ * One entry of `--allowed-hosts`: a host name, an IP literal (`[::1]` or `::1`), `.domain` or `*.domain`
+ * (the domain and its subdomains, stored as `.domain`), or `*`. A port is ignored.
+ */
+function hostPattern(entry: string): string {
+  const value = entry.trim().toLowerCase();
+  if (value === '*') return '*';
+  const bracketed = /^\[([0-9a-f:.]+)\](?::\d{1,5})?$/.exec(value);
+  if (bracketed) return bracketed[1]!;
+  if (/^[0-9a-f:]+$/.test(value) && value.includes('::')) return value; // a bare IPv6 literal
+  const withoutPort = value.replace(/:\d{1,5}$/, '');
+  const domain = /^(?:\*?\.)(.+)$/.exec(withoutPort)?.[1];
+  if (domain !== undefined) {
+    if (!HOST_NAME.test(domain)) throw new InvalidArgumentError(`"${entry}" is not a domain`);
+    return `.${domain}`;
+  }
+  if (!HOST_NAME.test(withoutPort)) {
+    throw new InvalidArgumentError(`"${entry}" is not a host name, an IP address, .domain, *.domain or *`);
+  }
+  return withoutPort;
+}
+
+/** A DNS name or IPv4 address: labels of letters, digits, `-` and `_` (container names), dot-separated. */
+export const HOST_NAME =
+  /^(?=.{1,253}$)(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*$/i;
+
+function hostList(value: string): string[] {
+  const entries = value
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
+  if (entries.length === 0) throw new InvalidArgumentError('expected *, or host names separated by commas');
+  const patterns = entries.map(hostPattern);
+  return patterns.includes('*') ? ['*'] : [...new Set(patterns)];
+}
+
+/** `https://app.example:8443` -> its origin (scheme, host, port; lowercase, default port dropped). */
+function origin(entry: string): string {
+  let url: URL;
+  try {
+    url = new URL(entry.trim());
+  } catch {
+    throw new InvalidArgumentError(`"${entry}" is not an origin such as https://app.example:8443`);
+  }
+  const text = entry.trim().replace(/\/$/, '').toLowerCase();
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.origin !== text) {
+    throw new InvalidArgumentError(
+      `"${entry}" is not an origin (scheme://host[:port], no path) such as https://app.example:8443`,
+    );
+  }
+  return url.origin;
+}
+
+function originList(value: string): string[] {
+  const entries = value
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
+  return [...new Set(entries.map(origin))];
+}
+
+export function parseCors(value: string): '*' | 'off' | string[] {
+  const trimmed = value.trim();
+  if (trimmed === '*' || trimmed === 'off') return trimmed;
+  const origins = originList(trimmed);
+  if (origins.length === 0) throw new InvalidArgumentError('expected off, *, or origins separated by commas');
+  return origins;
+}
+
+export function parseControlCors(value: string): string[] {
+  const trimmed = value.trim();
+  if (trimmed === 'off' || trimmed === '') return [];
+  if (trimmed.split(',').some((e) => e.trim() === '*')) {
+    throw new InvalidArgumentError(
+      'the control API cannot be opened to every origin: name the origins of the pages that may use it',
+    );
+  }
+  return originList(trimmed);
+}
+
+/** The loopback names a local browser uses for the simulator, the default of `--allowed-hosts`. */
+export const LOOPBACK_HOSTS: readonly string[] = ['localhost', '.localhost', '127.0.0.1', '::1'];
+
 export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }
@@ -225,7 +317,7 @@ export function buildCommand(): Command {
       new Option('--dev-key <on|off>', `create the dev key ${DEV_KEY} (${DEV_KEY_BALANCE} credits)`)
         .env('DREAMCORE_DEV_KEY')
         .argParser(onOff)
-        .default(true),
+        .default(true, 'on'),
     )
     .addOption(new Option('--no-dev-key', 'same as --dev-key off'))
     .addOption(
@@ -238,7 +330,7 @@ export function buildCommand(): Command {
       new Option('--request-log <on|off>', 'log one line per request')
         .env('DREAMCORE_REQUEST_LOG')
         .argParser(onOff)
-        .default(true),
+        .default(true, 'on'),
     )
     .addOption(
       new Option('--public-url <url>', 'base URL of image links (default: the address the client used)').env(
@@ -254,7 +346,7 @@ export function buildCommand(): Command {
       new Option('--validate-responses <on|off>', 'check every response against the spec')
         .env('DREAMCORE_VALIDATE_RESPONSES')
         .argParser(onOff)
-        .default(false),
+        .default(false, 'off'),
     )
     .addOption(
       new Option('--image-ttl <seconds>', 'how long image links work after success')
@@ -281,15 +373,16 @@ export function buildCommand(): Command {
         .default(7 * 86_400),
     )
     .addOption(
-      new Option('--rate-limit <spec>', 'off, or e.g. generate=20/10s,status=60/10s (token bucket per key)')
+      new Option('--rate-limit <spec>', 'off, or route=N/<window> (a token bucket per key and route)')
         .env('DREAMCORE_RATE_LIMIT')
-        .argParser(parseRateLimit),
+        .argParser(parseRateLimit)
+        .default(DEFAULT_RATE_LIMIT, 'generate=20/10s,status=60/10s'),
     )
     .addOption(
       new Option('--fault-headers <on|off>', 'honour X-Mock-* and Prefer headers')
         .env('DREAMCORE_FAULT_HEADERS')
         .argParser(onOff)
-        .default(true),
+        .default(true, 'on'),
     )
     .addOption(
       new Option('--max-delay-ms <ms>', 'cap of X-Mock-Delay-Ms and of a hang')
@@ -300,7 +393,8 @@ export function buildCommand(): Command {
     .addOption(
       new Option('--chaos <spec>', 'random errors on public routes, e.g. 500=0.05,429=0.02 (seeded)')
         .env('DREAMCORE_CHAOS')
-        .argParser(parseChaos),
+        .argParser(parseChaos)
+        .default({ error500: 0, error429: 0 }, 'off'),
     )
     .addOption(
       new Option('--journal-size <n>', 'requests kept in the journal (0: off)')
@@ -325,6 +419,31 @@ export function buildCommand(): Command {
         .env('DREAMCORE_SHUTDOWN_GRACE_MS')
         .argParser(integer(0))
         .default(5_000),
+    )
+    .addOption(
+      new Option(
+        '--allowed-hosts <list>',
+        'Host names served (port ignored; .domain or *.domain for subdomains; * for any); others get 403 ' +
+          "(default: on loopback: localhost, *.localhost, 127.0.0.1, [::1], --host and --public-url's host; " +
+          'beyond loopback: *)',
+      )
+        .env('DREAMCORE_ALLOWED_HOSTS')
+        .argParser(hostList),
+    )
+    .addOption(
+      new Option(
+        '--cors <off|*|origins>',
+        'CORS of the public API and image files: *, origins (comma-separated) or off',
+      )
+        .env('DREAMCORE_CORS')
+        .argParser(parseCors)
+        .default('*' as const, '*'),
+    )
+    .addOption(
+      new Option('--control-cors <origins>', 'origins whose pages may use /__mock (comma-separated)')
+        .env('DREAMCORE_CONTROL_CORS')
+        .argParser(parseControlCors)
+        .default([] as string[], 'off'),
     );
 }
 
@@ -354,6 +473,9 @@ interface RawOptions {
   journalMaxMb: number;
   controlToken?: string;
   shutdownGraceMs: number;
+  allowedHosts?: string[];
+  cors: '*' | 'off' | string[];
+  controlCors: string[];
 }
 
 /** Parses argv (without node and script) and the environment into a Config; throws CommanderError on bad input. */
@@ -403,8 +525,38 @@ export function toConfig(raw: RawOptions): Config {
     controlToken,
     controlTokenGenerated: raw.controlToken === undefined && controlToken !== undefined,
     shutdownGraceMs: raw.shutdownGraceMs,
+    allowedHosts: raw.allowedHosts ?? defaultAllowedHosts(raw.host, raw.publicUrl),
+    cors: raw.cors,
+    controlCors: raw.controlCors,
   };
   return deepFreeze(config);
+}
+
+/**
+ * DNS rebinding is an attack on servers that listen on loopback: a page whose name resolves to
+ * 127.0.0.1 reaches them with its own name in `Host`. So on loopback only the loopback names (and the
+ * listen address and the public URL's host) are served; beyond loopback any Host is, since containers
+ * are reached by service names and addresses nobody can list in advance.
+ */
+function defaultAllowedHosts(host: string, publicUrl: string | undefined): string[] {
+  if (!isLoopback(host)) return ['*'];
+  const names = new Set(LOOPBACK_HOSTS);
+  for (const name of [host, publicUrl === undefined ? undefined : hostOfUrl(publicUrl)]) {
+    try {
+      if (name) names.add(hostPattern(name));
+    } catch {
+      // Not a name a browser could send: nothing to add.
+    }
+  }
+  return [...names];
+}
+
+function hostOfUrl(url: string): string | undefined {
+  try {
+    return new URL(url).host;
+  } catch {
+    return undefined;
+  }
 }
 
 function deepFreeze<T>(value: T): T {

@@ -185,7 +185,7 @@ const stopAll = async () => {
   await Promise.all(targets.map((t) => t.stop()));
 };
 process.on('SIGINT', () => void stopAll().then(() => process.exit(130)));
-let images: ImageTiming[];
+let images: ImageTiming[] = [];
 const runs: LoadResult[] = [];
 const fixedRate: LoadResult[] = [];
 let neighbour: NeighbourRun | undefined;

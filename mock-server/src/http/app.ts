@@ -15,8 +15,11 @@ import { fileHandlers } from './handlers/files.js';
 import { generationHandlers } from './handlers/generation.js';
 import { specOperations } from './load-spec.js';
 import { authenticate, bearerOwner } from './middleware/auth.js';
+import { controlCors, publicCors } from './middleware/cors.js';
+import { controlCrossSiteGuard } from './middleware/cross-site.js';
 import { errorHandler, notFound } from './middleware/error-handler.js';
-import { faultInjection, ruleStatusChecker } from './middleware/fault-injection.js';
+import { faultInjection, ruleStatusChecker, type QaLocals } from './middleware/fault-injection.js';
+import { hostAllowlist, listeningAuthority, wellFormedHost } from './middleware/host-allowlist.js';
 import { journalRequests } from './middleware/journal.js';
 import { rateLimit } from './middleware/rate-limit.js';
 import { jsonBody } from './middleware/json-body.js';
@@ -41,6 +44,12 @@ export interface AppOptions {
   /** For the X-RateLimit-* headers of a forced 429. */
   rateLimit: RateLimitConfig | 'off';
   version: string;
+  /** `--allowed-hosts`, normalised by config.ts (`*` serves any Host). */
+  allowedHosts: readonly string[];
+  /** `--cors`: of the public API and the image files. */
+  cors: '*' | 'off' | readonly string[];
+  /** `--control-cors`: origins whose pages may use /__mock. */
+  controlCors: readonly string[];
 }
 
 export interface AppDeps {
@@ -71,12 +80,27 @@ export function createApp(deps: AppDeps): Express {
   // Every log line and journal entry renders its request here, from what the specs say is safe.
   const render = requestRenderer([...apiOperations, ...controlOperations]);
 
-  if (options.logRequests) app.use(requestLogger(logger, render));
-  app.use(journalRequests({ worlds, render, enabled: qa.options.journalSize > 0, logger }));
-
   const apiPaths = routePaths(apiOperations);
   const generatePath = apiOperations.find((op) => op.operationId === 'createGenerationTask')!.expressPath;
   const statusPath = apiOperations.find((op) => op.operationId === 'getTaskStatus')!.expressPath;
+  const fileOperations = controlOperations.filter((op) => !op.path.startsWith('/__mock'));
+
+  if (options.logRequests) app.use(requestLogger(logger, render));
+  // Before anything else, and touching nothing: a Host the simulator does not serve (DNS rebinding),
+  // then cross-site requests to the control API; then CORS, whose preflights end before the journal,
+  // fault injection, authentication and the rate limiter ever see them.
+  app.use(hostAllowlist(options.allowedHosts));
+  app.use('/__mock', controlCrossSiteGuard(options.controlCors));
+  const controlCorsHandler = controlCors(options.controlCors);
+  if (controlCorsHandler) app.use('/__mock', controlCorsHandler);
+  for (const ops of [apiOperations, fileOperations]) {
+    for (const path of routePaths(ops)) {
+      const methods = ops.filter((op) => op.expressPath === path).map((op) => op.method.toUpperCase());
+      const handler = publicCors(options.cors, methods);
+      if (handler) app.all(path, handler);
+    }
+  }
+  app.use(journalRequests({ worlds, render, enabled: qa.options.journalSize > 0, logger }));
 
   // The world first (the key's, or the default one); QA faults before authentication (a forced 500
   // needs no valid key); then authentication on every method of every API route (a bad key touches
@@ -107,9 +131,11 @@ export function createApp(deps: AppDeps): Express {
   // Each operation's validators run on its own route, after the router has picked it.
   const { validators } = deps;
 
+  // Never an unchecked Host header (it could carry a path or another site): a well-formed one (the
+  // allowlist has already refused names it does not serve), else the address the request came in on.
   const publicUrl =
     options.publicUrl?.replace(/\/+$/, '') ??
-    ((req: Request) => `${req.protocol}://${req.get('host') ?? 'localhost'}`);
+    ((req: Request) => `${req.protocol}://${wellFormedHost(req) ?? listeningAuthority(req)}`);
   const baseUrl = (req: Request) => (typeof publicUrl === 'string' ? publicUrl : publicUrl(req));
   mountOperations(
     app,
@@ -145,12 +171,37 @@ function assertDistinctPaths(api: OpenAPIV3.Document, control: OpenAPIV3.Documen
   if (clash.length > 0) throw new Error(`control-api.yaml redefines public paths: ${clash.join(', ')}`);
 }
 
-/** One log line per request, with no header that could carry a secret, the URL rendered safe. */
+/** What forced this answer (fault-injection.ts, rate-limit.ts), if anything. */
+function injectedOf(res: unknown): string | undefined {
+  return ((res as { locals?: QaLocals }).locals ?? {}).injected;
+}
+
+/**
+ * One log line per request, with no header that could carry a secret. An injected answer (a QA header,
+ * a fault rule, chaos, the rate limiter) is the simulator doing what it was asked: logged at info, with
+ * what injected it, never as an error. pino-http gives the line of every 5xx an Error of its own
+ * ("failed with status code 500", with a stack); it is dropped, as the error handler logs real errors
+ * itself, with their real stack, and chaos at 5 % would otherwise write a stack trace per request.
+ * The URL is rendered by request-rendering.ts, like every log line and journal entry.
+ */
 function requestLogger(logger: Logger, render: RequestRenderer) {
   return pinoHttp({
     logger,
     quietReqLogger: true,
-    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
+    customLogLevel: (_req, res, err) =>
+      injectedOf(res) === undefined && (err || res.statusCode >= 500) ? 'error' : 'info',
+    customProps: (_req, res) => {
+      const injected = injectedOf(res);
+      return injected === undefined ? {} : { injected };
+    },
+    customErrorMessage: (_req, res) =>
+      injectedOf(res) === undefined ? `request failed with status ${res.statusCode}` : 'request completed',
+    customErrorObject: (_req, res, err, value: Record<string, unknown>) => {
+      const synthetic = err.message === `failed with status code ${res.statusCode}`;
+      if (!synthetic && injectedOf(res) === undefined) return value;
+      const { err: _dropped, ...rest } = value;
+      return rest;
+    },
     serializers: {
       req: (req: {
         method: string;

@@ -4,15 +4,18 @@
  * turns anything else (validator, body parser, bugs) into one of these, never a stack trace.
  */
 import type { Response } from 'express';
+import type { components as control } from '../../../generated/control-api.js';
 import type { components } from '../../../generated/dreamcore-api.js';
 
 export type ErrorEnvelope = components['schemas']['ErrorResponse'];
-type ApiErrorType = NonNullable<ErrorEnvelope['data']>['type'];
-/** Kinds only the simulator's own endpoints (files, control plane) answer with. */
-export type ControlErrorType = 'gone' | 'forbidden' | 'conflict';
-export type ErrorDetails = Omit<NonNullable<ErrorEnvelope['data']>, 'type'> & {
-  type: ApiErrorType | ControlErrorType;
-};
+/**
+ * Every kind an error of the simulator can have: control-api.yaml's ControlErrorType, which holds
+ * openapi.yaml's ErrorType and the kinds only the simulator's own endpoints answer with (`gone`,
+ * `conflict`). Generated from the specs, so a kind the documents do not declare does not compile; the
+ * tests hold each kind to the document of the route that answers it (test/spec/error-types.test.ts).
+ */
+export type ControlErrorType = control['schemas']['ControlErrorType'];
+export type ErrorDetails = Omit<ErrorEnvelope['data'], 'type'> & { type: ControlErrorType };
 export type FieldError = components['schemas']['FieldError'];
 
 export class ApiError extends Error {
@@ -91,6 +94,30 @@ export const errors = {
       {
         type: 'unsupported_media_type',
       },
+    );
+  },
+  hostNotAllowed(host: string, served: readonly string[]): ApiError {
+    return new ApiError(
+      403,
+      `Host ${JSON.stringify(host)} is not served here (a guard against DNS rebinding): this simulator answers ` +
+        `${served.join(', ')}. Start it with --allowed-hosts <names> (or DREAMCORE_ALLOWED_HOSTS) to serve other names.`,
+      { type: 'forbidden' },
+    );
+  },
+  crossOrigin(): ApiError {
+    return new ApiError(
+      403,
+      'Cross-origin request refused: the control API answers pages of its own origin only (and those of ' +
+        '--control-cors); a page on another site cannot change the simulator',
+      { type: 'forbidden' },
+    );
+  },
+  controlBodyNotJson(contentType: string | undefined): ApiError {
+    return new ApiError(
+      415,
+      `Unsupported Content-Type ${contentType || '(none)'} on a control request that changes state: send ` +
+        'application/json, or no body (a form or text/plain body is what a page on another site can send)',
+      { type: 'unsupported_media_type' },
     );
   },
   rateLimited(retryAfterSeconds: number, headers: Record<string, string> = {}): ApiError {

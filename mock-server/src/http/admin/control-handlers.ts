@@ -53,6 +53,20 @@ function ruleView(rule: FaultRule) {
   };
 }
 
+/**
+ * Whether a rule's action changes anything. The schema refuses an empty action and an empty task; an
+ * action whose only property is a delay of 0 or a Retry-After without a status is refused here, so a
+ * rule that would only mark requests as injected is never stored.
+ */
+function doesSomething(action: FaultRuleInput['action']): boolean {
+  return (
+    action.status !== undefined ||
+    action.fault !== undefined ||
+    action.task !== undefined ||
+    (action.delayMs ?? 0) > 0
+  );
+}
+
 function limitOf(value: unknown, fallback: number): number {
   return typeof value === 'string' ? Math.min(Number(value), 10_000) : fallback;
 }
@@ -189,6 +203,15 @@ export function controlHandlers(deps: ControlDeps): Record<ControlOperationId, R
 
     createFaultRule: async (req, res) => {
       const input = req.body as FaultRuleInput;
+      if (!doesSomething(input.action)) {
+        throw errors.invalidRequest([
+          {
+            field: 'body.action',
+            message:
+              'does nothing: give a status, a fault, a delayMs above 0 or a task (retryAfterSeconds only goes with status 429)',
+          },
+        ]);
+      }
       if (input.action.status !== undefined) {
         const allowed = deps.ruleStatuses(input.match, input.action.status);
         if (allowed) {

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { ApiError, errors, sendError } from '../errors.js';
 import type { SpecOperation } from '../load-spec.js';
 import { requestRenderer, type RequestRenderer } from '../request-rendering.js';
+import type { QaLocals } from './fault-injection.js';
 import { translateBodyParserError } from './json-body.js';
 
 /**
@@ -49,7 +50,11 @@ export function errorHandler(
       translateBodyParserError(err, bodyLimit, req.headers) ??
       translateRouterError(err);
     if (known) {
-      if (known.status >= 500) logger.error({ err, path: render(req).path }, known.message);
+      // An ApiError is an answer we built: its stack says only where; an injected one is no error at all.
+      const injected = (res.locals as QaLocals).injected !== undefined;
+      if (known.status >= 500 && !injected) {
+        logger.error({ method: req.method, path: render(req).path, status: known.status }, known.message);
+      }
       return sendError(res, known);
     }
     logger.error({ err, method: req.method, path: render(req).path }, 'unhandled error');

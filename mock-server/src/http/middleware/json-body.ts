@@ -19,7 +19,10 @@ export function rawBodyOf(req: object): Buffer | undefined {
 export function jsonBody(limit: string): RequestHandler {
   const parse = express.json({
     limit,
-    strict: true,
+    // Not strict: `42`, `"x"` and `null` are valid JSON, and body-parser's strict mode would call them a
+    // syntax error ("is not valid JSON"). They reach the operation's validator, which says what is wrong
+    // with them (the body must be an object), as it does for `[]`.
+    strict: false,
     type: ['application/json', 'application/*+json'],
     verify: (req, _res, buf) => {
       (req as { [RAW_BODY]?: Buffer })[RAW_BODY] = buf;

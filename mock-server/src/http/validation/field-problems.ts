@@ -23,7 +23,9 @@ export function fieldProblems(errors: readonly ErrorObject[] | null | undefined)
     const message =
       e.keyword === 'enum' && Array.isArray(params.allowedValues)
         ? `${e.message}: ${params.allowedValues.join(', ')}`
-        : (e.message ?? 'is invalid');
+        : e.keyword === 'type' && (e.params as { type?: unknown }).type === 'object'
+          ? 'must be a JSON object' // Ajv says "must be object", which reads oddly to someone who sent [] or 42
+          : (e.message ?? 'is invalid');
     return { field: fieldOf(path), message };
   });
 }

@@ -1,0 +1,68 @@
+/**
+ * DNS rebinding: a page on `attacker.example`, whose name the attacker points at 127.0.0.1, reaches a
+ * loopback server as the same origin as itself, and so can read and drive it. What gives it away is
+ * the `Host` header, which carries the attacker's name. Requests whose Host is not one of the
+ * configured names (`--allowed-hosts`) are refused before anything else happens to them.
+ *
+ * The same parsing decides whether a Host header may go into an image URL (`wellFormedHost`): only a
+ * host name or IP literal with an optional port, never anything a client could smuggle a path into.
+ */
+import { isIPv6 } from 'node:net';
+import type { Request, RequestHandler } from 'express';
+import { HOST_NAME } from '../../config.js';
+import { errors } from '../errors.js';
+
+export interface ParsedHost {
+  /** Lowercase; an IPv6 literal without its brackets. */
+  hostname: string;
+  port: number | undefined;
+}
+
+/** `name[:port]`, `1.2.3.4[:port]` or `[v6][:port]`; undefined for anything else. */
+export function parseHostHeader(value: string): ParsedHost | undefined {
+  const m = /^(\[[0-9a-f:.]+\]|[^:[\]]+)(?::(\d{1,5}))?$/i.exec(value);
+  if (!m) return undefined;
+  const port = m[2] === undefined ? undefined : Number(m[2]);
+  if (port !== undefined && port > 65_535) return undefined;
+  const name = m[1]!.toLowerCase();
+  if (name.startsWith('[')) {
+    const ip = name.slice(1, -1);
+    return isIPv6(ip) ? { hostname: ip, port } : undefined;
+  }
+  return HOST_NAME.test(name) ? { hostname: name, port } : undefined;
+}
+
+/** Patterns as config.ts normalises them: `*`, `.domain` (the domain and its subdomains), exact names. */
+export function hostAllowed(hostname: string, patterns: readonly string[]): boolean {
+  return patterns.some((p) =>
+    p === '*' ? true : p.startsWith('.') ? hostname === p.slice(1) || hostname.endsWith(p) : hostname === p,
+  );
+}
+
+/** The request's Host header when it is well-formed, for building absolute URLs. */
+export function wellFormedHost(req: Request): string | undefined {
+  const host = req.headers.host;
+  return host !== undefined && parseHostHeader(host) ? host.toLowerCase() : undefined;
+}
+
+/** The address and port this request came in on, as a URL authority (`127.0.0.1:4010`, `[::1]:4010`). */
+export function listeningAuthority(req: Request): string {
+  const { localAddress, localPort } = req.socket;
+  if (!localAddress) return 'localhost';
+  const address = localAddress.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
+  const host = address.includes(':') ? `[${address}]` : address;
+  return localPort === undefined ? host : `${host}:${localPort}`;
+}
+
+export function hostAllowlist(patterns: readonly string[]): RequestHandler {
+  if (patterns.includes('*')) return (_req, _res, next) => next();
+  const served = patterns.map((p) => (p.startsWith('.') ? `*${p}` : p.includes(':') ? `[${p}]` : p));
+  return (req, _res, next) => {
+    const host = req.headers.host;
+    // Only HTTP/1.0 requests may lack Host (Node refuses HTTP/1.1 ones): not a browser, nothing to rebind.
+    if (host === undefined) return next();
+    const parsed = parseHostHeader(host);
+    if (parsed && hostAllowed(parsed.hostname, patterns)) return next();
+    next(errors.hostNotAllowed(host.slice(0, 100), served));
+  };
+}
