@@ -28,7 +28,14 @@ export type paths = {
     "/__mock/reset": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description The world an operator's call acts in: a tenant's id, or `default` (the default when absent). A
+                 *     tenant credential acts in its own tenant only: naming another is 403.
+                 * @example t-0123456789ab
+                 */
+                "X-Mock-Tenant"?: components["parameters"]["TenantHeader"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -50,7 +57,14 @@ export type paths = {
     "/__mock/accounts/{apiKey}": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description The world an operator's call acts in: a tenant's id, or `default` (the default when absent). A
+                 *     tenant credential acts in its own tenant only: naming another is 403.
+                 * @example t-0123456789ab
+                 */
+                "X-Mock-Tenant"?: components["parameters"]["TenantHeader"];
+            };
             path: {
                 /**
                  * @description The API key itself (URL-encoded). It is never echoed back in clear.
@@ -80,7 +94,14 @@ export type paths = {
     "/__mock/tasks": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description The world an operator's call acts in: a tenant's id, or `default` (the default when absent). A
+                 *     tenant credential acts in its own tenant only: naming another is 403.
+                 * @example t-0123456789ab
+                 */
+                "X-Mock-Tenant"?: components["parameters"]["TenantHeader"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -100,7 +121,14 @@ export type paths = {
     "/__mock/tasks/{taskId}": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description The world an operator's call acts in: a tenant's id, or `default` (the default when absent). A
+                 *     tenant credential acts in its own tenant only: naming another is 403.
+                 * @example t-0123456789ab
+                 */
+                "X-Mock-Tenant"?: components["parameters"]["TenantHeader"];
+            };
             path: {
                 /** @example sd45_b83bf7c0c51a4c71 */
                 taskId: components["parameters"]["TaskId"];
@@ -123,7 +151,14 @@ export type paths = {
     "/__mock/tasks/{taskId}/succeed": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description The world an operator's call acts in: a tenant's id, or `default` (the default when absent). A
+                 *     tenant credential acts in its own tenant only: naming another is 403.
+                 * @example t-0123456789ab
+                 */
+                "X-Mock-Tenant"?: components["parameters"]["TenantHeader"];
+            };
             path: {
                 /** @example sd45_b83bf7c0c51a4c71 */
                 taskId: components["parameters"]["TaskId"];
@@ -146,7 +181,14 @@ export type paths = {
     "/__mock/tasks/{taskId}/fail": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description The world an operator's call acts in: a tenant's id, or `default` (the default when absent). A
+                 *     tenant credential acts in its own tenant only: naming another is 403.
+                 * @example t-0123456789ab
+                 */
+                "X-Mock-Tenant"?: components["parameters"]["TenantHeader"];
+            };
             path: {
                 /** @example sd45_b83bf7c0c51a4c71 */
                 taskId: components["parameters"]["TaskId"];
@@ -169,7 +211,14 @@ export type paths = {
     "/__mock/clock": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description The world an operator's call acts in: a tenant's id, or `default` (the default when absent). A
+                 *     tenant credential acts in its own tenant only: naming another is 403.
+                 * @example t-0123456789ab
+                 */
+                "X-Mock-Tenant"?: components["parameters"]["TenantHeader"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -189,7 +238,14 @@ export type paths = {
     "/__mock/clock/advance": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description The world an operator's call acts in: a tenant's id, or `default` (the default when absent). A
+                 *     tenant credential acts in its own tenant only: naming another is 403.
+                 * @example t-0123456789ab
+                 */
+                "X-Mock-Tenant"?: components["parameters"]["TenantHeader"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -209,7 +265,14 @@ export type paths = {
     "/__mock/faults": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description The world an operator's call acts in: a tenant's id, or `default` (the default when absent). A
+                 *     tenant credential acts in its own tenant only: naming another is 403.
+                 * @example t-0123456789ab
+                 */
+                "X-Mock-Tenant"?: components["parameters"]["TenantHeader"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -240,7 +303,14 @@ export type paths = {
     "/__mock/faults/{ruleId}": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description The world an operator's call acts in: a tenant's id, or `default` (the default when absent). A
+                 *     tenant credential acts in its own tenant only: naming another is 403.
+                 * @example t-0123456789ab
+                 */
+                "X-Mock-Tenant"?: components["parameters"]["TenantHeader"];
+            };
             path: {
                 /** @example rule_1 */
                 ruleId: string;
@@ -263,7 +333,14 @@ export type paths = {
     "/__mock/journal": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description The world an operator's call acts in: a tenant's id, or `default` (the default when absent). A
+                 *     tenant credential acts in its own tenant only: naming another is 403.
+                 * @example t-0123456789ab
+                 */
+                "X-Mock-Tenant"?: components["parameters"]["TenantHeader"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -274,6 +351,107 @@ export type paths = {
          *     (`--journal-size`).
          */
         get: operations["getJournal"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/__mock/tenants": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The world an operator's call acts in: a tenant's id, or `default` (the default when absent). A
+                 *     tenant credential acts in its own tenant only: naming another is 403.
+                 * @example t-0123456789ab
+                 */
+                "X-Mock-Tenant"?: components["parameters"]["TenantHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List tenants
+         * @description The operator sees every tenant (the default world included); a tenant credential sees its own
+         *     tenant only. Tenants idle longer than their timeout are dropped first.
+         */
+        get: operations["listTenants"];
+        put?: never;
+        /**
+         * Create a tenant
+         * @description An isolated world: its own API keys and balances, tasks, fault rules, virtual time, random
+         *     streams, rate-limit buckets and journal. Answers with fresh API keys and the tenant's
+         *     credential (`token`), shown once: send it as `X-Mock-Token` to control this tenant and nothing
+         *     else. Open to anyone who can reach the control API, without X-Mock-Token (creating a world
+         *     changes no other), unless the simulator runs with `--tenant-creation operator`; sending the
+         *     control token always works. 503 when `--max-tenants` are held.
+         */
+        post: operations["createTenant"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/__mock/tenants/{tenantId}": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The world an operator's call acts in: a tenant's id, or `default` (the default when absent). A
+                 *     tenant credential acts in its own tenant only: naming another is 403.
+                 * @example t-0123456789ab
+                 */
+                "X-Mock-Tenant"?: components["parameters"]["TenantHeader"];
+            };
+            path: {
+                /** @example t-0123456789ab */
+                tenantId: components["schemas"]["TenantId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Read a tenant
+         * @description 403 for a tenant credential naming another tenant.
+         */
+        get: operations["getTenant"];
+        put?: never;
+        post?: never;
+        /**
+         * Drop a tenant
+         * @description Its keys stop working at once; everything it held is forgotten. The default world cannot be dropped (409).
+         */
+        delete: operations["deleteTenant"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/__mock/journal/wait": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The world an operator's call acts in: a tenant's id, or `default` (the default when absent). A
+                 *     tenant credential acts in its own tenant only: naming another is 403.
+                 * @example t-0123456789ab
+                 */
+                "X-Mock-Tenant"?: components["parameters"]["TenantHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Wait for a request to be journaled
+         * @description Returns as soon as an entry matching the filters exists (newest first, at most `limit`), or
+         *     after `timeoutMs` with no entries and `timed_out: true`. With `after`, only entries newer than
+         *     that id count, so a test can wait for the next matching request. An entry is written before its
+         *     response's last byte is sent, so a request whose answer a client has is found at once.
+         */
+        get: operations["waitForJournal"];
         put?: never;
         post?: never;
         delete?: never;
@@ -534,6 +712,88 @@ export type components = {
          * @enum {string}
          */
         ControlErrorType: "invalid_request" | "unauthorized" | "insufficient_credits" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "forbidden" | "request_timeout" | "headers_too_large" | "service_unavailable" | "bad_gateway" | "gone" | "conflict";
+        TenantId: string;
+        TenantInput: {
+            /** @description A label (a CI job name); not unique. */
+            name?: string;
+            /** @description Seed of the tenant's random streams (random if absent). A seeded tenant replays exactly, ids included. */
+            seed?: string;
+            /**
+             * @description Default: the simulator's --clock.
+             * @enum {string}
+             */
+            clock?: "real" | "virtual";
+            /**
+             * @description Default: the simulator's --latency.
+             * @enum {string}
+             */
+            latency?: "realistic" | "fast" | "instant";
+            /** @description Default: the simulator's. */
+            failureRate?: number;
+            /** @description One fresh API key per item (default one key with 1000 credits). */
+            keys?: {
+                balance: number;
+            }[];
+            /** @description Dropped after this long without a request (default: --tenant-idle-timeout). */
+            idleTimeoutS?: number;
+        };
+        Tenant: {
+            id: components["schemas"]["TenantId"];
+            name: string;
+            /** @description Shown to the operator and to the tenant itself. */
+            seed?: string;
+            /** @enum {string} */
+            clock: "real" | "virtual";
+            /** @enum {string} */
+            latency: "realistic" | "fast" | "instant";
+            failure_rate: number;
+            /**
+             * Format: date-time
+             * @description System time.
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description System time of its last request.
+             */
+            last_seen_at: string;
+            /** @description 0 for the default world, which is never dropped. */
+            idle_timeout_s: number;
+        };
+        TenantEnvelope: {
+            code: components["schemas"]["Ok"];
+            message: components["schemas"]["Success"];
+            data: components["schemas"]["Tenant"];
+        };
+        TenantListEnvelope: {
+            code: components["schemas"]["Ok"];
+            message: components["schemas"]["Success"];
+            data: {
+                tenants: components["schemas"]["Tenant"][];
+            };
+        };
+        CreatedTenantEnvelope: {
+            code: components["schemas"]["Ok"];
+            message: components["schemas"]["Success"];
+            data: {
+                tenant: components["schemas"]["Tenant"];
+                /** @description The tenant's credential, shown once. Send it as X-Mock-Token. */
+                token: string;
+                keys: {
+                    /** @description A fresh API key, shown once. */
+                    apiKey: string;
+                    balance: number;
+                }[];
+            };
+        };
+        JournalWaitEnvelope: {
+            code: components["schemas"]["Ok"];
+            message: components["schemas"]["Success"];
+            data: {
+                timed_out: boolean;
+                entries: components["schemas"]["JournalEntry"][];
+            };
+        };
         ErrorResponse: {
             code: number;
             message: string;
@@ -612,6 +872,12 @@ export type components = {
     };
     parameters: {
         /**
+         * @description The world an operator's call acts in: a tenant's id, or `default` (the default when absent). A
+         *     tenant credential acts in its own tenant only: naming another is 403.
+         * @example t-0123456789ab
+         */
+        TenantHeader: components["schemas"]["TenantId"];
+        /**
          * @description The API key itself (URL-encoded). It is never echoed back in clear.
          * @example sk-dreamcore-dev
          */
@@ -649,7 +915,14 @@ export interface operations {
     resetSimulator: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description The world an operator's call acts in: a tenant's id, or `default` (the default when absent). A
+                 *     tenant credential acts in its own tenant only: naming another is 403.
+                 * @example t-0123456789ab
+                 */
+                "X-Mock-Tenant"?: components["parameters"]["TenantHeader"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -674,7 +947,14 @@ export interface operations {
     getAccount: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description The world an operator's call acts in: a tenant's id, or `default` (the default when absent). A
+                 *     tenant credential acts in its own tenant only: naming another is 403.
+                 * @example t-0123456789ab
+                 */
+                "X-Mock-Tenant"?: components["parameters"]["TenantHeader"];
+            };
             path: {
                 /**
                  * @description The API key itself (URL-encoded). It is never echoed back in clear.
@@ -703,7 +983,14 @@ export interface operations {
     putAccount: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description The world an operator's call acts in: a tenant's id, or `default` (the default when absent). A
+                 *     tenant credential acts in its own tenant only: naming another is 403.
+                 * @example t-0123456789ab
+                 */
+                "X-Mock-Tenant"?: components["parameters"]["TenantHeader"];
+            };
             path: {
                 /**
                  * @description The API key itself (URL-encoded). It is never echoed back in clear.
@@ -756,7 +1043,14 @@ export interface operations {
                  */
                 limit?: string;
             };
-            header?: never;
+            header?: {
+                /**
+                 * @description The world an operator's call acts in: a tenant's id, or `default` (the default when absent). A
+                 *     tenant credential acts in its own tenant only: naming another is 403.
+                 * @example t-0123456789ab
+                 */
+                "X-Mock-Tenant"?: components["parameters"]["TenantHeader"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -779,7 +1073,14 @@ export interface operations {
     getTask: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description The world an operator's call acts in: a tenant's id, or `default` (the default when absent). A
+                 *     tenant credential acts in its own tenant only: naming another is 403.
+                 * @example t-0123456789ab
+                 */
+                "X-Mock-Tenant"?: components["parameters"]["TenantHeader"];
+            };
             path: {
                 /** @example sd45_b83bf7c0c51a4c71 */
                 taskId: components["parameters"]["TaskId"];
@@ -806,7 +1107,14 @@ export interface operations {
     succeedTask: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description The world an operator's call acts in: a tenant's id, or `default` (the default when absent). A
+                 *     tenant credential acts in its own tenant only: naming another is 403.
+                 * @example t-0123456789ab
+                 */
+                "X-Mock-Tenant"?: components["parameters"]["TenantHeader"];
+            };
             path: {
                 /** @example sd45_b83bf7c0c51a4c71 */
                 taskId: components["parameters"]["TaskId"];
@@ -836,7 +1144,14 @@ export interface operations {
     failTask: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description The world an operator's call acts in: a tenant's id, or `default` (the default when absent). A
+                 *     tenant credential acts in its own tenant only: naming another is 403.
+                 * @example t-0123456789ab
+                 */
+                "X-Mock-Tenant"?: components["parameters"]["TenantHeader"];
+            };
             path: {
                 /** @example sd45_b83bf7c0c51a4c71 */
                 taskId: components["parameters"]["TaskId"];
@@ -875,7 +1190,14 @@ export interface operations {
     getClock: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description The world an operator's call acts in: a tenant's id, or `default` (the default when absent). A
+                 *     tenant credential acts in its own tenant only: naming another is 403.
+                 * @example t-0123456789ab
+                 */
+                "X-Mock-Tenant"?: components["parameters"]["TenantHeader"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -897,7 +1219,14 @@ export interface operations {
     advanceClock: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description The world an operator's call acts in: a tenant's id, or `default` (the default when absent). A
+                 *     tenant credential acts in its own tenant only: naming another is 403.
+                 * @example t-0123456789ab
+                 */
+                "X-Mock-Tenant"?: components["parameters"]["TenantHeader"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -931,7 +1260,14 @@ export interface operations {
     listFaultRules: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description The world an operator's call acts in: a tenant's id, or `default` (the default when absent). A
+                 *     tenant credential acts in its own tenant only: naming another is 403.
+                 * @example t-0123456789ab
+                 */
+                "X-Mock-Tenant"?: components["parameters"]["TenantHeader"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -953,7 +1289,14 @@ export interface operations {
     createFaultRule: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description The world an operator's call acts in: a tenant's id, or `default` (the default when absent). A
+                 *     tenant credential acts in its own tenant only: naming another is 403.
+                 * @example t-0123456789ab
+                 */
+                "X-Mock-Tenant"?: components["parameters"]["TenantHeader"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -982,7 +1325,14 @@ export interface operations {
     clearFaultRules: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description The world an operator's call acts in: a tenant's id, or `default` (the default when absent). A
+                 *     tenant credential acts in its own tenant only: naming another is 403.
+                 * @example t-0123456789ab
+                 */
+                "X-Mock-Tenant"?: components["parameters"]["TenantHeader"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -1007,7 +1357,14 @@ export interface operations {
     deleteFaultRule: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description The world an operator's call acts in: a tenant's id, or `default` (the default when absent). A
+                 *     tenant credential acts in its own tenant only: naming another is 403.
+                 * @example t-0123456789ab
+                 */
+                "X-Mock-Tenant"?: components["parameters"]["TenantHeader"];
+            };
             path: {
                 /** @example rule_1 */
                 ruleId: string;
@@ -1063,7 +1420,14 @@ export interface operations {
                  */
                 before?: string;
             };
-            header?: never;
+            header?: {
+                /**
+                 * @description The world an operator's call acts in: a tenant's id, or `default` (the default when absent). A
+                 *     tenant credential acts in its own tenant only: naming another is 403.
+                 * @example t-0123456789ab
+                 */
+                "X-Mock-Tenant"?: components["parameters"]["TenantHeader"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -1083,9 +1447,219 @@ export interface operations {
             403: components["responses"]["Error"];
         };
     };
-    getTaskImage: {
+    listTenants: {
         parameters: {
             query?: never;
+            header?: {
+                /**
+                 * @description The world an operator's call acts in: a tenant's id, or `default` (the default when absent). A
+                 *     tenant credential acts in its own tenant only: naming another is 403.
+                 * @example t-0123456789ab
+                 */
+                "X-Mock-Tenant"?: components["parameters"]["TenantHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tenants. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TenantListEnvelope"];
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+        };
+    };
+    createTenant: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The world an operator's call acts in: a tenant's id, or `default` (the default when absent). A
+                 *     tenant credential acts in its own tenant only: naming another is 403.
+                 * @example t-0123456789ab
+                 */
+                "X-Mock-Tenant"?: components["parameters"]["TenantHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "ci-job-4711",
+                 *       "seed": "replay-me",
+                 *       "clock": "virtual",
+                 *       "keys": [
+                 *         {
+                 *           "balance": 1000
+                 *         },
+                 *         {
+                 *           "balance": 20
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["TenantInput"];
+            };
+        };
+        responses: {
+            /** @description The tenant, its keys and its credential. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedTenantEnvelope"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    getTenant: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The world an operator's call acts in: a tenant's id, or `default` (the default when absent). A
+                 *     tenant credential acts in its own tenant only: naming another is 403.
+                 * @example t-0123456789ab
+                 */
+                "X-Mock-Tenant"?: components["parameters"]["TenantHeader"];
+            };
+            path: {
+                /** @example t-0123456789ab */
+                tenantId: components["schemas"]["TenantId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tenant. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TenantEnvelope"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+        };
+    };
+    deleteTenant: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The world an operator's call acts in: a tenant's id, or `default` (the default when absent). A
+                 *     tenant credential acts in its own tenant only: naming another is 403.
+                 * @example t-0123456789ab
+                 */
+                "X-Mock-Tenant"?: components["parameters"]["TenantHeader"];
+            };
+            path: {
+                /** @example t-0123456789ab */
+                tenantId: components["schemas"]["TenantId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Dropped. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RemovedEnvelope"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+        };
+    };
+    waitForJournal: {
+        parameters: {
+            query?: {
+                /** @example POST */
+                method?: "GET" | "POST" | "PUT" | "DELETE" | "PATCH" | "HEAD" | "OPTIONS";
+                /** @example /api/generate */
+                path?: string;
+                /** @example 5xx */
+                status?: string;
+                /** @example sk-dreamcore-dev */
+                apiKey?: string;
+                /** @example sd45_b83bf7c0c51a4c71 */
+                taskId?: string;
+                /**
+                 * @description Only entries newer than this id.
+                 * @example 41
+                 */
+                after?: string;
+                /** @example 10 */
+                limit?: string;
+                /**
+                 * @description How long to wait at most (default 5000, at most 60000).
+                 * @example 5000
+                 */
+                timeoutMs?: string;
+            };
+            header?: {
+                /**
+                 * @description The world an operator's call acts in: a tenant's id, or `default` (the default when absent). A
+                 *     tenant credential acts in its own tenant only: naming another is 403.
+                 * @example t-0123456789ab
+                 */
+                "X-Mock-Tenant"?: components["parameters"]["TenantHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The matching entries, or none after the time-out. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JournalWaitEnvelope"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+        };
+    };
+    getTaskImage: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The tenant whose task this is (absent for the default world); image links of tenants carry it.
+                 * @example t-0123456789ab
+                 */
+                tenant?: components["schemas"]["TenantId"];
+            };
             header?: never;
             path: {
                 /** @example sd45_b83bf7c0c51a4c71 */

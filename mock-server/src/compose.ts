@@ -1,5 +1,5 @@
 /**
- * Builds the whole simulator from a Config: clock, randomness, store, domain, specs, app. main.ts
+ * Builds the whole simulator from a Config: the store backend and its worlds, specs, app. main.ts
  * adds only the process around it (listen, signals); tests call it to get the same assembly.
  */
 import { randomBytes } from 'node:crypto';
@@ -8,19 +8,20 @@ import { join } from 'node:path';
 import type { Express } from 'express';
 import { pino, type Logger } from 'pino';
 import type { Config } from './config.js';
-import { RealClock, VirtualClock, type Clock } from './domain/clock.js';
+import type { Clock } from './domain/clock.js';
 import { ownerOf, redactKey } from './domain/keys.js';
-import { createRng } from './domain/rng.js';
-import { Simulator } from './domain/simulator.js';
+import type { Simulator } from './domain/simulator.js';
 import { createApp } from './http/app.js';
 import { API_SPEC_PATH, CONTROL_SPEC_PATH, loadSpec, specOperations } from './http/load-spec.js';
 import { loadSpecValidators } from './http/validation/spec-validators.js';
-import { DEFAULT_WORLD, type World, type Worlds } from './http/world.js';
+import { DEFAULT_WORLD } from './http/world.js';
 import { createImageRenderer, type ImageRenderer } from './images/image-renderer.js';
 import { projectRoot } from './project-root.js';
 import { QaState } from './qa/qa-state.js';
-import { MemoryStore } from './store/memory-store.js';
-import type { Store, WorldSpec } from './store/store.js';
+import { MemoryBackend } from './store/memory-backend.js';
+import type { MemoryStore } from './store/memory-store.js';
+import type { WorldSpec } from './store/store.js';
+import { Tenancy } from './tenancy/tenancy.js';
 
 export interface Composition {
   app: Express;
@@ -28,8 +29,8 @@ export interface Composition {
   simulator: Simulator;
   qa: QaState;
   clock: Clock;
-  store: Store;
-  worlds: Worlds;
+  store: MemoryStore;
+  tenancy: Tenancy;
   images: ImageRenderer;
   logger: Logger;
   /** Where the request validators came from: the build (`prebuilt`) or Ajv at start (`runtime`). */
@@ -76,47 +77,28 @@ export function defaultWorldSpec(config: Config): WorldSpec {
   };
 }
 
-/** One world in this process's memory: the simulator as it was before tenants. */
-class SingleWorld implements Worlds {
-  constructor(
-    private readonly store: Store,
-    private readonly simulator: Simulator,
-  ) {}
-
-  ofOwner(): Promise<World> {
-    return this.defaultWorld();
-  }
-
-  async defaultWorld(): Promise<World> {
-    return { id: DEFAULT_WORLD, store: this.store, view: await this.store.view(), simulator: this.simulator };
-  }
-
-  refresh(): Promise<World> {
-    return this.defaultWorld();
-  }
-}
-
-export async function compose(config: Config, overrides: { logger?: Logger } = {}): Promise<Composition> {
+export async function compose(
+  config: Config,
+  overrides: { logger?: Logger; systemNow?: () => number } = {},
+): Promise<Composition> {
   const logger = overrides.logger ?? createLogger(config);
-  const clock: Clock = config.clock === 'virtual' ? new VirtualClock() : new RealClock();
-  const spec = defaultWorldSpec(config);
-  const store = new MemoryStore({
+  const systemNow = overrides.systemNow ?? Date.now;
+  const backend = new MemoryBackend({
     retention: config.retention,
     journal: { maxEntries: config.journalSize, maxBytes: config.journalMaxBytes },
-    clock,
-    spec,
+    systemNow,
   });
-  const simulator = new Simulator({
-    store,
-    clock,
-    seed: spec.seed,
-    idSalt: spec.idSalt,
-    createRng,
-    latency: spec.latency,
-    failureRate: spec.failureRate,
+  const tenancy = new Tenancy({
+    backend,
+    defaultSpec: defaultWorldSpec(config),
+    tenantDefaults: { clock: config.clock, latency: config.latency, failureRate: config.failureRate },
+    idleTimeoutMs: config.tenantIdleTimeoutMs,
+    maxTenants: config.maxTenants,
+    systemNow,
   });
-  await simulator.reset();
-  const worlds = new SingleWorld(store, simulator);
+  await tenancy.start();
+  const defaultWorld = await tenancy.defaultWorld();
+  const store = backend.world(DEFAULT_WORLD);
   const qa = new QaState({
     rateLimit: config.rateLimit,
     chaos: config.chaos,
@@ -130,7 +112,7 @@ export async function compose(config: Config, overrides: { logger?: Logger } = {
   });
   const images = createImageRenderer();
   const app = createApp({
-    worlds,
+    tenancy,
     qa,
     images,
     logger,
@@ -149,15 +131,16 @@ export async function compose(config: Config, overrides: { logger?: Logger } = {
       allowedHosts: config.allowedHosts,
       cors: config.cors,
       controlCors: config.controlCors,
+      openTenantCreation: config.tenantCreation === 'open',
     },
   });
   return {
     app,
-    simulator,
+    simulator: defaultWorld.simulator,
     qa,
-    clock,
+    clock: store.clock,
     store,
-    worlds,
+    tenancy,
     images,
     logger,
     requestValidators: validators.requests.origin,

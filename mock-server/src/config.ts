@@ -56,6 +56,11 @@ export interface Config {
   journalSize: number;
   /** Bytes the journal may hold (its entries as estimated, bodies truncated). */
   journalMaxBytes: number;
+  /** Who may create a tenant: anyone who reaches the control API, or the operator only. */
+  tenantCreation: 'open' | 'operator';
+  /** A tenant without a request for this long is dropped (ms). */
+  tenantIdleTimeoutMs: number;
+  maxTenants: number;
   controlToken: string | undefined;
   /** Whether the control token was generated because the simulator listens beyond loopback. */
   controlTokenGenerated: boolean;
@@ -410,6 +415,27 @@ export function buildCommand(): Command {
     )
     .addOption(
       new Option(
+        '--tenant-creation <who>',
+        'who may create a tenant: open (anyone reaching /__mock) or operator',
+      )
+        .env('DREAMCORE_TENANT_CREATION')
+        .choices(['open', 'operator'])
+        .default('open'),
+    )
+    .addOption(
+      new Option('--tenant-idle-timeout <seconds>', 'a tenant without a request for this long is dropped')
+        .env('DREAMCORE_TENANT_IDLE_TIMEOUT')
+        .argParser(integer(1, 604_800))
+        .default(3600),
+    )
+    .addOption(
+      new Option('--max-tenants <n>', 'tenants held at most (creating one more answers 503)')
+        .env('DREAMCORE_MAX_TENANTS')
+        .argParser(integer(0, 100_000))
+        .default(1000),
+    )
+    .addOption(
+      new Option(
         '--control-token <token>',
         'token for /__mock (generated when listening beyond loopback)',
       ).env('DREAMCORE_CONTROL_TOKEN'),
@@ -471,6 +497,9 @@ interface RawOptions {
   chaos?: ChaosConfig;
   journalSize: number;
   journalMaxMb: number;
+  tenantCreation: 'open' | 'operator';
+  tenantIdleTimeout: number;
+  maxTenants: number;
   controlToken?: string;
   shutdownGraceMs: number;
   allowedHosts?: string[];
@@ -522,6 +551,9 @@ export function toConfig(raw: RawOptions): Config {
     chaos: raw.chaos ?? { error500: 0, error429: 0 },
     journalSize: raw.journalSize,
     journalMaxBytes: raw.journalMaxMb * 1024 * 1024,
+    tenantCreation: raw.tenantCreation,
+    tenantIdleTimeoutMs: raw.tenantIdleTimeout * 1000,
+    maxTenants: raw.maxTenants,
     controlToken,
     controlTokenGenerated: raw.controlToken === undefined && controlToken !== undefined,
     shutdownGraceMs: raw.shutdownGraceMs,

@@ -573,6 +573,61 @@ describe('every operation conforms to its spec', () => {
     });
   });
 
+  describe('tenants and the journal wait', () => {
+    it('creates tenants from any valid input, reads, lists and drops them, each answer per spec', async () => {
+      const own = await newClient(['--max-tenants=1000']);
+      closers.push(own.listening);
+      const c = own.client;
+      await run(
+        fc.asyncProperty(bodyArb(opById('createTenant')), async (body) => {
+          const created = await c.call(opById('createTenant'), { body });
+          expect(created.status).toBe(201);
+          const id = created.body.data.tenant.id as string;
+          const token = created.body.data.token as string;
+          expect((await c.call(opById('getTenant'), { path: { tenantId: id } })).status).toBe(200);
+          const mine = await c.call(opById('listTenants'), { headers: { 'X-Mock-Token': token } });
+          expect(mine.body.data.tenants.map((t: { id: string }) => t.id)).toEqual([id]);
+          // Another tenant's credential is refused (403); the operator drops it.
+          const peer = (await c.call(opById('createTenant'), { body: {} })).body.data.token as string;
+          expect(
+            (await c.call(opById('getTenant'), { path: { tenantId: id }, headers: { 'X-Mock-Token': peer } }))
+              .status,
+          ).toBe(403);
+          expect((await c.call(opById('deleteTenant'), { path: { tenantId: id } })).status).toBe(200);
+          expect((await c.call(opById('getTenant'), { path: { tenantId: id } })).status).toBe(404);
+        }),
+        15,
+      );
+      expect((await c.call(opById('deleteTenant'), { path: { tenantId: 'default' } })).status).toBe(409);
+    });
+
+    it('waits for journal entries with any valid filter, answering per spec', async () => {
+      const c = main.client;
+      await newTask(c, {});
+      await run(
+        fc.asyncProperty(
+          paramsArb(opById('waitForJournal')).chain((call) =>
+            // Always bounded: a filter that matches nothing waits the whole time-out.
+            fc
+              .constantFrom('0', '1', '20')
+              .map((timeoutMs) => ({ ...call, query: { ...call.query, timeoutMs } })),
+          ),
+          async (call) => {
+            const res = await c.call(opById('waitForJournal'), call);
+            expect(res.status).toBe(200);
+          },
+        ),
+        30,
+      );
+      const found = await c.call(opById('waitForJournal'), {
+        query: { path: '/api/generate', timeoutMs: '0' },
+      });
+      expect(found.body.data).toMatchObject({ timed_out: false });
+      const none = await c.call(opById('waitForJournal'), { query: { path: '/nowhere', timeoutMs: '10' } });
+      expect(none.body.data).toEqual({ timed_out: true, entries: [] });
+    });
+  });
+
   describe('the documented examples', () => {
     /** Every request example of an operation: `example` and each of `examples`. */
     function requestExamples(op: Op): Array<[string, unknown]> {
@@ -685,7 +740,7 @@ describe('every operation conforms to its spec', () => {
 
   it('exercised every operation of both documents, each response conforming', () => {
     const all = [...apiOps, ...controlOps].map((o) => o.operationId).sort();
-    expect(all.length).toBe(19);
+    expect(all.length).toBe(24);
     expect([...covered.keys()].sort()).toEqual(all);
     // And reached success and refusal where the operation has both.
     for (const id of [

@@ -76,15 +76,21 @@ async function controlRequests(
     path
       .replace('{taskId}', taskId)
       .replace('{apiKey}', encodeURIComponent(DEV_KEY))
-      .replace('{ruleId}', 'rule_1');
+      .replace('{ruleId}', 'rule_1')
+      .replace('{tenantId}', 'default');
   const bodies: Record<string, object> = {
     putAccount: { balance: 1 },
     advanceClock: { ms: 3_600_000 },
     createFaultRule: { match: { path: '/api/generate' }, action: { status: 500 } },
     failTask: { error_message: 'forced' },
   };
+  // Creating a tenant is open without the token by design (it changes no existing world): tested
+  // on its own below, with --tenant-creation operator too.
   return specOperations(spec)
-    .filter((op) => op.path.startsWith('/__mock') && op.operationId !== 'getHealth')
+    .filter(
+      (op) =>
+        op.path.startsWith('/__mock') && op.operationId !== 'getHealth' && op.operationId !== 'createTenant',
+    )
     .map((op) => ({
       id: op.operationId,
       method: op.method.toUpperCase(),
@@ -118,16 +124,20 @@ describe('the control API needs its token when the simulator is exposed', () => 
         'clearFaultRules',
         'createFaultRule',
         'deleteFaultRule',
+        'deleteTenant',
         'failTask',
         'getAccount',
         'getClock',
         'getJournal',
         'getTask',
+        'getTenant',
         'listFaultRules',
         'listTasks',
+        'listTenants',
         'putAccount',
         'resetSimulator',
         'succeedTask',
+        'waitForJournal',
       ].sort(),
     );
     const t = x.token;
@@ -190,6 +200,37 @@ describe('the control API needs its token when the simulator is exposed', () => 
       expect(res.status, r.id).not.toBe(401);
       expect(res.status, `${r.id}: ${res.text}`).toBeLessThan(500);
       expect(conformance.check(r.method, r.path, res), r.id).toEqual([]);
+    }
+  });
+
+  it('lets anyone create a tenant (it changes no other world), and a tenant credential reach only it', async () => {
+    const created = await x.http.post('/__mock/tenants').send({});
+    expect(created.status).toBe(201);
+    expect(conformance.check('POST', '/__mock/tenants', created)).toEqual([]);
+    const token = created.body.data.token as string;
+    expect((await x.http.get('/__mock/clock').set('X-Mock-Token', token)).status).toBe(200);
+    const other = await x.http
+      .get('/__mock/clock')
+      .set({ 'X-Mock-Token': token, 'X-Mock-Tenant': 'default' });
+    expect(other.status).toBe(403);
+    expect(other.body.data.type).toBe('forbidden');
+    // A wrong token is refused, not taken for "no token": it might be a mistyped tenant credential.
+    expect((await x.http.post('/__mock/tenants').set('X-Mock-Token', `${token}x`).send({})).status).toBe(401);
+  });
+
+  it('with --tenant-creation operator, creating a tenant needs the token', async () => {
+    const closed = await exposedSimulator(['--host=0.0.0.0', '--tenant-creation=operator']);
+    try {
+      const refused = await closed.http.post('/__mock/tenants').send({});
+      expect(refused.status).toBe(401);
+      expect(
+        (await closed.http.get('/__mock/tenants').set('X-Mock-Token', closed.token)).body.data.tenants,
+      ).toHaveLength(1);
+      expect(
+        (await closed.http.post('/__mock/tenants').set('X-Mock-Token', closed.token).send({})).status,
+      ).toBe(201);
+    } finally {
+      await closed.listening.close();
     }
   });
 

@@ -9,7 +9,7 @@ import { pinoHttp } from 'pino-http';
 import type { RateLimitConfig } from '../config.js';
 import type { ImageRenderer } from '../images/image-renderer.js';
 import type { QaState } from '../qa/qa-state.js';
-import { controlAuth, hasControlToken } from './admin/control-auth.js';
+import { controlScope, isOperator } from './admin/control-scope.js';
 import { controlHandlers } from './admin/control-handlers.js';
 import { fileHandlers } from './handlers/files.js';
 import { generationHandlers } from './handlers/generation.js';
@@ -27,7 +27,8 @@ import { taskScenarioHooks } from './middleware/task-scenario.js';
 import { mountOperations, routePaths } from './mount.js';
 import { requestRenderer, type RequestRenderer } from './request-rendering.js';
 import type { SpecValidators } from './validation/spec-validators.js';
-import { resolveWorld, type Worlds } from './world.js';
+import type { Tenancy } from '../tenancy/tenancy.js';
+import { DEFAULT_WORLD, resolveWorld } from './world.js';
 
 export interface AppOptions {
   /** Body size limit, in body-parser's notation ("64kb"). */
@@ -50,10 +51,14 @@ export interface AppOptions {
   cors: '*' | 'off' | readonly string[];
   /** `--control-cors`: origins whose pages may use /__mock. */
   controlCors: readonly string[];
+  /** Whether anyone who can reach the control API may create a tenant, or only the operator. */
+  openTenantCreation: boolean;
 }
 
+const TENANT_ID = /^t-[0-9a-f]{12}$/;
+
 export interface AppDeps {
-  worlds: Worlds;
+  tenancy: Tenancy;
   qa: QaState;
   images: ImageRenderer;
   logger: Logger;
@@ -65,7 +70,7 @@ export interface AppDeps {
 }
 
 export function createApp(deps: AppDeps): Express {
-  const { worlds, qa, logger, options } = deps;
+  const { tenancy, qa, logger, options } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false); // status bodies change as tasks progress; clients poll, they do not revalidate
@@ -100,14 +105,14 @@ export function createApp(deps: AppDeps): Express {
       if (handler) app.all(path, handler);
     }
   }
-  app.use(journalRequests({ worlds, render, enabled: qa.options.journalSize > 0, logger }));
+  app.use(journalRequests({ worlds: tenancy, render, enabled: qa.options.journalSize > 0, logger }));
 
   // The world first (the key's, or the default one); QA faults before authentication (a forced 500
   // needs no valid key); then authentication on every method of every API route (a bad key touches
   // nothing, and gets 401 even when its body is also bad); then the per-key rate limit.
   app.all(
     apiPaths,
-    resolveWorld((req) => worlds.ofOwner(bearerOwner(req))),
+    resolveWorld((req) => tenancy.ofOwner(bearerOwner(req))),
   );
   app.all(
     apiPaths,
@@ -121,10 +126,24 @@ export function createApp(deps: AppDeps): Express {
   app.all(apiPaths, authenticate());
   app.all(generatePath, rateLimit(options.rateLimit, 'generate'));
   app.all(statusPath, rateLimit(options.rateLimit, 'status'));
-  app.use('/__mock', controlAuth(options.controlToken));
   app.use(
     '/__mock',
-    resolveWorld(() => worlds.defaultWorld()),
+    controlScope({
+      tenancy,
+      token: options.controlToken,
+      openTenantCreation: options.openTenantCreation,
+    }),
+  );
+  // An image link of a tenant's task names the tenant (task-record.ts).
+  const filesPath = controlOperations.find((op) => op.operationId === 'getTaskImage')!.expressPath;
+  app.get(
+    filesPath,
+    resolveWorld((req) => {
+      const tenant = req.query.tenant;
+      return typeof tenant === 'string' && TENANT_ID.test(tenant)
+        ? tenancy.worldById(tenant)
+        : tenancy.worldById(DEFAULT_WORLD);
+    }),
   );
   app.use(jsonBody(options.bodyLimit));
   assertDistinctPaths(deps.apiSpec, deps.controlSpec);
@@ -147,12 +166,12 @@ export function createApp(deps: AppDeps): Express {
     app,
     controlOperations,
     {
-      ...fileHandlers({ worlds, images: deps.images, imageTtlMs: options.imageTtlMs }),
+      ...fileHandlers({ images: deps.images, imageTtlMs: options.imageTtlMs }),
       ...controlHandlers({
-        worlds,
+        tenancy,
         qa,
         version: options.version,
-        controlAuthorized: (req) => hasControlToken(options.controlToken, req),
+        controlAuthorized: (req) => isOperator(options.controlToken, req),
         baseUrl,
         ruleStatuses: ruleStatusChecker(apiOperations),
       }),

@@ -34,6 +34,8 @@ export interface JournalFilter {
   taskId?: string;
   /** Only entries older than this id (the `next` of the previous page). */
   before?: number;
+  /** Only entries newer than this id. */
+  after?: number;
   limit?: number;
 }
 
@@ -236,6 +238,10 @@ export class Journal {
     let scanned = 0;
     for (; i >= this.head && out.length < limit && scanned < MAX_JOURNAL_SCAN; i--, scanned++) {
       const e = this.entries[i]!;
+      if (filter.after !== undefined && e.id <= filter.after) {
+        i = this.head - 1; // older entries are all at or before `after`: nothing more to read
+        break;
+      }
       if (filter.method && e.method !== filter.method) continue;
       if (filter.path && e.path !== filter.path) continue;
       if (

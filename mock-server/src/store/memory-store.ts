@@ -98,6 +98,7 @@ export class MemoryStore implements Store {
   private readonly buckets = new Map<string, BucketState>();
   private readonly rules: FaultRuleBook;
   private readonly journal: Journal;
+  private readonly journalListeners = new Set<() => void>();
   private stats_ = zeroCounters();
 
   constructor(options: MemoryStoreOptions | RetentionPolicy = {}) {
@@ -281,6 +282,12 @@ export class MemoryStore implements Store {
 
   async appendJournal(record: JournalRecord): Promise<void> {
     this.journal.record(record);
+    for (const listener of this.journalListeners) listener();
+  }
+
+  watchJournal(listener: () => void): () => void {
+    this.journalListeners.add(listener);
+    return () => this.journalListeners.delete(listener);
   }
 
   async queryJournal(filter: JournalFilter = {}): Promise<JournalPage> {

@@ -161,6 +161,11 @@ export interface Store {
 
   appendJournal(record: JournalRecord): Promise<void>;
   queryJournal(filter?: JournalFilter): Promise<JournalPage>;
+  /**
+   * Calls `listener` after each journal append (in this process or, for a shared store, in any), so a
+   * waiter need not poll; returns the function that stops it. A store without it is polled.
+   */
+  watchJournal?(listener: () => void): () => void;
 
   stats(): Promise<WorldStats>;
 
@@ -169,4 +174,57 @@ export interface Store {
    * counters at 0 (so the same requests replay the same draws) and the clock at its start.
    */
   reset(): Promise<void>;
+}
+
+/** A tenant as the backend keeps it. The credential and keys are digests; the clear ones were shown once. */
+export interface TenantRecord {
+  id: string;
+  /** A caller's label for it (a CI job's name), not unique. */
+  name: string;
+  spec: WorldSpec;
+  /** Digest of the tenant credential (`X-Mock-Token`); empty for the default world. */
+  tokenDigest: string;
+  /** System time (ms) of its creation and of the last request that acted in it. */
+  createdAt: number;
+  lastSeenAt: number;
+  /** Dropped when idle longer than this (ms); 0: never (the default world). */
+  idleTimeoutMs: number;
+}
+
+export type ClaimResult = { ok: true } | { ok: false; owner: 'another_world' };
+
+/**
+ * The worlds of one simulator and the directory that maps API keys and tenant credentials to them.
+ * The directory is separate from the worlds (in Redis, other keys than a world's hash tag): an
+ * operation that touches both writes the directory first when it adds and last when it removes, so
+ * that a crash between the two leaves at worst an unreachable world, which idle sweeping drops.
+ */
+export interface StoreBackend {
+  readonly kind: 'memory' | 'redis';
+  /** The Store of a world (whether or not it exists: a missing world's store is empty). */
+  world(id: string): Store;
+  /** Creates a world (its spec's accounts funded) and claims its keys; refuses a key already claimed. */
+  createWorld(record: TenantRecord): Promise<ClaimResult>;
+  /**
+   * The world as it already is, or created from `record` if it does not exist: how each process of
+   * a fleet starts on the default world without wiping what the others did (the first one's spec,
+   * its id salt included, is the one kept).
+   */
+  ensureWorld(record: TenantRecord): Promise<TenantRecord>;
+  getWorld(id: string): Promise<TenantRecord | undefined>;
+  listWorlds(): Promise<TenantRecord[]>;
+  /** Forgets a world, its state and its keys. */
+  deleteWorld(id: string): Promise<boolean>;
+  /** Records a request in the world, for idle sweeping. */
+  touchWorld(id: string, systemNow: number): Promise<void>;
+  /** The world a key belongs to. */
+  worldOfKey(owner: Owner): Promise<string | undefined>;
+  /** Makes a key the world's (a key created through the control API); refuses another world's key. */
+  claimKey(owner: Owner, worldId: string): Promise<ClaimResult>;
+  /** Gives keys up (the world was reset without them). */
+  releaseKeys(worldId: string, owners: readonly Owner[]): Promise<void>;
+  worldOfToken(tokenDigest: string): Promise<string | undefined>;
+  /** Whether the backend can serve requests now, and why not. */
+  health(): Promise<{ ok: true } | { ok: false; reason: string }>;
+  close(): Promise<void>;
 }

@@ -10,12 +10,16 @@ import type { QaState } from '../../qa/qa-state.js';
 import { success } from '../envelope.js';
 import { ApiError, errors } from '../errors.js';
 import { toTaskRecord, utcSeconds } from '../handlers/task-record.js';
-import { worldOf, type Worlds } from '../world.js';
+import type { Tenancy } from '../../tenancy/tenancy.js';
+import { worldOf, type World } from '../world.js';
+import { controlErrors, scopeOf } from './control-scope.js';
+import { journalEntryView, journalFilterOf, waitForJournal } from './journal-handlers.js';
+import { tenantHandlers } from './tenant-handlers.js';
 
 export type ControlOperationId = Exclude<keyof operations, 'getTaskImage'>;
 
 export interface ControlDeps {
-  worlds: Worlds;
+  tenancy: Tenancy;
   qa: QaState;
   version: string;
   /** Whether this request may see what only the control token shows (the seed). */
@@ -67,7 +71,7 @@ function doesSomething(action: FaultRuleInput['action']): boolean {
   );
 }
 
-function limitOf(value: unknown, fallback: number): number {
+export function limitOf(value: unknown, fallback: number): number {
   return typeof value === 'string' ? Math.min(Number(value), 10_000) : fallback;
 }
 
@@ -75,10 +79,10 @@ export function controlHandlers(deps: ControlDeps): Record<ControlOperationId, R
   const { qa } = deps;
   const simulatorOf = (res: Response): Simulator => worldOf(res.locals).simulator;
 
-  const taskView = async (simulator: Simulator, task: Task, req: Request) => {
-    const owner = await simulator.store.getAccount(task.owner);
+  const taskView = async (world: World, task: Task, req: Request) => {
+    const owner = await world.store.getAccount(task.owner);
     return {
-      record: toTaskRecord(task, deps.baseUrl(req)),
+      record: toTaskRecord(task, deps.baseUrl(req), world.id),
       owner: owner?.label ?? '(deleted key)',
       preset: task.preset,
       price: task.price,
@@ -100,7 +104,8 @@ export function controlHandlers(deps: ControlDeps): Record<ControlOperationId, R
 
   const forceEnd = (outcome: 'success' | 'failed'): RequestHandler => {
     return async (req, res) => {
-      const simulator = simulatorOf(res);
+      const world = worldOf(res.locals);
+      const simulator = world.simulator;
       const taskId = req.params.taskId as string;
       const current = await simulator.inspectTask(taskId);
       if (!current) throw notFound('Task');
@@ -111,13 +116,29 @@ export function controlHandlers(deps: ControlDeps): Record<ControlOperationId, R
       }
       const message = (req.body as { error_message?: string } | undefined)?.error_message;
       const task = await simulator.forceSettle(taskId, outcome, message);
-      res.json(success(await taskView(simulator, task!, req)));
+      res.json(success(await taskView(world, task!, req)));
     };
   };
 
+  /** The account's view, or the reason it cannot be shown: not in this world (404) or another's (403). */
+  const accountOf = async (world: World, apiKey: string) => {
+    const found = await world.simulator.account(apiKey);
+    if (found) return found;
+    const holder = await deps.tenancy.worldOfKey(ownerOf(apiKey));
+    throw holder !== undefined && holder !== world.id ? controlErrors.otherTenant() : notFound('Account');
+  };
+  const accountView = (found: Awaited<ReturnType<typeof accountOf>>) =>
+    success({
+      apiKey: found.account.label,
+      balance: found.account.balance,
+      ledger: found.ledger.map(ledgerEntry),
+    });
+
   return {
+    ...tenantHandlers(deps.tenancy),
+
     getHealth: async (req, res) => {
-      const world = await deps.worlds.defaultWorld();
+      const world = await deps.tenancy.defaultWorld();
       res.json(
         success({
           status: 'ok',
@@ -130,54 +151,46 @@ export function controlHandlers(deps: ControlDeps): Record<ControlOperationId, R
       );
     },
 
+    // The operator's reset, with no tenant named, is the global one: every tenant dropped, the default
+    // world back to its start. Any other reset puts back its own world and touches no other.
     resetSimulator: async (_req, res) => {
-      const simulator = simulatorOf(res);
-      await simulator.reset();
-      res.json(success({ reset: true as const, accounts: (await simulator.store.listAccounts()).length }));
+      const scope = scopeOf(res.locals);
+      const world = worldOf(res.locals);
+      if (scope.kind === 'operator' && !scope.named) await deps.tenancy.resetAll();
+      else await deps.tenancy.resetWorld(world.id);
+      res.json(success({ reset: true as const, accounts: (await world.store.listAccounts()).length }));
     },
 
     getAccount: async (req, res) => {
-      const found = await simulatorOf(res).account(req.params.apiKey as string);
-      if (!found) throw notFound('Account');
-      res.json(
-        success({
-          apiKey: found.account.label,
-          balance: found.account.balance,
-          ledger: found.ledger.map(ledgerEntry),
-        }),
-      );
+      res.json(accountView(await accountOf(worldOf(res.locals), req.params.apiKey as string)));
     },
 
     putAccount: async (req, res) => {
-      const simulator = simulatorOf(res);
+      const world = worldOf(res.locals);
       const apiKey = req.params.apiKey as string;
-      await simulator.setBalance(apiKey, (req.body as { balance: number }).balance);
-      const found = (await simulator.account(apiKey))!;
-      res.json(
-        success({
-          apiKey: found.account.label,
-          balance: found.account.balance,
-          ledger: found.ledger.map(ledgerEntry),
-        }),
-      );
+      // The key becomes this world's first, so no other world can take it meanwhile.
+      if (!(await deps.tenancy.claimKey(ownerOf(apiKey), world.id))) throw controlErrors.otherTenant();
+      await world.simulator.setBalance(apiKey, (req.body as { balance: number }).balance);
+      res.json(accountView(await accountOf(world, apiKey)));
     },
 
     listTasks: async (req, res) => {
-      const simulator = simulatorOf(res);
+      const world = worldOf(res.locals);
+      const simulator = world.simulator;
       const { apiKey, status } = req.query as { apiKey?: string; status?: Task['status'] };
       const tasks = await simulator.listTasks({
         ...(apiKey ? { owner: ownerOf(apiKey) } : {}),
         ...(status ? { status } : {}),
         limit: limitOf(req.query.limit, 100),
       });
-      res.json(success({ tasks: await Promise.all(tasks.map((t) => taskView(simulator, t, req))) }));
+      res.json(success({ tasks: await Promise.all(tasks.map((t) => taskView(world, t, req))) }));
     },
 
     getTask: async (req, res) => {
-      const simulator = simulatorOf(res);
-      const task = await simulator.inspectTask(req.params.taskId as string);
+      const world = worldOf(res.locals);
+      const task = await world.simulator.inspectTask(req.params.taskId as string);
       if (!task) throw notFound('Task');
-      res.json(success(await taskView(simulator, task, req)));
+      res.json(success(await taskView(world, task, req)));
     },
 
     succeedTask: forceEnd('success'),
@@ -192,7 +205,7 @@ export function controlHandlers(deps: ControlDeps): Record<ControlOperationId, R
       const advanced = await world.store.advanceClock((req.body as { ms: number }).ms);
       if (!advanced.ok) throw errors.invalidRequest([{ field: 'body.ms', message: advanced.problem }]);
       // The world as it is after the move (a shared store's clock is read again, not moved here).
-      const after = await deps.worlds.refresh(world);
+      const after = await deps.tenancy.refresh(world);
       await after.simulator.settleDue(); // refunds of tasks that failed during the jump land now
       res.json(success(clockView(after.simulator)));
     },
@@ -238,36 +251,27 @@ export function controlHandlers(deps: ControlDeps): Record<ControlOperationId, R
     },
 
     getJournal: async (req, res) => {
-      const q = req.query as Record<string, string | undefined>;
-      const { entries, next } = await worldOf(res.locals).store.queryJournal({
-        ...(q.method ? { method: q.method } : {}),
-        ...(q.path ? { path: q.path } : {}),
-        ...(q.status ? { status: q.status } : {}),
-        ...(q.apiKey ? { keyOwner: ownerOf(q.apiKey) } : {}),
-        ...(q.taskId ? { taskId: q.taskId } : {}),
-        ...(q.before ? { before: Number(q.before) } : {}),
-        limit: limitOf(q.limit, 100),
-      });
+      const { entries, next } = await worldOf(res.locals).store.queryJournal(
+        journalFilterOf(req.query as Record<string, string | undefined>),
+      );
       res.json(
         success({
           capacity: qa.options.journalSize,
           ...(next === undefined ? {} : { next }),
-          entries: entries.map((e) => ({
-            id: e.id,
-            at: new Date(e.at).toISOString(),
-            method: e.method,
-            path: e.path,
-            query: e.query,
-            status: e.status,
-            duration_ms: e.durationMs,
-            api_key: e.keyLabel,
-            task_id: e.taskId,
-            injected: e.injected,
-            ...(e.requestBody === undefined ? {} : { request_body: e.requestBody }),
-            ...(e.responseBody === undefined ? {} : { response_body: e.responseBody }),
-          })),
+          entries: entries.map(journalEntryView),
         }),
       );
+    },
+
+    waitForJournal: async (req, res) => {
+      const query = req.query as Record<string, string | undefined>;
+      const { entries, timedOut } = await waitForJournal(
+        worldOf(res.locals).store,
+        journalFilterOf(query),
+        Math.min(Number(query.timeoutMs ?? 5_000), 60_000),
+        res,
+      );
+      res.json(success({ timed_out: timedOut, entries: entries.map(journalEntryView) }));
     },
   };
 }

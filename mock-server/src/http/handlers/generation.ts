@@ -25,9 +25,10 @@ export function generationHandlers(deps: GenerationHandlerDeps): Record<ApiOpera
     typeof deps.publicUrl === 'string' ? deps.publicUrl : deps.publicUrl(req);
 
   const readTask = async (req: Request, taskId: string, locals: Record<string, unknown>) => {
-    const task = await worldOf(locals).simulator.readTask(ownerOfResponse(locals), taskId, { poll: true });
+    const world = worldOf(locals);
+    const task = await world.simulator.readTask(ownerOfResponse(locals), taskId, { poll: true });
     if (!task) throw errors.taskNotFound();
-    return success(toTaskRecord(task, baseUrl(req)));
+    return success(toTaskRecord(task, baseUrl(req), world.id));
   };
 
   return {

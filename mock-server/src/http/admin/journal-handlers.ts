@@ -1,0 +1,77 @@
+/**
+ * The journal's wire form, its filters, and waiting for an entry (wiremock#943): a test asks for the
+ * request it expects and gets it as soon as it is journaled, instead of sleeping and reading.
+ */
+import type { Response } from 'express';
+import { ownerOf } from '../../domain/keys.js';
+import type { JournalEntry, JournalFilter } from '../../qa/journal.js';
+import type { Store } from '../../store/store.js';
+
+/** How often a store that cannot notify is read while a waiter waits. */
+const POLL_MS = 50;
+
+export function journalFilterOf(q: Record<string, string | undefined>): JournalFilter {
+  return {
+    ...(q.method ? { method: q.method } : {}),
+    ...(q.path ? { path: q.path } : {}),
+    ...(q.status ? { status: q.status } : {}),
+    ...(q.apiKey ? { keyOwner: ownerOf(q.apiKey) } : {}),
+    ...(q.taskId ? { taskId: q.taskId } : {}),
+    ...(q.before ? { before: Number(q.before) } : {}),
+    ...(q.after ? { after: Number(q.after) } : {}),
+    limit: q.limit === undefined ? 100 : Math.min(Number(q.limit), 10_000),
+  };
+}
+
+export function journalEntryView(e: JournalEntry) {
+  return {
+    id: e.id,
+    at: new Date(e.at).toISOString(),
+    method: e.method,
+    path: e.path,
+    query: e.query,
+    status: e.status,
+    duration_ms: e.durationMs,
+    api_key: e.keyLabel,
+    task_id: e.taskId,
+    injected: e.injected,
+    ...(e.requestBody === undefined ? {} : { request_body: e.requestBody }),
+    ...(e.responseBody === undefined ? {} : { response_body: e.responseBody }),
+  };
+}
+
+/**
+ * The first page of entries matching `filter`, as soon as there is one, or none after `timeoutMs`.
+ * Stops waiting (and listening) when the client goes away.
+ */
+export async function waitForJournal(
+  store: Store,
+  filter: JournalFilter,
+  timeoutMs: number,
+  res: Response,
+): Promise<{ entries: JournalEntry[]; timedOut: boolean }> {
+  const deadline = performance.now() + timeoutMs;
+  let wake: () => void = () => undefined;
+  const stopWatching = store.watchJournal?.(() => wake()) ?? (() => undefined);
+  const gone = new Promise<void>((resolve) => res.once('close', resolve));
+  let closed = false;
+  void gone.then(() => (closed = true));
+  try {
+    for (;;) {
+      const { entries } = await store.queryJournal(filter);
+      if (entries.length > 0) return { entries, timedOut: false };
+      const left = deadline - performance.now();
+      if (left <= 0 || closed) return { entries: [], timedOut: true };
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, store.watchJournal ? left : Math.min(left, POLL_MS));
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        void gone.then(wake);
+      });
+    }
+  } finally {
+    stopWatching();
+  }
+}

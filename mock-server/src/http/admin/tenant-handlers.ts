@@ -1,0 +1,72 @@
+/** POST/GET /__mock/tenants, GET/DELETE /__mock/tenants/{tenantId}: wire <-> Tenancy. */
+import type { RequestHandler } from 'express';
+import type { TenantRecord } from '../../store/store.js';
+import type { Tenancy, TenantInput } from '../../tenancy/tenancy.js';
+import { success } from '../envelope.js';
+import { ApiError } from '../errors.js';
+import { DEFAULT_WORLD } from '../world.js';
+import { controlErrors, scopeOf } from './control-scope.js';
+
+export function tenantView(record: TenantRecord) {
+  return {
+    id: record.id,
+    name: record.name,
+    seed: record.spec.seed,
+    clock: record.spec.clock,
+    latency: record.spec.latency,
+    failure_rate: record.spec.failureRate,
+    created_at: new Date(record.createdAt).toISOString(),
+    last_seen_at: new Date(record.lastSeenAt).toISOString(),
+    idle_timeout_s: Math.round(record.idleTimeoutMs / 1000),
+  };
+}
+
+type TenantOperationId = 'listTenants' | 'createTenant' | 'getTenant' | 'deleteTenant';
+
+export function tenantHandlers(tenancy: Tenancy): Record<TenantOperationId, RequestHandler> {
+  /** The tenant a path names, if this caller may reach it. */
+  const reachable = async (locals: Record<string, unknown>, id: string): Promise<TenantRecord> => {
+    const scope = scopeOf(locals);
+    if (scope.kind === 'tenant' && scope.tenant !== id) throw controlErrors.otherTenant();
+    const record = await tenancy.get(id);
+    if (!record) throw controlErrors.unknownTenant(id);
+    return record;
+  };
+
+  return {
+    createTenant: async (req, res) => {
+      const created = await tenancy.create((req.body ?? {}) as TenantInput);
+      if (!created.ok) {
+        throw new ApiError(
+          503,
+          'The simulator holds as many tenants as --max-tenants allows: drop one, or retry when idle ones are dropped',
+          { type: 'service_unavailable' },
+          { 'Retry-After': '60' },
+        );
+      }
+      const { record, token, keys } = created.tenant;
+      res.status(201).json(success({ tenant: tenantView(record), token, keys }, 201));
+    },
+
+    listTenants: async (_req, res) => {
+      const scope = scopeOf(res.locals);
+      const all = await tenancy.list();
+      const visible = scope.kind === 'tenant' ? all.filter((t) => t.id === scope.tenant) : all;
+      res.json(success({ tenants: visible.map(tenantView) }));
+    },
+
+    getTenant: async (req, res) => {
+      res.json(success(tenantView(await reachable(res.locals, req.params.tenantId as string))));
+    },
+
+    deleteTenant: async (req, res) => {
+      const id = req.params.tenantId as string;
+      await reachable(res.locals, id);
+      if (id === DEFAULT_WORLD)
+        throw new ApiError(409, 'The default world cannot be dropped (reset it instead)', {
+          type: 'conflict',
+        });
+      res.json(success({ removed: (await tenancy.drop(id)) ? 1 : 0 }));
+    },
+  };
+}

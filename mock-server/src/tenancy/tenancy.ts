@@ -1,0 +1,248 @@
+/**
+ * Tenants: isolated worlds inside one simulator. A tenant is a session that groups keys (README,
+ * "Tenants"): its own API keys and balances, tasks, fault rules, virtual time, random streams,
+ * rate-limit buckets and journal, all in its own Store, so nothing outside the Store filters by
+ * tenant after the fact. The default world is the configured one and keeps today's behaviour.
+ *
+ * This service resolves the world a request acts in (from its key, its tenant credential, or the
+ * operator's choice), creates and drops tenants, and sweeps idle ones.
+ */
+import { randomBytes } from 'node:crypto';
+import { ClockSnapshot } from '../domain/clock.js';
+import { ownerOf, redactKey, type Owner } from '../domain/keys.js';
+import type { LatencyProfileName } from '../domain/latency.js';
+import { createRng } from '../domain/rng.js';
+import { Simulator } from '../domain/simulator.js';
+import { DEFAULT_WORLD, type World, type Worlds } from '../http/world.js';
+import { MemoryStore } from '../store/memory-store.js';
+import type { Store, StoreBackend, TenantRecord, WorldSpec } from '../store/store.js';
+
+export interface TenancyOptions {
+  backend: StoreBackend;
+  /** The configured world: its spec (the keys as digests and labels). */
+  defaultSpec: WorldSpec;
+  /** What a tenant gets when it does not say (the configuration's clock, latency, failure rate). */
+  tenantDefaults: Pick<WorldSpec, 'clock' | 'latency' | 'failureRate'>;
+  /** A tenant idle longer than this is dropped (ms). */
+  idleTimeoutMs: number;
+  maxTenants: number;
+  systemNow?: () => number;
+}
+
+export interface TenantInput {
+  name?: string;
+  seed?: string;
+  clock?: 'real' | 'virtual';
+  latency?: LatencyProfileName;
+  failureRate?: number;
+  keys?: Array<{ balance: number }>;
+  idleTimeoutS?: number;
+}
+
+export interface CreatedTenant {
+  record: TenantRecord;
+  /** Shown once: the simulator keeps only digests. */
+  token: string;
+  keys: Array<{ apiKey: string; balance: number }>;
+}
+
+export type CreateResult = { ok: true; tenant: CreatedTenant } | { ok: false; reason: 'full' };
+
+/** How long a resolved key's world is remembered: keys never move, a dropped world reads as empty. */
+const KEY_CACHE_SIZE = 10_000;
+/** A world's last-seen time is written at most this often (a write per request would be a Redis call). */
+const TOUCH_EVERY_MS = 1_000;
+
+export const DEFAULT_TENANT_KEYS = [{ balance: 1000 }];
+
+export class Tenancy implements Worlds {
+  private readonly backend: StoreBackend;
+  private readonly systemNow: () => number;
+  /** Positive lookups only: a key created on another replica must work at once, so misses are not kept. */
+  private readonly keyWorlds = new Map<Owner, string>();
+  private readonly touched = new Map<string, number>();
+  /** One domain service per world whose store keeps a live clock in this process. */
+  private readonly simulators = new WeakMap<Store, Simulator>();
+
+  constructor(private readonly options: TenancyOptions) {
+    this.backend = options.backend;
+    this.systemNow = options.systemNow ?? Date.now;
+  }
+
+  /** Creates the default world, or joins it as another process left it. */
+  async start(): Promise<void> {
+    const now = this.systemNow();
+    await this.backend.ensureWorld({
+      id: DEFAULT_WORLD,
+      name: 'default',
+      spec: this.options.defaultSpec,
+      tokenDigest: '',
+      createdAt: now,
+      lastSeenAt: now,
+      idleTimeoutMs: 0,
+    });
+  }
+
+  async ofOwner(owner: Owner | undefined): Promise<World> {
+    if (owner === undefined) return this.defaultWorld();
+    let id = this.keyWorlds.get(owner);
+    if (id === undefined) {
+      id = await this.backend.worldOfKey(owner);
+      if (id !== undefined) this.remember(owner, id);
+    }
+    return this.worldById(id ?? DEFAULT_WORLD);
+  }
+
+  defaultWorld(): Promise<World> {
+    return this.worldById(DEFAULT_WORLD);
+  }
+
+  refresh(world: World): Promise<World> {
+    return this.worldById(world.id);
+  }
+
+  /** A world as one request sees it: its view read now, and the domain service over it. */
+  async worldById(id: string): Promise<World> {
+    const store = this.backend.world(id);
+    const view = await store.view();
+    this.touch(id);
+    return { id, store, view, simulator: this.simulatorOf(store, view) };
+  }
+
+  async exists(id: string): Promise<boolean> {
+    return id === DEFAULT_WORLD || (await this.backend.getWorld(id)) !== undefined;
+  }
+
+  async create(input: TenantInput): Promise<CreateResult> {
+    await this.sweep();
+    const worlds = await this.backend.listWorlds();
+    if (worlds.length - 1 >= this.options.maxTenants) return { ok: false, reason: 'full' };
+    for (;;) {
+      const id = `t-${randomBytes(6).toString('hex')}`;
+      const token = `dct_${randomBytes(24).toString('base64url')}`;
+      const keys = (input.keys ?? DEFAULT_TENANT_KEYS).map(({ balance }) => ({
+        apiKey: `sk-dc-${randomBytes(16).toString('hex')}`,
+        balance,
+      }));
+      const seed = input.seed ?? randomBytes(6).toString('hex');
+      const now = this.systemNow();
+      const record: TenantRecord = {
+        id,
+        name: input.name ?? id,
+        spec: {
+          seed,
+          // A tenant's seeded run is an exact replay: its ids follow from its seed. Its image links
+          // and status reads name the tenant, so two tenants on one seed never see each other's tasks.
+          idSalt: '',
+          latency: input.latency ?? this.options.tenantDefaults.latency,
+          failureRate: input.failureRate ?? this.options.tenantDefaults.failureRate,
+          clock: input.clock ?? this.options.tenantDefaults.clock,
+          accounts: keys.map(({ apiKey, balance }) => ({
+            owner: ownerOf(apiKey),
+            label: redactKey(apiKey),
+            balance,
+          })),
+        },
+        tokenDigest: ownerOf(token),
+        createdAt: now,
+        lastSeenAt: now,
+        idleTimeoutMs:
+          input.idleTimeoutS !== undefined ? input.idleTimeoutS * 1000 : this.options.idleTimeoutMs,
+      };
+      // Fresh random keys and ids never collide in practice; if one ever did, draw again.
+      if (!(await this.backend.createWorld(record)).ok) continue;
+      return { ok: true, tenant: { record, token, keys } };
+    }
+  }
+
+  async get(id: string): Promise<TenantRecord | undefined> {
+    return this.backend.getWorld(id);
+  }
+
+  async list(): Promise<TenantRecord[]> {
+    await this.sweep();
+    return this.backend.listWorlds();
+  }
+
+  /** The tenant a credential belongs to. */
+  async tenantOfToken(token: string): Promise<string | undefined> {
+    return this.backend.worldOfToken(ownerOf(token));
+  }
+
+  async drop(id: string): Promise<boolean> {
+    if (id === DEFAULT_WORLD) return false;
+    this.forget(id);
+    return this.backend.deleteWorld(id);
+  }
+
+  /** Drops the tenants idle longer than their timeout; returns their ids. */
+  async sweep(): Promise<string[]> {
+    const now = this.systemNow();
+    const idle = (await this.backend.listWorlds()).filter(
+      (w) => w.idleTimeoutMs > 0 && w.lastSeenAt + w.idleTimeoutMs < now,
+    );
+    for (const w of idle) await this.drop(w.id);
+    return idle.map((w) => w.id);
+  }
+
+  /** Puts one world back to its start: its own keys and balances, and nothing else. */
+  async resetWorld(id: string): Promise<void> {
+    const store = this.backend.world(id);
+    const record = await this.backend.getWorld(id);
+    if (!record) return;
+    const start = new Set(record.spec.accounts.map((a) => a.owner));
+    const added = (await store.listAccounts()).map((a) => a.owner).filter((o) => !start.has(o));
+    await store.reset();
+    await this.backend.releaseKeys(id, added);
+    for (const owner of added) this.keyWorlds.delete(owner);
+  }
+
+  /** The operator's reset: every tenant dropped, the default world back to its start. */
+  async resetAll(): Promise<void> {
+    for (const w of await this.backend.listWorlds()) if (w.id !== DEFAULT_WORLD) await this.drop(w.id);
+    await this.resetWorld(DEFAULT_WORLD);
+  }
+
+  /** Makes a key created through the control API the world's; false when another world has it. */
+  async claimKey(owner: Owner, worldId: string): Promise<boolean> {
+    const claimed = await this.backend.claimKey(owner, worldId);
+    if (claimed.ok) this.remember(owner, worldId);
+    return claimed.ok;
+  }
+
+  async worldOfKey(owner: Owner): Promise<string | undefined> {
+    return this.backend.worldOfKey(owner);
+  }
+
+  private simulatorOf(store: Store, view: World['view']): Simulator {
+    const live = store instanceof MemoryStore ? store.clock : undefined;
+    if (live) {
+      let simulator = this.simulators.get(store);
+      if (!simulator) this.simulators.set(store, (simulator = this.newSimulator(store, view, live)));
+      return simulator;
+    }
+    return this.newSimulator(store, view, new ClockSnapshot(view.clock, this.systemNow));
+  }
+
+  private newSimulator(store: Store, view: World['view'], clock: Simulator['clock']): Simulator {
+    const { seed, idSalt, latency, failureRate } = view.spec;
+    return new Simulator({ store, clock, seed, idSalt, createRng, latency, failureRate });
+  }
+
+  private touch(id: string): void {
+    const now = this.systemNow();
+    if ((this.touched.get(id) ?? 0) + TOUCH_EVERY_MS > now) return;
+    this.touched.set(id, now);
+    void this.backend.touchWorld(id, now).catch(() => undefined); // bookkeeping: never fails a request
+  }
+
+  private remember(owner: Owner, id: string): void {
+    if (this.keyWorlds.size >= KEY_CACHE_SIZE) this.keyWorlds.delete(this.keyWorlds.keys().next().value!);
+    this.keyWorlds.set(owner, id);
+  }
+
+  private forget(id: string): void {
+    for (const [owner, world] of this.keyWorlds) if (world === id) this.keyWorlds.delete(owner);
+    this.touched.delete(id);
+  }
+}
