@@ -19,6 +19,8 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json openapi.yaml ./
 COPY generated ./generated
 COPY mock-server ./mock-server
+# The reference client is part of the package (dreamcore-simulator/client) and of the build.
+COPY contracts/client ./contracts/client
 RUN npm run build
 
 FROM node:24-bookworm-slim

@@ -13,6 +13,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts', 'contracts/client/**/*.test.ts'],
+          globalSetup: ['test/support/build-once.ts'],
           pool: 'threads',
           testTimeout: 20_000,
           hookTimeout: 30_000,

@@ -5,7 +5,7 @@
  *
  *   npx tsx scripts/bench/run-bench.ts [--duration=5] [--warmup=1] [--connections=50] [--rounds=3]
  *     [--rate=1000] [--memory-tasks=1000000] [--ready-runs=5] [--prism-log=warn|info]
- *     [--neighbour-tasks=100000] [--only=ready,memory,load,paced,images,neighbour]
+ *     [--neighbour-tasks=100000] [--only=ready,embedded,memory,load,paced,images,neighbour]
  *     [--out=docs/benchmarks.md|-]
  *
  * `--only` runs some sections (by default every one); the report then has only those, and is printed
@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as prettier from 'prettier';
 import { measureImages, type ImageTiming } from './images.js';
+import { measureEmbeddedStart, type EmbeddedStart } from './embedded-start.js';
 import { measureHostileNeighbour, type NeighbourRun } from './hostile-neighbour.js';
 import { runPaced } from './paced.js';
 import {
@@ -63,7 +64,7 @@ const READY_RUNS = intFlag('ready-runs', 5, 1);
 const PRISM_LOG = flag('prism-log', 'warn') as PrismLog;
 if (PRISM_LOG !== 'warn' && PRISM_LOG !== 'info') throw new Error('--prism-log takes warn or info');
 const NEIGHBOUR_TASKS = intFlag('neighbour-tasks', 100_000, 1);
-const SECTION_NAMES = ['ready', 'memory', 'load', 'paced', 'images', 'neighbour'] as const;
+const SECTION_NAMES = ['ready', 'embedded', 'memory', 'load', 'paced', 'images', 'neighbour'] as const;
 type Section = (typeof SECTION_NAMES)[number];
 const ONLY = flag('only', '');
 const SECTIONS = new Set<Section>(ONLY ? (ONLY.split(',') as Section[]) : SECTION_NAMES);
@@ -170,6 +171,13 @@ if (SECTIONS.has('ready')) {
   for (let i = 0; i < READY_RUNS; i++) ready.push(await measureSimulatorReady());
 }
 const readyMedian = median(ready.map((r) => r.healthMs));
+
+// 1b. startSimulator() in this (warm) process, as a test file of a client team would call it.
+let embedded: EmbeddedStart | undefined;
+if (SECTIONS.has('embedded')) {
+  log('start-up: startSimulator() in a warm process, 30 times');
+  embedded = await measureEmbeddedStart(30);
+}
 
 // 2. Memory per retained task, in its own process, before any load runs.
 let memory: Record<string, number | string> | undefined;
@@ -301,6 +309,13 @@ if (ready.length > 0)
     measured: `median ${fmt(readyMedian)} ms`,
     pass: readyMedian < 500,
   });
+if (embedded) {
+  checks.push({
+    target: 'startSimulator() ready in a warm process: median < 100 ms',
+    measured: `median ${ms(median(embedded.runsMs))} ms (max ${ms(Math.max(...embedded.runsMs))} ms; the process's first ${fmt(embedded.firstMs)} ms, imports included)`,
+    pass: median(embedded.runsMs) < 100,
+  });
+}
 const neighbourRatio = (n: NeighbourRun) =>
   Math.max(...n.crowded.map((r) => r.rps)) / Math.max(...n.empty.map((r) => r.rps));
 if (neighbour) {

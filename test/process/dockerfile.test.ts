@@ -59,6 +59,21 @@ describe('Dockerfile', () => {
     );
   });
 
+  it("copies into the build stage every folder `npm run build` compiles (tsconfig.build.json's include)", () => {
+    const build = JSON.parse(readFileSync(join(ROOT, 'tsconfig.build.json'), 'utf8')) as {
+      include: string[];
+    };
+    const stage = dockerfile.slice(dockerfile.indexOf('AS build'), dockerfile.indexOf('RUN npm run build'));
+    for (const folder of build.include) {
+      const top = folder.split('/')[0]!;
+      const copied = new RegExp(
+        `^COPY (${folder}|${top}) \\./${folder === top ? folder : `(${folder}|${top})`}\\b`,
+        'm',
+      );
+      expect(stage, `the build stage copies ${folder}`).toMatch(copied);
+    }
+  });
+
   it('copies in every file the server reads at start', () => {
     expect(dockerfile).toMatch(/^COPY package\.json openapi\.yaml \.\/$/m);
     expect(dockerfile).toMatch(/^COPY mock-server\/control-api\.yaml/m);
