@@ -611,11 +611,11 @@ export type components = {
         FaultAction: {
             /**
              * @description An error status openapi.yaml lists for every route the rule matches (a rule without a
-             *     path may force 400, 401, 429 or 500; 402, 413 and 415 need the generate path, 404 a status
-             *     path); any other is refused with 400.
+             *     path may force 400, 401, 429, 500 or 503; 402, 413 and 415 need the generate path, 404 a
+             *     status path); any other is refused with 400.
              * @enum {integer}
              */
-            status?: 400 | 401 | 402 | 404 | 413 | 415 | 429 | 500;
+            status?: 400 | 401 | 402 | 404 | 413 | 415 | 429 | 500 | 503;
             fault?: components["schemas"]["NetworkFault"];
             delayMs?: number;
             /** @description Retry-After of a forced 429 (default 1). */
@@ -856,6 +856,17 @@ export type components = {
         };
     };
     responses: {
+        /** @description The simulator's shared store (Redis) is unreachable; retry after Retry-After seconds. */
+        Unavailable: {
+            headers: {
+                /** @description Seconds to wait before retrying. */
+                "Retry-After": number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorResponse"];
+            };
+        };
         /**
          * @description An error, in the same envelope as the public API's. 403 `forbidden`: a Host the simulator does
          *     not serve (`--allowed-hosts`, on every route), or a cross-site request to `/__mock`. 415: a
@@ -942,6 +953,7 @@ export interface operations {
             403: components["responses"]["Error"];
             413: components["responses"]["Error"];
             415: components["responses"]["Error"];
+            503: components["responses"]["Unavailable"];
         };
     };
     getAccount: {
@@ -978,6 +990,7 @@ export interface operations {
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             404: components["responses"]["Error"];
+            503: components["responses"]["Unavailable"];
         };
     };
     putAccount: {
@@ -1025,6 +1038,7 @@ export interface operations {
             403: components["responses"]["Error"];
             413: components["responses"]["Error"];
             415: components["responses"]["Error"];
+            503: components["responses"]["Unavailable"];
         };
     };
     listTasks: {
@@ -1068,6 +1082,7 @@ export interface operations {
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
+            503: components["responses"]["Unavailable"];
         };
     };
     getTask: {
@@ -1102,6 +1117,7 @@ export interface operations {
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             404: components["responses"]["Error"];
+            503: components["responses"]["Unavailable"];
         };
     };
     succeedTask: {
@@ -1139,6 +1155,7 @@ export interface operations {
             409: components["responses"]["Error"];
             413: components["responses"]["Error"];
             415: components["responses"]["Error"];
+            503: components["responses"]["Unavailable"];
         };
     };
     failTask: {
@@ -1185,6 +1202,7 @@ export interface operations {
             409: components["responses"]["Error"];
             413: components["responses"]["Error"];
             415: components["responses"]["Error"];
+            503: components["responses"]["Unavailable"];
         };
     };
     getClock: {
@@ -1214,6 +1232,7 @@ export interface operations {
             };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
+            503: components["responses"]["Unavailable"];
         };
     };
     advanceClock: {
@@ -1255,6 +1274,7 @@ export interface operations {
             403: components["responses"]["Error"];
             413: components["responses"]["Error"];
             415: components["responses"]["Error"];
+            503: components["responses"]["Unavailable"];
         };
     };
     listFaultRules: {
@@ -1284,6 +1304,7 @@ export interface operations {
             };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
+            503: components["responses"]["Unavailable"];
         };
     };
     createFaultRule: {
@@ -1320,6 +1341,7 @@ export interface operations {
             403: components["responses"]["Error"];
             413: components["responses"]["Error"];
             415: components["responses"]["Error"];
+            503: components["responses"]["Unavailable"];
         };
     };
     clearFaultRules: {
@@ -1352,6 +1374,7 @@ export interface operations {
             403: components["responses"]["Error"];
             413: components["responses"]["Error"];
             415: components["responses"]["Error"];
+            503: components["responses"]["Unavailable"];
         };
     };
     deleteFaultRule: {
@@ -1388,6 +1411,7 @@ export interface operations {
             404: components["responses"]["Error"];
             413: components["responses"]["Error"];
             415: components["responses"]["Error"];
+            503: components["responses"]["Unavailable"];
         };
     };
     getJournal: {
@@ -1445,6 +1469,7 @@ export interface operations {
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
+            503: components["responses"]["Unavailable"];
         };
     };
     listTenants: {
@@ -1475,6 +1500,7 @@ export interface operations {
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             404: components["responses"]["Error"];
+            503: components["responses"]["Unavailable"];
         };
     };
     createTenant: {
@@ -1525,7 +1551,7 @@ export interface operations {
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             404: components["responses"]["Error"];
-            503: components["responses"]["Error"];
+            503: components["responses"]["Unavailable"];
         };
     };
     getTenant: {
@@ -1560,6 +1586,7 @@ export interface operations {
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             404: components["responses"]["Error"];
+            503: components["responses"]["Unavailable"];
         };
     };
     deleteTenant: {
@@ -1595,6 +1622,7 @@ export interface operations {
             403: components["responses"]["Error"];
             404: components["responses"]["Error"];
             409: components["responses"]["Error"];
+            503: components["responses"]["Unavailable"];
         };
     };
     waitForJournal: {
@@ -1649,6 +1677,7 @@ export interface operations {
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             404: components["responses"]["Error"];
+            503: components["responses"]["Unavailable"];
         };
     };
     getTaskImage: {
@@ -1687,6 +1716,7 @@ export interface operations {
             403: components["responses"]["Error"];
             404: components["responses"]["Error"];
             410: components["responses"]["Error"];
+            503: components["responses"]["Unavailable"];
         };
     };
 }

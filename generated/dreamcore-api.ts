@@ -349,6 +349,29 @@ export type components = {
                 "application/json": components["schemas"]["ErrorResponse"];
             };
         };
+        /**
+         * @description The service cannot answer now; retry after `Retry-After` seconds. The simulator answers it when
+         *     its shared store (Redis, for a fleet of replicas) is unreachable, and QA can force it.
+         */
+        ServiceUnavailable: {
+            headers: {
+                "Retry-After": components["headers"]["Retry-After"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "code": 503,
+                 *       "message": "The simulator's store is unavailable: retry after 1 s",
+                 *       "data": {
+                 *         "type": "service_unavailable",
+                 *         "retry_after_seconds": 1
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["ErrorResponse"];
+            };
+        };
         /** @description Transient issue; retry with exponential backoff. */
         InternalError: {
             headers: {
@@ -442,6 +465,7 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getTaskStatus: {
@@ -465,6 +489,7 @@ export interface operations {
             404: components["responses"]["TaskNotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     postTaskStatus: {
@@ -494,6 +519,7 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
 }

@@ -19,8 +19,8 @@ import { createImageRenderer, type ImageRenderer } from './images/image-renderer
 import { projectRoot } from './project-root.js';
 import { QaState } from './qa/qa-state.js';
 import { MemoryBackend } from './store/memory-backend.js';
-import type { MemoryStore } from './store/memory-store.js';
-import type { WorldSpec } from './store/store.js';
+import { RedisBackend } from './store/redis/redis-backend.js';
+import type { Store, StoreBackend, WorldSpec } from './store/store.js';
 import { Tenancy } from './tenancy/tenancy.js';
 
 export interface Composition {
@@ -29,8 +29,9 @@ export interface Composition {
   simulator: Simulator;
   qa: QaState;
   clock: Clock;
-  store: MemoryStore;
+  store: Store;
   tenancy: Tenancy;
+  backend: StoreBackend;
   images: ImageRenderer;
   logger: Logger;
   /** Where the request validators came from: the build (`prebuilt`) or Ajv at start (`runtime`). */
@@ -83,11 +84,20 @@ export async function compose(
 ): Promise<Composition> {
   const logger = overrides.logger ?? createLogger(config);
   const systemNow = overrides.systemNow ?? Date.now;
-  const backend = new MemoryBackend({
+  const limits = {
     retention: config.retention,
     journal: { maxEntries: config.journalSize, maxBytes: config.journalMaxBytes },
     systemNow,
-  });
+  };
+  const backend: StoreBackend =
+    config.store === 'redis'
+      ? await RedisBackend.open({
+          url: config.redisUrl!,
+          prefix: config.redisPrefix,
+          ...limits,
+          onError: (err) => logger.debug({ err: err.message }, 'redis connection error'),
+        })
+      : new MemoryBackend(limits);
   const tenancy = new Tenancy({
     backend,
     defaultSpec: defaultWorldSpec(config),
@@ -138,9 +148,11 @@ export async function compose(
     app,
     simulator: defaultWorld.simulator,
     qa,
-    clock: store.clock,
+    // With a shared store the clock is the world's, read per request: this one is its start.
+    clock: defaultWorld.simulator.clock,
     store,
     tenancy,
+    backend,
     images,
     logger,
     requestValidators: validators.requests.origin,

@@ -56,6 +56,13 @@ export interface Config {
   journalSize: number;
   /** Bytes the journal may hold (its entries as estimated, bodies truncated). */
   journalMaxBytes: number;
+  /** Where state lives: this process's memory, or a Redis shared by every replica of a fleet. */
+  store: 'memory' | 'redis';
+  redisUrl: string | undefined;
+  /** Prefix of every Redis key, so several simulators can share one Redis. */
+  redisPrefix: string;
+  /** Processes serving one port (node's cluster module); more than 1 only with the Redis store. */
+  workers: number;
   /** Who may create a tenant: anyone who reaches the control API, or the operator only. */
   tenantCreation: 'open' | 'operator';
   /** A tenant without a request for this long is dropped (ms). */
@@ -106,6 +113,11 @@ function probability(value: string): number {
  * Commander prefixes an InvalidArgumentError with the argument itself ("argument 'sk-…' is invalid"):
  * an error of another code is passed through as it is, so the key never reaches the terminal.
  */
+/** A problem with the combination of options (each one valid alone), reported like commander's. */
+function configError(message: string): CommanderError {
+  return new CommanderError(2, 'commander.invalidCombination', `error: ${message}`);
+}
+
 function keyError(message: string): CommanderError {
   return new CommanderError(2, 'commander.invalidKey', `error: option '--key <key=balance>': ${message}`);
 }
@@ -414,6 +426,36 @@ export function buildCommand(): Command {
         .default(64),
     )
     .addOption(
+      new Option('--store <kind>', 'where state lives: memory (this process) or redis (shared by a fleet)')
+        .env('DREAMCORE_STORE')
+        .choices(['memory', 'redis'])
+        .default('memory'),
+    )
+    .addOption(
+      new Option('--redis-url <url>', 'the Redis of --store redis, e.g. redis://127.0.0.1:6379').env(
+        'REDIS_URL',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--redis-prefix <prefix>',
+        'prefix of every Redis key (several simulators can share one Redis)',
+      )
+        .env('DREAMCORE_REDIS_PREFIX')
+        .argParser((value: string) => {
+          if (!/^[A-Za-z0-9_.-]{1,64}$/.test(value))
+            throw new InvalidArgumentError('expected 1 to 64 letters, digits, _ . or -');
+          return value;
+        })
+        .default('dc'),
+    )
+    .addOption(
+      new Option('--workers <n>', 'processes serving one port (node cluster); needs --store redis')
+        .env('DREAMCORE_WORKERS')
+        .argParser(integer(1, 64))
+        .default(1),
+    )
+    .addOption(
       new Option(
         '--tenant-creation <who>',
         'who may create a tenant: open (anyone reaching /__mock) or operator',
@@ -497,6 +539,10 @@ interface RawOptions {
   chaos?: ChaosConfig;
   journalSize: number;
   journalMaxMb: number;
+  store: 'memory' | 'redis';
+  redisUrl?: string;
+  redisPrefix: string;
+  workers: number;
   tenantCreation: 'open' | 'operator';
   tenantIdleTimeout: number;
   maxTenants: number;
@@ -526,6 +572,12 @@ export function toConfig(raw: RawOptions): Config {
   const keys = [...(raw.devKey ? [{ apiKey: DEV_KEY, balance: DEV_KEY_BALANCE }] : []), ...(raw.key ?? [])];
   // A later entry for the same key wins, so `--key sk-dreamcore-dev=5` re-funds the dev key.
   const byKey = new Map(keys.map((k) => [k.apiKey, k]));
+  if (raw.store === 'redis' && !raw.redisUrl)
+    throw configError('--store redis needs --redis-url (or REDIS_URL), e.g. redis://127.0.0.1:6379');
+  if (raw.workers > 1 && raw.store !== 'redis')
+    throw configError(
+      '--workers needs --store redis: with the memory store each worker would be a simulator of its own, with its own balances and tasks',
+    );
   const exposed = !isLoopback(raw.host);
   const controlToken = raw.controlToken ?? (exposed ? randomBytes(16).toString('hex') : undefined);
   const config: Config = {
@@ -551,6 +603,10 @@ export function toConfig(raw: RawOptions): Config {
     chaos: raw.chaos ?? { error500: 0, error429: 0 },
     journalSize: raw.journalSize,
     journalMaxBytes: raw.journalMaxMb * 1024 * 1024,
+    store: raw.store,
+    redisUrl: raw.redisUrl,
+    redisPrefix: raw.redisPrefix,
+    workers: raw.workers,
     tenantCreation: raw.tenantCreation,
     tenantIdleTimeoutMs: raw.tenantIdleTimeout * 1000,
     maxTenants: raw.maxTenants,

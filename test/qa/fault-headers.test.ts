@@ -80,7 +80,7 @@ describe('X-Mock-Status on POST /api/generate', () => {
     await expectUntouched();
   });
 
-  it.each([['404'], ['503'], ['200'], ['302'], ['999'], ['abc'], ['']])(
+  it.each([['404'], ['502'], ['200'], ['302'], ['999'], ['abc'], ['']])(
     'refuses a status the route does not list (%j) with 400 naming header.x-mock-status',
     async (value) => {
       const res = await generate(sim, { 'X-Mock-Status': value });
@@ -137,7 +137,7 @@ describe('X-Mock-Status on /api/status', () => {
     expect((await taskView(sim, taskId)).polls).toBe(0);
   });
 
-  it.each([['402'], ['413'], ['415'], ['503']])(
+  it.each([['402'], ['413'], ['415'], ['502']])(
     'GET refuses %s, which GET /api/status does not list',
     async (code) => {
       const res = await status(sim, taskId, { 'X-Mock-Status': code });
@@ -360,7 +360,7 @@ describe('task-shaping headers on generate', () => {
     const res = await generate(sim, {
       'X-Mock-Outcome': 'maybe',
       'X-Mock-Polls': '0',
-      'X-Mock-Status': '503',
+      'X-Mock-Status': '502',
     });
     expect(res.status).toBe(400);
     expect((res.body.data.errors as Array<{ field: string }>).map((e) => e.field).sort()).toEqual([

@@ -115,9 +115,9 @@ describe('the /__mock/faults endpoints', () => {
 
   // BUG: control-handlers.ts createFaultRule adds any status from 400 to 599, although the spec says an
   // action's status is "An error status the spec lists for the matched route"; fault-injection.ts then
-  // answers e.g. 503 "Forced status 503", a status openapi.yaml does not list for the route.
+  // answers e.g. 502 "Forced status 502", a status openapi.yaml does not list for the route.
   it.each([
-    ['503, which no public route lists', { action: { status: 503 } }],
+    ['502, which no public route lists', { action: { status: 502 } }],
     [
       '404 on /api/generate, which generate does not list',
       { match: { path: '/api/generate' }, action: { status: 404 } },

@@ -128,6 +128,21 @@ export const errors = {
       { 'Retry-After': String(retryAfterSeconds), ...headers },
     );
   },
+  serviceUnavailable(message: string, retryAfterSeconds = 1): ApiError {
+    return new ApiError(
+      503,
+      message,
+      { type: 'service_unavailable', retry_after_seconds: retryAfterSeconds },
+      { 'Retry-After': String(retryAfterSeconds) },
+    );
+  },
+  /** The shared store is unreachable (Redis down): nothing was done; retry shortly. */
+  storeUnavailable(retryAfterSeconds = 1): ApiError {
+    return errors.serviceUnavailable(
+      `The simulator's store is unavailable: retry after ${retryAfterSeconds} s`,
+      retryAfterSeconds,
+    );
+  },
   internal(message = 'The service encountered an unexpected internal error. Please retry later.'): ApiError {
     return new ApiError(500, message, { type: 'internal_error' });
   },

@@ -98,7 +98,7 @@ export interface JournalRecord extends Omit<JournalEntry, 'id' | 'query' | 'requ
   responseBody?: unknown;
 }
 
-interface StoredEntry extends Omit<JournalRecord, 'rawRequestBody' | 'responseText'> {
+export interface StoredEntry extends Omit<JournalRecord, 'rawRequestBody' | 'responseText'> {
   id: number;
   /** Small bodies as bytes; a large one already truncated, so an entry stays small. */
   requestBody: Buffer | string | undefined;
@@ -110,7 +110,7 @@ interface StoredEntry extends Omit<JournalRecord, 'rawRequestBody' | 'responseTe
 /** Bytes kept of a request body: enough for MAX_BODY_CHARS characters of any UTF-8 text. */
 const MAX_BODY_BYTES = MAX_BODY_CHARS * 4;
 
-function materialise(e: StoredEntry): JournalEntry {
+export function materialise(e: StoredEntry): JournalEntry {
   const { rawQuery, requestBody, responseBody, responseText, bytes: _bytes, ...rest } = e;
   return {
     ...rest,

@@ -9,6 +9,8 @@ import type { Store } from '../../store/store.js';
 
 /** How often a store that cannot notify is read while a waiter waits. */
 const POLL_MS = 50;
+/** And one that can, in case a notification is lost (a shared store's pub/sub reconnecting). */
+const WATCHED_POLL_MS = 250;
 
 export function journalFilterOf(q: Record<string, string | undefined>): JournalFilter {
   return {
@@ -63,7 +65,7 @@ export async function waitForJournal(
       const left = deadline - performance.now();
       if (left <= 0 || closed) return { entries: [], timedOut: true };
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, store.watchJournal ? left : Math.min(left, POLL_MS));
+        const timer = setTimeout(resolve, Math.min(left, store.watchJournal ? WATCHED_POLL_MS : POLL_MS));
         wake = () => {
           clearTimeout(timer);
           resolve();

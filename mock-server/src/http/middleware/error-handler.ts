@@ -5,6 +5,7 @@ import { ApiError, errors, sendError } from '../errors.js';
 import type { SpecOperation } from '../load-spec.js';
 import { requestRenderer, type RequestRenderer } from '../request-rendering.js';
 import type { QaLocals } from './fault-injection.js';
+import { StoreUnavailableError } from '../../store/redis/connection.js';
 import { translateBodyParserError } from './json-body.js';
 
 /**
@@ -38,21 +39,42 @@ export function notFound(
   };
 }
 
+/**
+ * A store outage refuses every request until it ends: one warning when it starts, then one every
+ * few seconds with the count, not a line per request.
+ */
+class OutageLog {
+  private lastAt = 0;
+  private since = 0;
+
+  refused(logger: Logger, reason: string): void {
+    this.since++;
+    const now = Date.now();
+    if (now - this.lastAt < 5_000) return;
+    logger.warn({ refused: this.since, reason }, 'store unavailable: answering 503 with Retry-After');
+    this.lastAt = now;
+    this.since = 0;
+  }
+}
+
 /** @param render how a request is shown in a log line (by default: no path segment at all) */
 export function errorHandler(
   logger: Logger,
   bodyLimit: string,
   render: RequestRenderer = requestRenderer([]),
 ): ErrorRequestHandler {
+  const outage = new OutageLog();
   return (err: unknown, req, res, _next) => {
     const known =
       (err instanceof ApiError ? err : undefined) ??
+      (err instanceof StoreUnavailableError ? errors.storeUnavailable(err.retryAfterSeconds) : undefined) ??
       translateBodyParserError(err, bodyLimit, req.headers) ??
       translateRouterError(err);
     if (known) {
       // An ApiError is an answer we built: its stack says only where; an injected one is no error at all.
       const injected = (res.locals as QaLocals).injected !== undefined;
-      if (known.status >= 500 && !injected) {
+      if (err instanceof StoreUnavailableError) outage.refused(logger, err.message);
+      else if (known.status >= 500 && !injected) {
         logger.error({ method: req.method, path: render(req).path, status: known.status }, known.message);
       }
       return sendError(res, known);

@@ -54,6 +54,12 @@ export function forcedError(
     }
     case 500:
       return errors.internal();
+    case 503:
+      // The upstream's own words for it (upstream-facts.md, ServerOverloaded).
+      return errors.serviceUnavailable(
+        'The service is currently unable to handle additional requests due to server overload. Please retry later.',
+        action.retryAfterSeconds ?? 1,
+      );
     default:
       return new ApiError(status, `Forced status ${status}`, { type: 'internal_error' });
   }

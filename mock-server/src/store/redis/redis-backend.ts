@@ -1,0 +1,164 @@
+/**
+ * The worlds and the directory in Redis (StoreBackend), so that every process of a fleet resolves
+ * the same key to the same world and sees the same tenants. Directory writes come first when adding
+ * and last when removing (store.ts): a replica that dies between the two leaves at worst a world no
+ * key reaches, which idle sweeping drops.
+ */
+import type { Owner } from '../../domain/keys.js';
+import type { ClaimResult, JournalLimits, RetentionPolicy, StoreBackend, TenantRecord } from '../store.js';
+import { RedisConnection, type RedisConnectionOptions } from './connection.js';
+import { RedisStore } from './redis-store.js';
+
+export interface RedisBackendOptions extends RedisConnectionOptions {
+  /** Key prefix, so several simulators can share one Redis (default `dc`). */
+  prefix?: string;
+  retention: RetentionPolicy;
+  journal: JournalLimits;
+  systemNow?: () => number;
+}
+
+export class RedisBackend implements StoreBackend {
+  readonly kind = 'redis' as const;
+  private readonly prefix: string;
+  private readonly dir: string;
+  private readonly stores = new Map<string, RedisStore>();
+  private readonly systemNow: () => number;
+
+  private constructor(
+    private readonly connection: RedisConnection,
+    private readonly options: RedisBackendOptions,
+  ) {
+    this.prefix = options.prefix ?? 'dc';
+    this.dir = `${this.prefix}:{dir}`;
+    this.systemNow = options.systemNow ?? Date.now;
+  }
+
+  static async open(options: RedisBackendOptions): Promise<RedisBackend> {
+    return new RedisBackend(await RedisConnection.open(options), options);
+  }
+
+  world(id: string): RedisStore {
+    let store = this.stores.get(id);
+    if (!store) {
+      store = new RedisStore({
+        connection: this.connection,
+        prefix: this.prefix,
+        world: id,
+        retention: this.options.retention,
+        journal: this.options.journal,
+        systemNow: this.systemNow,
+      });
+      // Handles are cheap and stateless; the map only saves building one per request.
+      if (this.stores.size > 10_000) this.stores.clear();
+      this.stores.set(id, store);
+    }
+    return store;
+  }
+
+  async createWorld(record: TenantRecord): Promise<ClaimResult> {
+    const claimed = await this.connection.directory('claimWorld', this.dir, [
+      record.id,
+      JSON.stringify(record),
+      record.tokenDigest,
+      String(record.lastSeenAt),
+      ...record.spec.accounts.map((a) => a.owner),
+    ]);
+    if (Number(claimed) !== 1) return { ok: false, owner: 'another_world' };
+    await this.world(record.id).writeStart(record.spec);
+    return { ok: true };
+  }
+
+  async ensureWorld(record: TenantRecord): Promise<TenantRecord> {
+    const [created, json] = (await this.connection.directory('ensureWorld', this.dir, [
+      record.id,
+      JSON.stringify(record),
+      String(record.lastSeenAt),
+    ])) as [number, string];
+    const kept = JSON.parse(json) as TenantRecord;
+    if (Number(created) === 1) {
+      const claimed = await this.connection.directory('claimWorld', this.dir, [
+        kept.id,
+        json,
+        kept.tokenDigest,
+        String(kept.lastSeenAt),
+        ...kept.spec.accounts.map((a) => a.owner),
+      ]);
+      if (Number(claimed) !== 1)
+        throw new Error(`cannot create world ${kept.id}: a key belongs to another world`);
+      await this.world(kept.id).writeStart(kept.spec);
+    } else {
+      // Another process created it a moment ago and may still be writing its start.
+      for (let i = 0; i < 100 && !(await this.world(kept.id).exists()); i++)
+        await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return kept;
+  }
+
+  async getWorld(id: string): Promise<TenantRecord | undefined> {
+    const [json, seen] = (await Promise.all([
+      this.connection.command(['HGET', `${this.dir}:worlds`, id]),
+      this.connection.command(['HGET', `${this.dir}:seen`, id]),
+    ])) as [string | null, string | null];
+    if (!json) return undefined;
+    const record = JSON.parse(json) as TenantRecord;
+    return { ...record, lastSeenAt: seen ? Number(seen) : record.lastSeenAt };
+  }
+
+  async listWorlds(): Promise<TenantRecord[]> {
+    const [worlds, seen] = (await Promise.all([
+      this.connection.command(['HGETALL', `${this.dir}:worlds`]),
+      this.connection.command(['HGETALL', `${this.dir}:seen`]),
+    ])) as [string[] | Record<string, string>, string[] | Record<string, string>];
+    const asMap = (reply: string[] | Record<string, string>): Map<string, string> =>
+      Array.isArray(reply)
+        ? new Map(Array.from({ length: reply.length / 2 }, (_, i) => [reply[2 * i]!, reply[2 * i + 1]!]))
+        : new Map(Object.entries(reply));
+    const lastSeen = asMap(seen);
+    return [...asMap(worlds).entries()].map(([id, json]) => {
+      const record = JSON.parse(json) as TenantRecord;
+      const at = lastSeen.get(id);
+      return { ...record, lastSeenAt: at ? Number(at) : record.lastSeenAt };
+    });
+  }
+
+  async deleteWorld(id: string): Promise<boolean> {
+    const existed = Number(await this.connection.directory('forgetWorld', this.dir, [id])) === 1;
+    if (existed) await this.world(id).destroy();
+    this.stores.delete(id);
+    return existed;
+  }
+
+  async touchWorld(id: string, systemNow: number): Promise<void> {
+    await this.connection.directory('touchWorld', this.dir, [id, String(systemNow)]);
+  }
+
+  async worldOfKey(owner: Owner): Promise<string | undefined> {
+    return (
+      ((await this.connection.command(['HGET', `${this.dir}:keys`, owner])) as string | null) ?? undefined
+    );
+  }
+
+  async claimKey(owner: Owner, worldId: string): Promise<ClaimResult> {
+    const ok = Number(await this.connection.directory('claimKey', this.dir, [owner, worldId])) === 1;
+    return ok ? { ok: true } : { ok: false, owner: 'another_world' };
+  }
+
+  async releaseKeys(worldId: string, owners: readonly Owner[]): Promise<void> {
+    if (owners.length > 0) await this.connection.directory('releaseKeys', this.dir, [worldId, ...owners]);
+  }
+
+  async worldOfToken(tokenDigest: string): Promise<string | undefined> {
+    return (
+      ((await this.connection.command(['HGET', `${this.dir}:tokens`, tokenDigest])) as string | null) ??
+      undefined
+    );
+  }
+
+  health(): Promise<{ ok: true } | { ok: false; reason: string }> {
+    return this.connection.ping();
+  }
+
+  close(): Promise<void> {
+    return this.connection.close();
+  }
+}
