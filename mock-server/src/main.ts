@@ -8,6 +8,7 @@ import { compose } from './compose.js';
 import { warmUpImages } from './images/image-renderer.js';
 
 const IMAGE_WARM_UP_DELAY_MS = 1_000;
+const PARENT_CHECK_MS = 1_000;
 
 function banner(config: Config, url: string): string {
   const devKey = config.keys.find((k) => k.apiKey === DEV_KEY);
@@ -30,6 +31,23 @@ function banner(config: Config, url: string): string {
     '',
   ];
   return lines.join('\n');
+}
+
+/**
+ * Under `npm start` the start script `exec`s node, so npm's forwarded SIGTERM and SIGINT reach us.
+ * An npm that is SIGKILLed forwards nothing, and we would be left running, orphaned, holding the
+ * port. Once the parent that started us is gone the kernel gives us a new one (init or a
+ * subreaper), so a changed ppid means "stop". Only when run as an npm script: a simulator that a
+ * shell deliberately starts in the background (`nohup node dist/... &`) outlives that shell.
+ */
+function watchParent(onGone: () => void, everyMs = PARENT_CHECK_MS): void {
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(timer);
+    onGone();
+  }, everyMs);
+  timer.unref(); // never what keeps the process alive
 }
 
 async function main(): Promise<void> {
@@ -79,11 +97,16 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  const stopsWithParent = Boolean(process.env.npm_lifecycle_event);
+  if (stopsWithParent) watchParent(() => stop('parent exited'));
 
   const { port } = server.address() as AddressInfo;
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
-  logger.info({ port, host: config.host, seed: config.seed, requestValidators }, 'ready');
+  logger.info(
+    { port, host: config.host, pid: process.pid, stopsWithParent, seed: config.seed, requestValidators },
+    'ready',
+  );
   process.stdout.write(banner(config, url) + '\n');
   // Loading libvips blocks the event loop for about 100 ms: done a moment after start, not in the
   // way of a client's (or a health check's) first requests, and still before a task can succeed.

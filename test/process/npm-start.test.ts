@@ -1,11 +1,22 @@
 /**
  * The simulator as users run it: compiled by `npm run build` (what `npm start` runs first), started
- * with `node dist/mock-server/src/main.js`, driven over real HTTP, stopped with SIGTERM.
+ * with `node dist/mock-server/src/main.js` or with `npm start` itself, driven over real HTTP,
+ * stopped with signals.
+ *
+ * Every test that runs the compiled simulator lives in this file, on purpose: `npm start` rebuilds
+ * dist/ (its prestart), and a rebuild while another file's test starts a process from dist/ could
+ * hand that process a half-written module. Tests in one file run one after another.
  */
-import { execFileSync } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync, spawn } from 'node:child_process';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../support/spec-walk.js';
 import { spawnSimulator, type SimulatorProcess } from '../support/spawn-simulator.js';
+import { isRunning, logLines, portIsFree, waitFor } from '../support/process-tools.js';
+
+// Once for the whole file, before any of its tests starts a process from dist/.
+beforeAll(() => {
+  execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'pipe' });
+}, 120_000);
 
 const AUTH = { Authorization: 'Bearer sk-dreamcore-dev', 'Content-Type': 'application/json' };
 
@@ -13,9 +24,8 @@ describe('the simulator process', () => {
   let sim: SimulatorProcess;
 
   beforeAll(async () => {
-    execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'pipe' });
     sim = await spawnSimulator(['--latency=instant', '--seed=process-test', '--log-level=warn']);
-  }, 120_000);
+  }, 60_000);
 
   afterAll(async () => {
     await sim?.stop('SIGKILL');
@@ -103,4 +113,52 @@ describe('bad configuration', () => {
     }
     expect(help).toMatch(/env:\s+DREAMCORE_LATENCY/);
   });
+});
+
+describe('npm start in the background, stopped the way a CI script stops it', () => {
+  it('started directly, not by npm, the simulator does not tie its life to its parent', async () => {
+    // `nohup node dist/... &` from a shell that then exits must keep it running.
+    const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('npm_')));
+    const sim = await spawnSimulator(['--log-level=info'], {}, env);
+    await sim.stop('SIGTERM');
+    expect(logLines(sim.output()).find((line) => line.msg === 'ready')).toMatchObject({
+      stopsWithParent: false,
+    });
+  });
+
+  // A CI script runs `npm start -- --port=... &`, its tests, then `kill $!`: the signal goes to npm
+  // only. npm runs the script through `sh -c`; whatever happens to npm, the simulator must go too,
+  // or the next start on that port fails with EADDRINUSE.
+  const started: number[] = [];
+  afterEach(() => {
+    for (const pid of started.splice(0)) if (isRunning(pid)) process.kill(pid, 'SIGKILL');
+  });
+
+  it.each(['SIGTERM', 'SIGINT', 'SIGKILL'] as const)(
+    '%s to npm stops the simulator, and its port is free again',
+    async (signal) => {
+      const npm = spawn(
+        'npm',
+        ['start', '--', '--port=0', '--log-level=info', '--request-log=off', '--shutdown-grace-ms=2000'],
+        { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      started.push(npm.pid!);
+      let out = '';
+      npm.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      npm.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      const ready = () => logLines(out).find((line) => line.msg === 'ready');
+      await waitFor(() => ready() !== undefined, `the simulator to be ready:\n${out}`, 90_000);
+      const { pid, port } = ready() as { pid: number; port: number };
+      started.push(pid);
+      expect(pid).not.toBe(npm.pid); // the simulator is npm's child (or grandchild), not npm
+      expect(ready()).toMatchObject({ stopsWithParent: true });
+      expect(await portIsFree(port)).toBe(false);
+
+      npm.kill(signal);
+      await waitFor(() => npm.exitCode !== null || npm.signalCode !== null, `npm to exit on ${signal}`);
+      await waitFor(() => !isRunning(pid), `the simulator (pid ${pid}) to exit after ${signal} to npm`);
+      expect(await portIsFree(port)).toBe(true);
+    },
+    150_000,
+  );
 });
