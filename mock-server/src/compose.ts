@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Express } from 'express';
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 import type { Config } from './config.js';
 import { RealClock, VirtualClock, type Clock } from './domain/clock.js';
 import { createRng } from './domain/rng.js';
@@ -31,7 +31,7 @@ export interface Composition {
   requestValidators: 'prebuilt' | 'runtime';
 }
 
-export function createLogger(config: Pick<Config, 'logLevel'>, destination?: NodeJS.WritableStream): Logger {
+export function createLogger(config: Pick<Config, 'logLevel'>, destination?: DestinationStream): Logger {
   return pino(
     {
       level: config.logLevel,
@@ -50,7 +50,7 @@ export function createLogger(config: Pick<Config, 'logLevel'>, destination?: Nod
         censor: '[redacted]',
       },
     },
-    destination as never,
+    destination,
   );
 }
 

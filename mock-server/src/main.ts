@@ -4,7 +4,8 @@
 import type { AddressInfo } from 'node:net';
 import { CommanderError } from 'commander';
 import { buildCommand, DEV_KEY, parseConfig, type Config } from './config.js';
-import { compose } from './compose.js';
+import { compose, createLogger } from './compose.js';
+import { createStdoutLogDestination } from './log-destination.js';
 import { warmUpImages } from './images/image-renderer.js';
 
 const IMAGE_WARM_UP_DELAY_MS = 1_000;
@@ -67,7 +68,20 @@ async function main(): Promise<void> {
     throw err;
   }
 
-  const { app, logger, requestValidators } = await compose(config);
+  const logs = createStdoutLogDestination();
+  // Output nobody reads any more must not end the process: EPIPE on the banner or on stderr is
+  // ignored (the logs handle their own). Every way out flushes what the logs still hold, once.
+  process.stdout.on('error', () => {});
+  process.stderr.on('error', () => {});
+  process.once('exit', () => logs.flushBeforeExit());
+  const exit = (code: number): never => {
+    logs.flushBeforeExit();
+    process.exit(code);
+  };
+
+  const { app, logger, requestValidators } = await compose(config, {
+    logger: createLogger(config, logs.stream),
+  });
   const server = app.listen(config.port, config.host);
   server.keepAliveTimeout = 65_000; // longer than common proxies' idle timeout, so they close first
   await new Promise<void>((resolve, reject) => {
@@ -77,7 +91,7 @@ async function main(): Promise<void> {
     process.stderr.write(
       `dreamcore-simulator: cannot listen on ${config.host}:${config.port}: ${err.code ?? err.message}\n`,
     );
-    process.exit(1);
+    exit(1);
   });
   // Before the banner: whoever starts us may send SIGTERM as soon as it reads "listening on".
   let stopping = false;
@@ -87,12 +101,12 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down: no new connections, finishing requests in flight');
     server.close(() => {
       logger.info('stopped');
-      process.exit(0);
+      exit(0);
     });
     server.closeIdleConnections();
     setTimeout(() => {
       server.closeAllConnections();
-      process.exit(0);
+      exit(0);
     }, config.shutdownGraceMs).unref();
   };
   process.on('SIGTERM', () => stop('SIGTERM'));

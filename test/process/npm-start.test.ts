@@ -7,10 +7,10 @@
  * dist/ (its prestart), and a rebuild while another file's test starts a process from dist/ could
  * hand that process a half-written module. Tests in one file run one after another.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../support/spec-walk.js';
-import { spawnSimulator, type SimulatorProcess } from '../support/spawn-simulator.js';
+import { MAIN_JS, spawnSimulator, type SimulatorProcess } from '../support/spawn-simulator.js';
 import { isRunning, logLines, portIsFree, waitFor } from '../support/process-tools.js';
 
 // Once for the whole file, before any of its tests starts a process from dist/.
@@ -161,4 +161,60 @@ describe('npm start in the background, stopped the way a CI script stops it', ()
     },
     150_000,
   );
+});
+
+describe('shutdown is bounded whatever happens to the output', () => {
+  // `node ... | head -3`, a log shipper that crashed or stalled: the logger must neither block the
+  // process nor keep it alive at exit. Bound: the grace period plus a second; waited for with a
+  // generous margin, since only the exit itself is asserted, not its speed.
+  const GRACE_MS = 2_000;
+  const children: ChildProcess[] = [];
+  afterEach(() => {
+    for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+  });
+
+  async function startWithPipedStdout(): Promise<{ child: ChildProcess; url: string; stderr: () => string }> {
+    const child = spawn(
+      process.execPath,
+      [MAIN_JS, '--port=0', '--log-level=info', `--shutdown-grace-ms=${GRACE_MS}`],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    children.push(child);
+    let out = '';
+    let err = '';
+    child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    const onData = (chunk: Buffer) => (out += chunk.toString());
+    child.stdout!.on('data', onData);
+    await waitFor(() => /listening on http:\/\/\S+/.test(out), `the banner:\n${out}${err}`, 60_000);
+    child.stdout!.off('data', onData);
+    return { child, url: /listening on (http:\/\/\S+)/.exec(out)![1]!, stderr: () => err };
+  }
+
+  async function requests(url: string, count: number): Promise<void> {
+    for (let i = 0; i < count; i += 20) {
+      await Promise.all(
+        Array.from({ length: 20 }, () => fetch(`${url}/__mock/health`).then((res) => res.arrayBuffer())),
+      );
+    }
+  }
+
+  const exited = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null;
+
+  it('exits on SIGTERM after the reader of stdout has gone (EPIPE)', async () => {
+    const { child, stderr } = await startWithPipedStdout();
+    child.stdout!.destroy(); // `head -3` has read its lines and exited
+    // No traffic in between: the first write to meet the broken pipe is the shutdown's own log line.
+    child.kill('SIGTERM');
+    await waitFor(() => exited(child), `exit after SIGTERM; stderr:\n${stderr()}`, GRACE_MS + 10_000);
+    expect(child.exitCode).toBe(0);
+  });
+
+  it('exits on SIGTERM while the reader of stdout never reads (the pipe is full)', async () => {
+    const { child, url, stderr } = await startWithPipedStdout();
+    child.stdout!.pause(); // a stalled log shipper: the pipe (64 KiB) fills with request log lines
+    await requests(url, 1_500); // about 250 bytes of log each: several times what the pipe holds
+    child.kill('SIGTERM');
+    await waitFor(() => exited(child), `exit after SIGTERM; stderr:\n${stderr()}`, GRACE_MS + 10_000);
+    expect(child.exitCode).toBe(0);
+  });
 });
