@@ -1,15 +1,17 @@
 /**
  * The only impure entry point: config -> composition -> listen -> banner -> graceful shutdown.
  */
-import type { AddressInfo } from 'node:net';
 import { CommanderError } from 'commander';
 import { buildCommand, DEV_KEY, parseConfig, type Config } from './config.js';
 import { compose, createLogger } from './compose.js';
+import { createSimulatorServer } from './http/server.js';
 import { createStdoutLogDestination } from './log-destination.js';
 import { warmUpImages } from './images/image-renderer.js';
 
 const IMAGE_WARM_UP_DELAY_MS = 1_000;
 const PARENT_CHECK_MS = 1_000;
+/** After the grace period, the exit itself (closing connections, flushing logs) gets this long. */
+const EXIT_MARGIN_MS = 1_000;
 
 function banner(config: Config, url: string): string {
   const devKey = config.keys.find((k) => k.apiKey === DEV_KEY);
@@ -82,16 +84,12 @@ async function main(): Promise<void> {
   const { app, logger, requestValidators } = await compose(config, {
     logger: createLogger(config, logs.stream),
   });
-  const server = app.listen(config.port, config.host);
-  server.keepAliveTimeout = 65_000; // longer than common proxies' idle timeout, so they close first
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
-    server.once('error', reject);
-  }).catch((err: NodeJS.ErrnoException) => {
+  const http = createSimulatorServer(app);
+  const { port } = await http.listen(config.port, config.host).catch((err: NodeJS.ErrnoException) => {
     process.stderr.write(
       `dreamcore-simulator: cannot listen on ${config.host}:${config.port}: ${err.code ?? err.message}\n`,
     );
-    exit(1);
+    return exit(1);
   });
   // Before the banner: whoever starts us may send SIGTERM as soon as it reads "listening on".
   let stopping = false;
@@ -99,22 +97,19 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down: no new connections, finishing requests in flight');
-    server.close(() => {
-      logger.info('stopped');
+    // The bound whatever else happens: the drain ends at the grace period, the exit a second later.
+    setTimeout(() => exit(0), config.shutdownGraceMs + EXIT_MARGIN_MS).unref();
+    void http.drain(config.shutdownGraceMs).then((how) => {
+      if (how === 'drained') logger.info('stopped');
+      else logger.warn('stopped: grace period over, the connections still open were closed');
       exit(0);
     });
-    server.closeIdleConnections();
-    setTimeout(() => {
-      server.closeAllConnections();
-      exit(0);
-    }, config.shutdownGraceMs).unref();
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   const stopsWithParent = Boolean(process.env.npm_lifecycle_event);
   if (stopsWithParent) watchParent(() => stop('parent exited'));
 
-  const { port } = server.address() as AddressInfo;
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
   logger.info(
