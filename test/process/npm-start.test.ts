@@ -8,6 +8,7 @@
  * hand that process a half-written module. Tests in one file run one after another.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { Agent, request as httpRequest } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../support/spec-walk.js';
 import { MAIN_JS, spawnSimulator, type SimulatorProcess } from '../support/spawn-simulator.js';
@@ -217,4 +218,43 @@ describe('shutdown is bounded whatever happens to the output', () => {
     await waitFor(() => exited(child), `exit after SIGTERM; stderr:\n${stderr()}`, GRACE_MS + 10_000);
     expect(child.exitCode).toBe(0);
   });
+});
+
+describe('the drain after SIGTERM', () => {
+  it('a keep-alive client holding a slow request gets its answer with Connection: close, and the process exits', async () => {
+    const sim = await spawnSimulator([
+      '--log-level=info',
+      '--request-log=off',
+      '--latency=instant',
+      '--shutdown-grace-ms=30000',
+    ]);
+    const agent = new Agent({ keepAlive: true });
+    try {
+      const slow = new Promise<{ status: number; connection: string | undefined }>((resolve, reject) => {
+        const req = httpRequest(
+          `${sim.url}/api/generate`,
+          { method: 'POST', agent, headers: { ...AUTH, 'X-Mock-Delay-Ms': '2000' } },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve({ status: res.statusCode!, connection: res.headers.connection }));
+          },
+        );
+        req.on('error', reject); // an ECONNRESET fails the test here
+        req.end(JSON.stringify({ prompt: 'A slow one', aspectRatio: '1:1', quality: 'basic' }));
+      });
+      // The task exists once the request has been processed; its answer is then held for 2 s.
+      await waitFor(async () => {
+        const res = await fetch(`${sim.url}/__mock/tasks`, { headers: { Connection: 'close' } });
+        return ((await res.json()) as { data: { tasks: unknown[] } }).data.tasks.length === 1;
+      }, 'the slow request to be in flight');
+      sim.child.kill('SIGTERM');
+      expect(await slow).toEqual({ status: 200, connection: 'close' });
+      expect(await sim.stop()).toBe(0);
+      // It exited because the last connection closed, not because the grace period ran out.
+      expect(logLines(sim.output()).map((line) => line.msg)).toContain('stopped');
+    } finally {
+      agent.destroy();
+      await sim.stop('SIGKILL');
+    }
+  }, 60_000);
 });
