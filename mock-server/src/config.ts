@@ -3,8 +3,13 @@
  * parsed once by commander. `npm start -- --help` lists every option with its variable and default.
  */
 import { randomBytes } from 'node:crypto';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_FAILURE_RATE, LATENCY_PROFILES, type LatencyProfileName } from './domain/latency.js';
+import {
+  defaultMaxConnections,
+  describeDefaultMaxConnections,
+  openFileLimit,
+} from './http/connection-limit.js';
 
 export const DEV_KEY = 'sk-dreamcore-dev';
 export const DEV_KEY_BALANCE = 1000;
@@ -52,6 +57,13 @@ export interface Config {
   /** Whether the control token was generated because the simulator listens beyond loopback. */
   controlTokenGenerated: boolean;
   shutdownGraceMs: number;
+  /** The HTTP server's limits (http/server.ts). */
+  server: {
+    headersTimeoutMs: number;
+    requestTimeoutMs: number;
+    keepAliveTimeoutMs: number;
+    maxConnections: number;
+  };
 }
 
 /** Digits only: Number('') is 0 and Number(' 1e3 ') is 1000, neither of which anyone meant. */
@@ -143,6 +155,7 @@ export function isLoopback(host: string): boolean {
 }
 
 export function buildCommand(): Command {
+  const fileLimit = openFileLimit();
   return new Command('dreamcore-simulator')
     .description('A stateful simulator of the Seedream 4.5 DreamCore API, driven by openapi.yaml.')
     .addOption(
@@ -275,6 +288,36 @@ export function buildCommand(): Command {
         .env('DREAMCORE_SHUTDOWN_GRACE_MS')
         .argParser(integer(0))
         .default(5_000),
+    )
+    .addOption(
+      new Option('--headers-timeout-ms <ms>', "time to receive a request's headers (then 408)")
+        .env('DREAMCORE_HEADERS_TIMEOUT_MS')
+        .argParser(integer(1))
+        .default(10_000),
+    )
+    .addOption(
+      new Option(
+        '--request-timeout-ms <ms>',
+        'time to receive a whole request, body included (then 408); responses held by X-Mock-Delay-Ms are not cut',
+      )
+        .env('DREAMCORE_REQUEST_TIMEOUT_MS')
+        .argParser(integer(1))
+        .default(30_000),
+    )
+    .addOption(
+      new Option('--keep-alive-timeout-ms <ms>', 'how long a kept-alive connection may idle between requests')
+        .env('DREAMCORE_KEEP_ALIVE_TIMEOUT_MS')
+        .argParser(integer(1))
+        .default(65_000),
+    )
+    .addOption(
+      new Option(
+        '--max-connections <n>',
+        'connections served at once; beyond, the longest idle one is closed, else 503',
+      )
+        .env('DREAMCORE_MAX_CONNECTIONS')
+        .argParser(integer(1))
+        .default(defaultMaxConnections(fileLimit), describeDefaultMaxConnections(fileLimit)),
     );
 }
 
@@ -302,6 +345,10 @@ interface RawOptions {
   journalSize: number;
   controlToken?: string;
   shutdownGraceMs: number;
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  maxConnections?: number;
 }
 
 /** Parses argv (without node and script) and the environment into a Config; throws CommanderError on bad input. */
@@ -349,7 +396,21 @@ export function toConfig(raw: RawOptions): Config {
     controlToken,
     controlTokenGenerated: raw.controlToken === undefined && controlToken !== undefined,
     shutdownGraceMs: raw.shutdownGraceMs,
+    server: {
+      headersTimeoutMs: raw.headersTimeoutMs,
+      requestTimeoutMs: raw.requestTimeoutMs,
+      keepAliveTimeoutMs: raw.keepAliveTimeoutMs,
+      maxConnections: raw.maxConnections ?? defaultMaxConnections(openFileLimit()),
+    },
   };
+  if (raw.headersTimeoutMs > raw.requestTimeoutMs) {
+    // Node refuses it too: the headers are part of the request.
+    throw new CommanderError(
+      2,
+      'dreamcore.headersTimeout',
+      `error: option '--headers-timeout-ms <ms>' (${raw.headersTimeoutMs}) must not exceed --request-timeout-ms (${raw.requestTimeoutMs})`,
+    );
+  }
   return deepFreeze(config);
 }
 

@@ -84,7 +84,7 @@ async function main(): Promise<void> {
   const { app, logger, requestValidators } = await compose(config, {
     logger: createLogger(config, logs.stream),
   });
-  const http = createSimulatorServer(app);
+  const http = createSimulatorServer(app, config.server);
   const { port } = await http.listen(config.port, config.host).catch((err: NodeJS.ErrnoException) => {
     process.stderr.write(
       `dreamcore-simulator: cannot listen on ${config.host}:${config.port}: ${err.code ?? err.message}\n`,

@@ -10,8 +10,14 @@ export type ErrorEnvelope = components['schemas']['ErrorResponse'];
 type ApiErrorType = NonNullable<ErrorEnvelope['data']>['type'];
 /** Kinds only the simulator's own endpoints (files, control plane) answer with. */
 export type ControlErrorType = 'gone' | 'forbidden' | 'conflict';
+/**
+ * Kinds the HTTP server answers with on any route, before or instead of the app (http/server.ts:
+ * request and header timeouts, oversized headers, the connection cap), and the image files while
+ * their encoder cannot load (503). Not in openapi.yaml's ErrorType enum (yet).
+ */
+export type ServerErrorType = 'request_timeout' | 'headers_too_large' | 'service_unavailable';
 export type ErrorDetails = Omit<NonNullable<ErrorEnvelope['data']>, 'type'> & {
-  type: ApiErrorType | ControlErrorType;
+  type: ApiErrorType | ControlErrorType | ServerErrorType;
 };
 export type FieldError = components['schemas']['FieldError'];
 
