@@ -56,7 +56,7 @@ export function createLogger(config: Pick<Config, 'logLevel'>, destination?: Des
 
 export async function compose(
   config: Config,
-  overrides: { logger?: Logger; store?: Store } = {},
+  overrides: { logger?: Logger; store?: Store; images?: ImageRenderer } = {},
 ): Promise<Composition> {
   const logger = overrides.logger ?? createLogger(config);
   const clock: Clock = config.clock === 'virtual' ? new VirtualClock() : new RealClock();
@@ -84,7 +84,7 @@ export async function compose(
   const validators = await loadSpecValidators([...specOperations(apiSpec), ...specOperations(controlSpec)], {
     validateResponses: config.validateResponses,
   });
-  const images = createImageRenderer();
+  const images = overrides.images ?? createImageRenderer();
   const app = createApp({
     simulator,
     qa,

@@ -6,7 +6,6 @@ import { buildCommand, DEV_KEY, parseConfig, type Config } from './config.js';
 import { compose, createLogger } from './compose.js';
 import { createSimulatorServer } from './http/server.js';
 import { createStdoutLogDestination } from './log-destination.js';
-import { warmUpImages } from './images/image-renderer.js';
 
 const IMAGE_WARM_UP_DELAY_MS = 1_000;
 const PARENT_CHECK_MS = 1_000;
@@ -81,7 +80,7 @@ async function main(): Promise<void> {
     process.exit(code);
   };
 
-  const { app, logger, requestValidators } = await compose(config, {
+  const { app, images, logger, requestValidators } = await compose(config, {
     logger: createLogger(config, logs.stream),
   });
   const http = createSimulatorServer(app, config.server);
@@ -120,7 +119,7 @@ async function main(): Promise<void> {
   // Loading libvips blocks the event loop for about 100 ms: done a moment after start, not in the
   // way of a client's (or a health check's) first requests, and still before a task can succeed.
   setTimeout(() => {
-    warmUpImages().catch((err: unknown) => logger.warn({ err }, 'image encoder warm-up failed'));
+    images.warmUp().catch((err: unknown) => logger.warn({ err }, 'image encoder warm-up failed'));
   }, IMAGE_WARM_UP_DELAY_MS).unref();
 }
 

@@ -23,15 +23,21 @@ export interface ImageRenderer {
   render(req: ImageRequest): Promise<Buffer>;
   /** Starts rendering in the background so a later render() is served from cache; never rejects. */
   warm(req: ImageRequest): void;
+  /** Loads the encoder and encodes one tiny image, so libvips is initialised before a client asks. */
+  warmUp(): Promise<void>;
   /** Bytes currently cached. */
   cachedBytes(): number;
 }
+
+export type Sharp = typeof SharpModule;
 
 export interface ImageRendererOptions {
   /** Bound of the encoded-image cache, in bytes; 0 disables it. Default 256 MiB. */
   cacheBytes?: number;
   /** libjpeg quality, 1 to 100. Default 80. */
   jpegQuality?: number;
+  /** Loads the encoder (sharp); tests give one that fails. Default: loadSharp. */
+  loadEncoder?: () => Promise<Sharp>;
 }
 
 const DEFAULT_CACHE_BYTES = 256 * 1024 * 1024;
@@ -98,27 +104,13 @@ const JPEG_OPTIONS = {
   chromaSubsampling: '4:2:0',
 } as const;
 
-type Sharp = typeof SharpModule;
-let loadedSharp: Promise<Sharp> | undefined;
-
 /**
  * sharp (and libvips behind it) is loaded on first use, not at start: it is about 80 ms of the
- * simulator's start-up and only images need it. `warmUpImages` loads it right after the server
+ * simulator's start-up and only images need it. main.ts calls warmUp() right after the server
  * listens, so the first image request does not pay for it either.
  */
-function loadSharp(): Promise<Sharp> {
-  return (loadedSharp ??= import('sharp').then((module) => {
-    configureSharp(module.default);
-    return module.default;
-  }));
-}
-
-/** Loads sharp and encodes one tiny image, so libvips and libjpeg are initialised before a client asks. */
-export async function warmUpImages(): Promise<void> {
-  const sharp = await loadSharp();
-  await sharp({ create: { width: 16, height: 16, channels: 3, background: '#000' } })
-    .jpeg({ ...JPEG_OPTIONS })
-    .toBuffer();
+export async function loadSharp(): Promise<Sharp> {
+  return (await import('sharp')).default;
 }
 
 /** These settings are process-wide; the simulator has no other sharp user. */
@@ -147,6 +139,14 @@ export function createImageRenderer(options: ImageRendererOptions = {}): ImageRe
 
   // A Map iterates in insertion order, so re-inserting an entry on each hit leaves the least
   // recently used entry first: an LRU without a linked list.
+  const loadEncoder = options.loadEncoder ?? loadSharp;
+  let encoder: Promise<Sharp> | undefined;
+  const loadedEncoder = () =>
+    (encoder ??= loadEncoder().then((sharp) => {
+      configureSharp(sharp);
+      return sharp;
+    }));
+
   const cache = new Map<string, Buffer>();
   const inFlight = new Map<string, Promise<Buffer>>();
   let bytes = 0;
@@ -175,7 +175,7 @@ export function createImageRenderer(options: ImageRendererOptions = {}): ImageRe
     // they must not modify it.
     let job = inFlight.get(key);
     if (!job) {
-      job = limitEncodes(() => encode(req, quality))
+      job = limitEncodes(async () => encode(await loadedEncoder(), req, quality))
         .then((jpeg) => {
           remember(key, jpeg);
           return jpeg;
@@ -192,6 +192,12 @@ export function createImageRenderer(options: ImageRendererOptions = {}): ImageRe
     warm(req) {
       // A failure is not lost: the later render() of the same request fails the same way.
       render(req).catch(() => undefined);
+    },
+    async warmUp() {
+      const sharp = await loadedEncoder();
+      await sharp({ create: { width: 16, height: 16, channels: 3, background: '#000' } })
+        .jpeg({ ...JPEG_OPTIONS })
+        .toBuffer();
     },
     cachedBytes: () => bytes,
   };
@@ -214,8 +220,7 @@ function cacheKey({ taskId, index, width, height }: ImageRequest): string {
   return `${width}x${height}:${index}:${taskId}`;
 }
 
-async function encode(req: ImageRequest, quality: number): Promise<Buffer> {
-  const sharp = await loadSharp();
+async function encode(sharp: Sharp, req: ImageRequest, quality: number): Promise<Buffer> {
   const cols = Math.ceil(req.width / CELL);
   const rows = Math.ceil(req.height / CELL);
   const svg = placeholderSvg(seedOf(req), req.index, req.width, req.height, cols, rows);
