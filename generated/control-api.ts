@@ -13,8 +13,11 @@ export type paths = {
             cookie?: never;
         };
         /**
-         * Liveness and a summary of the simulator's state
-         * @description Answers 200 while the simulator serves requests. Used by the Docker HEALTHCHECK.
+         * Liveness, the state of each part the simulator depends on, and a summary of its state
+         * @description Answers 200 while the simulator serves the public API. Used by the Docker HEALTHCHECK.
+         *     `status` is `degraded` when a component has failed (`components`): for `images`, the image
+         *     encoder could not be loaded, so image files answer 503 until a retry loads it, while tasks,
+         *     credits and the control API work.
          */
         get: operations["getHealth"];
         put?: never;
@@ -310,13 +313,34 @@ export type components = {
             code: components["schemas"]["Ok"];
             message: components["schemas"]["Success"];
             data: {
-                /** @enum {string} */
-                status: "ok";
+                /**
+                 * @description `degraded` when any component has failed.
+                 * @enum {string}
+                 */
+                status: "ok" | "degraded";
                 version: string;
                 seed: string;
                 tasks: number;
                 clock: components["schemas"]["Clock"];
+                components: components["schemas"]["HealthComponents"];
             };
+        };
+        /** @description Each part the simulator depends on, as it is at the time of the request. */
+        HealthComponents: {
+            images: components["schemas"]["ComponentHealth"];
+        };
+        /**
+         * @description `not_loaded`: not needed yet (loaded on first use, or shortly after start); `failed`: the last
+         *     attempt failed, `error` says why.
+         */
+        ComponentHealth: {
+            /** @enum {string} */
+            status: "ok" | "not_loaded" | "failed";
+            /**
+             * @description Why it failed, in one short line (never a stack trace or a file path).
+             * @example EMFILE: too many open files, open <path>
+             */
+            error?: string;
         };
         ResetEnvelope: {
             code: components["schemas"]["Ok"];
@@ -516,6 +540,8 @@ export type components = {
                     field: string;
                     message: string;
                 }[];
+                /** @description On 503, the Retry-After value. */
+                retry_after_seconds?: number;
             } | null;
         };
         /**
@@ -1003,6 +1029,20 @@ export interface operations {
             400: components["responses"]["Error"];
             404: components["responses"]["Error"];
             410: components["responses"]["Error"];
+            /**
+             * @description The image encoder could not be loaded (`service_unavailable`). It is loaded again on a
+             *     request after `Retry-After` seconds; the delay grows after each failure, up to 30 s.
+             */
+            503: {
+                headers: {
+                    /** @description Seconds until the encoder's next load attempt. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
 }

@@ -115,6 +115,7 @@ export function createApp(deps: AppDeps): Express {
       ...controlHandlers({
         simulator,
         qa,
+        healthComponents: { images: () => deps.images.encoderHealth() },
         version: options.version,
         seed: options.seed,
         baseUrl,

@@ -8,6 +8,7 @@
  * tells the images of a burst apart. No text: fonts may be missing where the simulator runs.
  */
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import type SharpModule from 'sharp';
 
@@ -27,6 +28,29 @@ export interface ImageRenderer {
   warmUp(): Promise<void>;
   /** Bytes currently cached. */
   cachedBytes(): number;
+  /** Whether the encoder is loaded, not needed yet, or failed to load last time (and why). */
+  encoderHealth(): EncoderHealth;
+}
+
+export interface EncoderHealth {
+  status: 'ok' | 'not_loaded' | 'failed';
+  /** When failed: a short reason, one line, without paths or a stack. */
+  error?: string;
+}
+
+/**
+ * The encoder could not be loaded: now, or on the last attempt and the next one is not due yet.
+ * Images are then unavailable for `retryAfterMs`; the rest of the simulator is not affected.
+ */
+export class EncoderUnavailableError extends Error {
+  constructor(
+    readonly reason: string,
+    readonly retryAfterMs: number,
+    options?: { cause: unknown },
+  ) {
+    super(`image encoder unavailable: ${reason}`, options);
+    this.name = 'EncoderUnavailableError';
+  }
 }
 
 export type Sharp = typeof SharpModule;
@@ -38,9 +62,16 @@ export interface ImageRendererOptions {
   jpegQuality?: number;
   /** Loads the encoder (sharp); tests give one that fails. Default: loadSharp. */
   loadEncoder?: () => Promise<Sharp>;
+  /** Milliseconds on a monotonic clock, for the retry backoff. Default: performance.now. */
+  now?: () => number;
 }
 
 const DEFAULT_CACHE_BYTES = 256 * 1024 * 1024;
+/** After a failed load, the next attempt waits 1 s, then twice as long after each failure, up to 30 s. */
+const FIRST_RETRY_MS = 1_000;
+const MAX_RETRY_MS = 30_000;
+/** Bound of the reason a failed load is reported with. */
+const MAX_REASON_LENGTH = 160;
 const DEFAULT_JPEG_QUALITY = 80;
 
 /**
@@ -104,13 +135,32 @@ const JPEG_OPTIONS = {
   chromaSubsampling: '4:2:0',
 } as const;
 
+const requireModule = createRequire(import.meta.url);
+
 /**
  * sharp (and libvips behind it) is loaded on first use, not at start: it is about 80 ms of the
  * simulator's start-up and only images need it. main.ts calls warmUp() right after the server
  * listens, so the first image request does not pay for it either.
+ *
+ * Through require(), not import(): a failed import() is kept by the ESM loader and every later
+ * import() rejects with the same error without trying again, whereas a module whose require()
+ * threw is dropped from the cache, so a later attempt really loads it again (after EMFILE, say).
  */
 export async function loadSharp(): Promise<Sharp> {
-  return (await import('sharp')).default;
+  return requireModule('sharp') as Sharp;
+}
+
+/** One line, short, without file paths (they may hold user names) or a stack. */
+function shortReason(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const code = (err as { code?: unknown } | null)?.code;
+  const line = (message.split('\n')[0] ?? '')
+    .replace(/file:\/\/\S+/g, '<path>')
+    .replace(/(?:[A-Za-z]:)?[\\/][^\s'"`,;()]*/g, '<path>')
+    .trim();
+  const reason = typeof code === 'string' && !line.includes(code) ? `${code}: ${line}` : line;
+  const short = reason || 'unknown error';
+  return short.length > MAX_REASON_LENGTH ? `${short.slice(0, MAX_REASON_LENGTH - 3)}...` : short;
 }
 
 /** These settings are process-wide; the simulator has no other sharp user. */
@@ -140,12 +190,38 @@ export function createImageRenderer(options: ImageRendererOptions = {}): ImageRe
   // A Map iterates in insertion order, so re-inserting an entry on each hit leaves the least
   // recently used entry first: an LRU without a linked list.
   const loadEncoder = options.loadEncoder ?? loadSharp;
-  let encoder: Promise<Sharp> | undefined;
-  const loadedEncoder = () =>
-    (encoder ??= loadEncoder().then((sharp) => {
-      configureSharp(sharp);
-      return sharp;
-    }));
+  const now = options.now ?? (() => performance.now());
+  // A failed load is not kept: the next use after the backoff tries again. Concurrent uses share
+  // the one attempt in progress.
+  let loaded: Sharp | undefined;
+  let loading: Promise<Sharp> | undefined;
+  let failure: { reason: string; retryAt: number; failures: number } | undefined;
+
+  function encoder(): Promise<Sharp> {
+    if (loaded) return Promise.resolve(loaded);
+    if (loading) return loading;
+    if (failure && now() < failure.retryAt) {
+      return Promise.reject(new EncoderUnavailableError(failure.reason, failure.retryAt - now()));
+    }
+    const attempt = (async () => loadEncoder())().then(
+      (sharp) => {
+        configureSharp(sharp);
+        loaded = sharp;
+        failure = undefined;
+        return sharp;
+      },
+      (err: unknown) => {
+        const failures = (failure?.failures ?? 0) + 1;
+        const waitMs = Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** (failures - 1));
+        failure = { reason: shortReason(err), retryAt: now() + waitMs, failures };
+        throw new EncoderUnavailableError(failure.reason, waitMs, { cause: err });
+      },
+    );
+    loading = attempt.finally(() => {
+      loading = undefined;
+    });
+    return loading;
+  }
 
   const cache = new Map<string, Buffer>();
   const inFlight = new Map<string, Promise<Buffer>>();
@@ -175,7 +251,8 @@ export function createImageRenderer(options: ImageRendererOptions = {}): ImageRe
     // they must not modify it.
     let job = inFlight.get(key);
     if (!job) {
-      job = limitEncodes(async () => encode(await loadedEncoder(), req, quality))
+      job = encoder()
+        .then((sharp) => limitEncodes(() => encode(sharp, req, quality)))
         .then((jpeg) => {
           remember(key, jpeg);
           return jpeg;
@@ -194,12 +271,18 @@ export function createImageRenderer(options: ImageRendererOptions = {}): ImageRe
       render(req).catch(() => undefined);
     },
     async warmUp() {
-      const sharp = await loadedEncoder();
+      const sharp = await encoder();
       await sharp({ create: { width: 16, height: 16, channels: 3, background: '#000' } })
         .jpeg({ ...JPEG_OPTIONS })
         .toBuffer();
     },
     cachedBytes: () => bytes,
+    encoderHealth: () =>
+      loaded
+        ? { status: 'ok' }
+        : failure
+          ? { status: 'failed', error: failure.reason }
+          : { status: 'not_loaded' },
   };
 }
 

@@ -13,9 +13,18 @@ import { toTaskRecord, utcSeconds } from '../handlers/task-record.js';
 
 export type ControlOperationId = Exclude<keyof operations, 'getTaskImage'>;
 
+type HealthData = operations['getHealth']['responses'][200]['content']['application/json']['data'];
+export type HealthComponents = HealthData['components'];
+export type ComponentHealth = HealthComponents[keyof HealthComponents];
+
 export interface ControlDeps {
   simulator: Simulator;
   qa: QaState;
+  /**
+   * Each part the simulator depends on, asked on every health check. A new one (a networked
+   * store, say) is one entry in control-api.yaml's HealthComponents and one here.
+   */
+  healthComponents: { [K in keyof HealthComponents]: () => ComponentHealth | Promise<ComponentHealth> };
   version: string;
   seed: string;
   baseUrl: (req: Request) => string;
@@ -97,13 +106,18 @@ export function controlHandlers(deps: ControlDeps): Record<ControlOperationId, R
 
   return {
     getHealth: async (_req, res) => {
+      const components = await checkComponents(deps.healthComponents);
+      // Still 200 when a component has failed: the public API works (for images, everything but
+      // the image files), so a health check that restarts on failure would only make it worse.
+      const degraded = Object.values(components).some((c) => c.status === 'failed');
       res.json(
         success({
-          status: 'ok',
+          status: degraded ? 'degraded' : 'ok',
           version: deps.version,
           seed: deps.seed,
           tasks: await simulator.store.countTasks(),
           clock: clockView(),
+          components,
         }),
       );
     },
@@ -229,4 +243,18 @@ export function controlHandlers(deps: ControlDeps): Record<ControlOperationId, R
       );
     },
   };
+}
+
+/** Every component's state; a check that itself throws counts as that component failing. */
+async function checkComponents(checks: ControlDeps['healthComponents']): Promise<HealthComponents> {
+  const entries = await Promise.all(
+    Object.entries(checks).map(async ([name, check]): Promise<[string, ComponentHealth]> => {
+      try {
+        return [name, await check()];
+      } catch {
+        return [name, { status: 'failed', error: 'the health check itself failed' }];
+      }
+    }),
+  );
+  return Object.fromEntries(entries) as HealthComponents;
 }
