@@ -13,8 +13,13 @@ export type paths = {
             cookie?: never;
         };
         /**
-         * Liveness and a summary of the simulator's state
-         * @description Answers 200 while the simulator serves requests. Used by the Docker HEALTHCHECK.
+         * Liveness, the state of each part the simulator depends on, and a summary of its state
+         * @description Answers 200 while the simulator serves the public API. Used by the Docker HEALTHCHECK and by a
+         *     load balancer in front of a fleet. `status` is `degraded` when a component other than the store
+         *     has failed (`components`): for `images`, the image encoder could not be loaded, so image files
+         *     answer 503 until a retry loads it, while tasks, credits and the control API work. While the
+         *     store (Redis, for a fleet) is unreachable, `status` is `unavailable` and the answer is 503:
+         *     nothing can be served, and the replica recovers by itself when the store is back.
          */
         get: operations["getHealth"];
         put?: never;
@@ -492,20 +497,49 @@ export type components = {
         /** @enum {string} */
         Success: "success";
         HealthEnvelope: {
-            code: components["schemas"]["Ok"];
-            message: components["schemas"]["Success"];
+            /**
+             * @description The HTTP status (503 while the store is unreachable).
+             * @enum {integer}
+             */
+            code: 200 | 503;
+            /** @enum {string} */
+            message: "success" | "unavailable";
             data: {
-                /** @enum {string} */
-                status: "ok";
+                /**
+                 * @description `unavailable` (HTTP 503) when the store is unreachable: nothing can be served; `degraded`
+                 *     (HTTP 200) when another component has failed: the public API still works.
+                 * @enum {string}
+                 */
+                status: "ok" | "degraded" | "unavailable";
                 version: string;
                 /**
                  * @description The seed of the default world. Only shown to callers the control API lets in (the control
                  *     token, when one is configured): it makes task ids predictable.
                  */
                 seed?: string;
-                tasks: number;
-                clock: components["schemas"]["Clock"];
+                /** @description Tasks of the default world (absent while the store is unreachable). */
+                tasks?: number;
+                clock?: components["schemas"]["Clock"];
+                components: components["schemas"]["HealthComponents"];
             };
+        };
+        /** @description Each part the simulator depends on, as it is at the time of the request. */
+        HealthComponents: {
+            images: components["schemas"]["ComponentHealth"];
+            store: components["schemas"]["ComponentHealth"];
+        };
+        /**
+         * @description `not_loaded`: not needed yet (loaded on first use, or shortly after start); `failed`: the last
+         *     attempt failed, `error` says why.
+         */
+        ComponentHealth: {
+            /** @enum {string} */
+            status: "ok" | "not_loaded" | "failed";
+            /**
+             * @description Why it failed, in one short line (never a stack trace or a file path).
+             * @example EMFILE: too many open files, open <path>
+             */
+            error?: string;
         };
         ResetEnvelope: {
             code: components["schemas"]["Ok"];
@@ -800,6 +834,8 @@ export type components = {
             data: {
                 type: components["schemas"]["ControlErrorType"];
                 errors?: components["schemas"]["FieldError"][];
+                /** @description On 503, the Retry-After value. */
+                retry_after_seconds?: number;
             };
         };
         FieldError: {
@@ -911,7 +947,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Healthy. */
+            /** @description Healthy, or degraded. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -921,6 +957,17 @@ export interface operations {
                 };
             };
             403: components["responses"]["Error"];
+            /** @description The store is unreachable. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HealthEnvelope"];
+                };
+            };
         };
     };
     resetSimulator: {
@@ -1716,7 +1763,21 @@ export interface operations {
             403: components["responses"]["Error"];
             404: components["responses"]["Error"];
             410: components["responses"]["Error"];
-            503: components["responses"]["Unavailable"];
+            /**
+             * @description The image encoder could not be loaded, or the store is unreachable (`service_unavailable`).
+             *     The encoder is loaded again on a request after `Retry-After` seconds; the delay grows after
+             *     each failure, up to 30 s.
+             */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry may succeed. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
 }

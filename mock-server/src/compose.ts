@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Express } from 'express';
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 import type { Config } from './config.js';
 import type { Clock } from './domain/clock.js';
 import { ownerOf, redactKey } from './domain/keys.js';
@@ -38,7 +38,7 @@ export interface Composition {
   requestValidators: 'prebuilt' | 'runtime';
 }
 
-export function createLogger(config: Pick<Config, 'logLevel'>, destination?: NodeJS.WritableStream): Logger {
+export function createLogger(config: Pick<Config, 'logLevel'>, destination?: DestinationStream): Logger {
   return pino(
     {
       level: config.logLevel,
@@ -57,7 +57,7 @@ export function createLogger(config: Pick<Config, 'logLevel'>, destination?: Nod
         censor: '[redacted]',
       },
     },
-    destination as never,
+    destination,
   );
 }
 
@@ -80,7 +80,7 @@ export function defaultWorldSpec(config: Config): WorldSpec {
 
 export async function compose(
   config: Config,
-  overrides: { logger?: Logger; systemNow?: () => number } = {},
+  overrides: { logger?: Logger; systemNow?: () => number; images?: ImageRenderer } = {},
 ): Promise<Composition> {
   const logger = overrides.logger ?? createLogger(config);
   const systemNow = overrides.systemNow ?? Date.now;
@@ -120,7 +120,7 @@ export async function compose(
   const validators = await loadSpecValidators([...specOperations(apiSpec), ...specOperations(controlSpec)], {
     validateResponses: config.validateResponses,
   });
-  const images = createImageRenderer();
+  const images = overrides.images ?? createImageRenderer();
   const app = createApp({
     tenancy,
     qa,

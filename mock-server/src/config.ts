@@ -5,6 +5,11 @@
 import { randomBytes } from 'node:crypto';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_FAILURE_RATE, LATENCY_PROFILES, type LatencyProfileName } from './domain/latency.js';
+import {
+  defaultMaxConnections,
+  describeDefaultMaxConnections,
+  openFileLimit,
+} from './http/connection-limit.js';
 
 export const DEV_KEY = 'sk-dreamcore-dev';
 export const DEV_KEY_BALANCE = 1000;
@@ -81,6 +86,13 @@ export interface Config {
   cors: '*' | 'off' | readonly string[];
   /** Origins whose pages may use the control API (CORS and the cross-site guard); empty: none. */
   controlCors: readonly string[];
+  /** The HTTP server's limits (http/server.ts). */
+  server: {
+    headersTimeoutMs: number;
+    requestTimeoutMs: number;
+    keepAliveTimeoutMs: number;
+    maxConnections: number;
+  };
 }
 
 /**
@@ -281,6 +293,7 @@ export function isLoopback(host: string): boolean {
 }
 
 export function buildCommand(): Command {
+  const fileLimit = openFileLimit();
   return new Command('dreamcore-simulator')
     .description('A stateful simulator of the Seedream 4.5 DreamCore API, driven by openapi.yaml.')
     .addOption(
@@ -512,6 +525,36 @@ export function buildCommand(): Command {
         .env('DREAMCORE_CONTROL_CORS')
         .argParser(parseControlCors)
         .default([] as string[], 'off'),
+    )
+    .addOption(
+      new Option('--headers-timeout-ms <ms>', "time to receive a request's headers (then 408)")
+        .env('DREAMCORE_HEADERS_TIMEOUT_MS')
+        .argParser(integer(1))
+        .default(10_000),
+    )
+    .addOption(
+      new Option(
+        '--request-timeout-ms <ms>',
+        'time to receive a whole request, body included (then 408); responses held by X-Mock-Delay-Ms are not cut',
+      )
+        .env('DREAMCORE_REQUEST_TIMEOUT_MS')
+        .argParser(integer(1))
+        .default(30_000),
+    )
+    .addOption(
+      new Option('--keep-alive-timeout-ms <ms>', 'how long a kept-alive connection may idle between requests')
+        .env('DREAMCORE_KEEP_ALIVE_TIMEOUT_MS')
+        .argParser(integer(1))
+        .default(65_000),
+    )
+    .addOption(
+      new Option(
+        '--max-connections <n>',
+        'connections served at once; beyond, the longest idle one is closed, else 503',
+      )
+        .env('DREAMCORE_MAX_CONNECTIONS')
+        .argParser(integer(1))
+        .default(defaultMaxConnections(fileLimit), describeDefaultMaxConnections(fileLimit)),
     );
 }
 
@@ -551,6 +594,10 @@ interface RawOptions {
   allowedHosts?: string[];
   cors: '*' | 'off' | string[];
   controlCors: string[];
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  maxConnections?: number;
 }
 
 /** Parses argv (without node and script) and the environment into a Config; throws CommanderError on bad input. */
@@ -616,7 +663,21 @@ export function toConfig(raw: RawOptions): Config {
     allowedHosts: raw.allowedHosts ?? defaultAllowedHosts(raw.host, raw.publicUrl),
     cors: raw.cors,
     controlCors: raw.controlCors,
+    server: {
+      headersTimeoutMs: raw.headersTimeoutMs,
+      requestTimeoutMs: raw.requestTimeoutMs,
+      keepAliveTimeoutMs: raw.keepAliveTimeoutMs,
+      maxConnections: raw.maxConnections ?? defaultMaxConnections(openFileLimit()),
+    },
   };
+  if (raw.headersTimeoutMs > raw.requestTimeoutMs) {
+    // Node refuses it too: the headers are part of the request.
+    throw new CommanderError(
+      2,
+      'dreamcore.headersTimeout',
+      `error: option '--headers-timeout-ms <ms>' (${raw.headersTimeoutMs}) must not exceed --request-timeout-ms (${raw.requestTimeoutMs})`,
+    );
+  }
   return deepFreeze(config);
 }
 

@@ -1,13 +1,16 @@
 /**
  * The only impure entry point: config -> composition -> listen -> banner -> graceful shutdown.
  */
-import type { AddressInfo } from 'node:net';
 import { CommanderError } from 'commander';
 import { buildCommand, DEV_KEY, parseConfig, type Config } from './config.js';
-import { compose } from './compose.js';
-import { warmUpImages } from './images/image-renderer.js';
+import { compose, createLogger } from './compose.js';
+import { createSimulatorServer } from './http/server.js';
+import { createStdoutLogDestination } from './log-destination.js';
 
 const IMAGE_WARM_UP_DELAY_MS = 1_000;
+const PARENT_CHECK_MS = 1_000;
+/** After the grace period, the exit itself (closing connections, flushing logs) gets this long. */
+const EXIT_MARGIN_MS = 1_000;
 
 function banner(config: Config, url: string): string {
   const devKey = config.keys.find((k) => k.apiKey === DEV_KEY);
@@ -32,6 +35,23 @@ function banner(config: Config, url: string): string {
   return lines.join('\n');
 }
 
+/**
+ * Under `npm start` the start script `exec`s node, so npm's forwarded SIGTERM and SIGINT reach us.
+ * An npm that is SIGKILLed forwards nothing, and we would be left running, orphaned, holding the
+ * port. Once the parent that started us is gone the kernel gives us a new one (init or a
+ * subreaper), so a changed ppid means "stop". Only when run as an npm script: a simulator that a
+ * shell deliberately starts in the background (`nohup node dist/... &`) outlives that shell.
+ */
+function watchParent(onGone: () => void, everyMs = PARENT_CHECK_MS): void {
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(timer);
+    onGone();
+  }, everyMs);
+  timer.unref(); // never what keeps the process alive
+}
+
 async function main(): Promise<void> {
   let config: Config;
   try {
@@ -49,17 +69,26 @@ async function main(): Promise<void> {
     throw err;
   }
 
-  const { app, logger, requestValidators } = await compose(config);
-  const server = app.listen(config.port, config.host);
-  server.keepAliveTimeout = 65_000; // longer than common proxies' idle timeout, so they close first
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
-    server.once('error', reject);
-  }).catch((err: NodeJS.ErrnoException) => {
+  const logs = createStdoutLogDestination();
+  // Output nobody reads any more must not end the process: EPIPE on the banner or on stderr is
+  // ignored (the logs handle their own). Every way out flushes what the logs still hold, once.
+  process.stdout.on('error', () => {});
+  process.stderr.on('error', () => {});
+  process.once('exit', () => logs.flushBeforeExit());
+  const exit = (code: number): never => {
+    logs.flushBeforeExit();
+    process.exit(code);
+  };
+
+  const { app, images, logger, requestValidators } = await compose(config, {
+    logger: createLogger(config, logs.stream),
+  });
+  const http = createSimulatorServer(app, config.server);
+  const { port } = await http.listen(config.port, config.host).catch((err: NodeJS.ErrnoException) => {
     process.stderr.write(
       `dreamcore-simulator: cannot listen on ${config.host}:${config.port}: ${err.code ?? err.message}\n`,
     );
-    process.exit(1);
+    return exit(1);
   });
   // Before the banner: whoever starts us may send SIGTERM as soon as it reads "listening on".
   let stopping = false;
@@ -67,28 +96,30 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down: no new connections, finishing requests in flight');
-    server.close(() => {
-      logger.info('stopped');
-      process.exit(0);
+    // The bound whatever else happens: the drain ends at the grace period, the exit a second later.
+    setTimeout(() => exit(0), config.shutdownGraceMs + EXIT_MARGIN_MS).unref();
+    void http.drain(config.shutdownGraceMs).then((how) => {
+      if (how === 'drained') logger.info('stopped');
+      else logger.warn('stopped: grace period over, the connections still open were closed');
+      exit(0);
     });
-    server.closeIdleConnections();
-    setTimeout(() => {
-      server.closeAllConnections();
-      process.exit(0);
-    }, config.shutdownGraceMs).unref();
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  const stopsWithParent = Boolean(process.env.npm_lifecycle_event);
+  if (stopsWithParent) watchParent(() => stop('parent exited'));
 
-  const { port } = server.address() as AddressInfo;
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
-  logger.info({ port, host: config.host, seed: config.seed, requestValidators }, 'ready');
+  logger.info(
+    { port, host: config.host, pid: process.pid, stopsWithParent, seed: config.seed, requestValidators },
+    'ready',
+  );
   process.stdout.write(banner(config, url) + '\n');
   // Loading libvips blocks the event loop for about 100 ms: done a moment after start, not in the
   // way of a client's (or a health check's) first requests, and still before a task can succeed.
   setTimeout(() => {
-    warmUpImages().catch((err: unknown) => logger.warn({ err }, 'image encoder warm-up failed'));
+    images.warmUp().catch((err: unknown) => logger.warn({ err }, 'image encoder warm-up failed'));
   }, IMAGE_WARM_UP_DELAY_MS).unref();
 }
 

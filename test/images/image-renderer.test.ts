@@ -1,6 +1,11 @@
-import { describe, it, expect, vi } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import sharp from 'sharp';
-import { createImageRenderer, type ImageRequest } from '../../mock-server/src/images/image-renderer.js';
+import {
+  createImageRenderer,
+  loadSharp,
+  type ImageRequest,
+  type Sharp,
+} from '../../mock-server/src/images/image-renderer.js';
 import {
   ASPECT_RATIOS,
   OUTPUT_SIZES,
@@ -9,26 +14,27 @@ import {
 } from '../../mock-server/src/images/output-sizes.js';
 
 // Counting the renderer's sharp() calls counts its encodings: an encoding makes a fixed number of
-// them, measured by sharpCallsPerEncode(). The tests' own sharp() calls (decoding) go through the
-// same counter, so each test resets it right before what it measures.
-const encodes = vi.hoisted(() => ({ count: 0 }));
-vi.mock('sharp', async (importOriginal) => {
-  const real = (await importOriginal<{ default: typeof sharp }>()).default;
-  const counted = new Proxy(real, {
+// them, measured by sharpCallsPerEncode(). The renderers that count are given a loader of a
+// counting sharp; the tests' own sharp() calls (decoding) do not go through it.
+const encodes = { count: 0 };
+const countingLoader = async (): Promise<Sharp> => {
+  const real = await loadSharp();
+  return new Proxy(real, {
     apply(target, thisArg, args) {
       encodes.count++;
       return Reflect.apply(target, thisArg, args);
     },
   });
-  return { default: counted };
-});
+};
+const countedRenderer = (options: Parameters<typeof createImageRenderer>[0] = {}) =>
+  createImageRenderer({ ...options, loadEncoder: countingLoader });
 
 let calibrations = 0;
 async function sharpCallsPerEncode(): Promise<number> {
   encodes.count = 0;
-  await createImageRenderer().render(request(`sd45_calibrate_${calibrations++}`));
+  await countedRenderer().render(request(`sd45_calibrate_${calibrations++}`));
   const calls = encodes.count;
-  expect(calls).toBeGreaterThan(0); // the mock is in place
+  expect(calls).toBeGreaterThan(0); // the counting loader is in place
   encodes.count = 0;
   return calls;
 }
@@ -125,7 +131,7 @@ describe('createImageRenderer', () => {
 
   it('encodes concurrent renders of the same request once, and gives all callers the same buffer', async () => {
     const perEncode = await sharpCallsPerEncode();
-    const renderer = createImageRenderer();
+    const renderer = countedRenderer();
     const req = request('sd45_concurrent', 0, 2048, 2048);
     const results = await Promise.all([renderer.render(req), renderer.render(req), renderer.render(req)]);
     expect(encodes.count).toBe(perEncode);
@@ -135,7 +141,7 @@ describe('createImageRenderer', () => {
 
   it('serves a warmed request from the one background encoding', async () => {
     const perEncode = await sharpCallsPerEncode();
-    const renderer = createImageRenderer();
+    const renderer = countedRenderer();
     const req = request('sd45_warm', 1, 640, 480);
     renderer.warm(req);
     const first = await renderer.render(req);
@@ -147,7 +153,7 @@ describe('createImageRenderer', () => {
 
   it('encodes again once a cached image was evicted, and evicts the least recently used first', async () => {
     const perEncode = await sharpCallsPerEncode();
-    const sizes = createImageRenderer();
+    const sizes = countedRenderer();
     const a = request('sd45_lru_a', 0, 256, 256);
     const b = request('sd45_lru_b', 0, 256, 256);
     const c = request('sd45_lru_c', 0, 64, 64);
@@ -157,7 +163,7 @@ describe('createImageRenderer', () => {
     expect(cBytes).toBeLessThan(bBytes); // so adding c needs exactly one eviction
 
     const bound = aBytes + bBytes;
-    const renderer = createImageRenderer({ cacheBytes: bound });
+    const renderer = countedRenderer({ cacheBytes: bound });
     await renderer.render(a);
     await renderer.render(b);
     expect(renderer.cachedBytes()).toBe(bound);

@@ -1,11 +1,23 @@
 /**
  * The simulator as users run it: compiled by `npm run build` (what `npm start` runs first), started
- * with `node dist/mock-server/src/main.js`, driven over real HTTP, stopped with SIGTERM.
+ * with `node dist/mock-server/src/main.js` or with `npm start` itself, driven over real HTTP,
+ * stopped with signals.
+ *
+ * Every test that runs the compiled simulator lives in this file, on purpose: `npm start` rebuilds
+ * dist/ (its prestart), and a rebuild while another file's test starts a process from dist/ could
+ * hand that process a half-written module. Tests in one file run one after another.
  */
-import { execFileSync } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { Agent, request as httpRequest } from 'node:http';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../support/spec-walk.js';
-import { spawnSimulator, type SimulatorProcess } from '../support/spawn-simulator.js';
+import { MAIN_JS, spawnSimulator, type SimulatorProcess } from '../support/spawn-simulator.js';
+import { isRunning, logLines, portIsFree, waitFor } from '../support/process-tools.js';
+
+// Once for the whole file, before any of its tests starts a process from dist/.
+beforeAll(() => {
+  execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'pipe' });
+}, 120_000);
 
 const AUTH = { Authorization: 'Bearer sk-dreamcore-dev', 'Content-Type': 'application/json' };
 
@@ -13,9 +25,8 @@ describe('the simulator process', () => {
   let sim: SimulatorProcess;
 
   beforeAll(async () => {
-    execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'pipe' });
     sim = await spawnSimulator(['--latency=instant', '--seed=process-test', '--log-level=warn']);
-  }, 120_000);
+  }, 60_000);
 
   afterAll(async () => {
     await sim?.stop('SIGKILL');
@@ -103,4 +114,147 @@ describe('bad configuration', () => {
     }
     expect(help).toMatch(/env:\s+DREAMCORE_LATENCY/);
   });
+});
+
+describe('npm start in the background, stopped the way a CI script stops it', () => {
+  it('started directly, not by npm, the simulator does not tie its life to its parent', async () => {
+    // `nohup node dist/... &` from a shell that then exits must keep it running.
+    const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('npm_')));
+    const sim = await spawnSimulator(['--log-level=info'], {}, env);
+    await sim.stop('SIGTERM');
+    expect(logLines(sim.output()).find((line) => line.msg === 'ready')).toMatchObject({
+      stopsWithParent: false,
+    });
+  });
+
+  // A CI script runs `npm start -- --port=... &`, its tests, then `kill $!`: the signal goes to npm
+  // only. npm runs the script through `sh -c`; whatever happens to npm, the simulator must go too,
+  // or the next start on that port fails with EADDRINUSE.
+  const started: number[] = [];
+  afterEach(() => {
+    for (const pid of started.splice(0)) if (isRunning(pid)) process.kill(pid, 'SIGKILL');
+  });
+
+  it.each(['SIGTERM', 'SIGINT', 'SIGKILL'] as const)(
+    '%s to npm stops the simulator, and its port is free again',
+    async (signal) => {
+      const npm = spawn(
+        'npm',
+        ['start', '--', '--port=0', '--log-level=info', '--request-log=off', '--shutdown-grace-ms=2000'],
+        { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      started.push(npm.pid!);
+      let out = '';
+      npm.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      npm.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      const ready = () => logLines(out).find((line) => line.msg === 'ready');
+      await waitFor(() => ready() !== undefined, `the simulator to be ready:\n${out}`, 90_000);
+      const { pid, port } = ready() as { pid: number; port: number };
+      started.push(pid);
+      expect(pid).not.toBe(npm.pid); // the simulator is npm's child (or grandchild), not npm
+      expect(ready()).toMatchObject({ stopsWithParent: true });
+      expect(await portIsFree(port)).toBe(false);
+
+      npm.kill(signal);
+      await waitFor(() => npm.exitCode !== null || npm.signalCode !== null, `npm to exit on ${signal}`);
+      await waitFor(() => !isRunning(pid), `the simulator (pid ${pid}) to exit after ${signal} to npm`);
+      expect(await portIsFree(port)).toBe(true);
+    },
+    150_000,
+  );
+});
+
+describe('shutdown is bounded whatever happens to the output', () => {
+  // `node ... | head -3`, a log shipper that crashed or stalled: the logger must neither block the
+  // process nor keep it alive at exit. Bound: the grace period plus a second; waited for with a
+  // generous margin, since only the exit itself is asserted, not its speed.
+  const GRACE_MS = 2_000;
+  const children: ChildProcess[] = [];
+  afterEach(() => {
+    for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+  });
+
+  async function startWithPipedStdout(): Promise<{ child: ChildProcess; url: string; stderr: () => string }> {
+    const child = spawn(
+      process.execPath,
+      [MAIN_JS, '--port=0', '--log-level=info', `--shutdown-grace-ms=${GRACE_MS}`],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    children.push(child);
+    let out = '';
+    let err = '';
+    child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    const onData = (chunk: Buffer) => (out += chunk.toString());
+    child.stdout!.on('data', onData);
+    await waitFor(() => /listening on http:\/\/\S+/.test(out), `the banner:\n${out}${err}`, 60_000);
+    child.stdout!.off('data', onData);
+    return { child, url: /listening on (http:\/\/\S+)/.exec(out)![1]!, stderr: () => err };
+  }
+
+  async function requests(url: string, count: number): Promise<void> {
+    for (let i = 0; i < count; i += 20) {
+      await Promise.all(
+        Array.from({ length: 20 }, () => fetch(`${url}/__mock/health`).then((res) => res.arrayBuffer())),
+      );
+    }
+  }
+
+  const exited = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null;
+
+  it('exits on SIGTERM after the reader of stdout has gone (EPIPE)', async () => {
+    const { child, stderr } = await startWithPipedStdout();
+    child.stdout!.destroy(); // `head -3` has read its lines and exited
+    // No traffic in between: the first write to meet the broken pipe is the shutdown's own log line.
+    child.kill('SIGTERM');
+    await waitFor(() => exited(child), `exit after SIGTERM; stderr:\n${stderr()}`, GRACE_MS + 10_000);
+    expect(child.exitCode).toBe(0);
+  });
+
+  it('exits on SIGTERM while the reader of stdout never reads (the pipe is full)', async () => {
+    const { child, url, stderr } = await startWithPipedStdout();
+    child.stdout!.pause(); // a stalled log shipper: the pipe (64 KiB) fills with request log lines
+    await requests(url, 1_500); // about 250 bytes of log each: several times what the pipe holds
+    child.kill('SIGTERM');
+    await waitFor(() => exited(child), `exit after SIGTERM; stderr:\n${stderr()}`, GRACE_MS + 10_000);
+    expect(child.exitCode).toBe(0);
+  });
+});
+
+describe('the drain after SIGTERM', () => {
+  it('a keep-alive client holding a slow request gets its answer with Connection: close, and the process exits', async () => {
+    const sim = await spawnSimulator([
+      '--log-level=info',
+      '--request-log=off',
+      '--latency=instant',
+      '--shutdown-grace-ms=30000',
+    ]);
+    const agent = new Agent({ keepAlive: true });
+    try {
+      const slow = new Promise<{ status: number; connection: string | undefined }>((resolve, reject) => {
+        const req = httpRequest(
+          `${sim.url}/api/generate`,
+          { method: 'POST', agent, headers: { ...AUTH, 'X-Mock-Delay-Ms': '2000' } },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve({ status: res.statusCode!, connection: res.headers.connection }));
+          },
+        );
+        req.on('error', reject); // an ECONNRESET fails the test here
+        req.end(JSON.stringify({ prompt: 'A slow one', aspectRatio: '1:1', quality: 'basic' }));
+      });
+      // The task exists once the request has been processed; its answer is then held for 2 s.
+      await waitFor(async () => {
+        const res = await fetch(`${sim.url}/__mock/tasks`, { headers: { Connection: 'close' } });
+        return ((await res.json()) as { data: { tasks: unknown[] } }).data.tasks.length === 1;
+      }, 'the slow request to be in flight');
+      sim.child.kill('SIGTERM');
+      expect(await slow).toEqual({ status: 200, connection: 'close' });
+      expect(await sim.stop()).toBe(0);
+      // It exited because the last connection closed, not because the grace period ran out.
+      expect(logLines(sim.output()).map((line) => line.msg)).toContain('stopped');
+    } finally {
+      agent.destroy();
+      await sim.stop('SIGKILL');
+    }
+  }, 60_000);
 });

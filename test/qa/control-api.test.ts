@@ -39,7 +39,7 @@ type LedgerRow = { kind: string; amount: number; balance_after: number; task_id:
 const ledgerRows = (ledger: LedgerRow[]) => ledger.map((e) => [e.kind, e.amount, e.balance_after, e.task_id]);
 
 describe('GET /__mock/health', () => {
-  it('answers ok with the version, seed, task count and clock', async () => {
+  it('answers ok with the version, seed, task count, clock and components', async () => {
     const res = await get('/__mock/health');
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
@@ -51,6 +51,8 @@ describe('GET /__mock/health', () => {
         seed: 'test-seed',
         tasks: 0,
         clock: { kind: 'virtual', now: CLOCK_START, iso: new Date(CLOCK_START).toISOString() },
+        // Loaded on first use: no image has been asked for yet.
+        components: { images: { status: 'not_loaded' }, store: { status: 'ok' } },
       },
     });
     await newTask(sim);

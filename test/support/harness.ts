@@ -34,9 +34,12 @@ export interface TestSimulator extends Composition {
 
 let conformance: Promise<SpecConformance> | undefined;
 
-export async function testSimulator(extraArgs: string[] = []): Promise<TestSimulator> {
+export async function testSimulator(
+  extraArgs: string[] = [],
+  overrides: Parameters<typeof compose>[1] = {},
+): Promise<TestSimulator> {
   const config = parseConfig([...BASE_ARGS, ...extraArgs], {});
-  const composition = await compose(config);
+  const composition = await compose(config, overrides);
   const spec = await (conformance ??= loadConformance());
   return {
     ...composition,

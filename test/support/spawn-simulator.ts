@@ -17,10 +17,15 @@ export interface SimulatorProcess {
 
 export const MAIN_JS = join(ROOT, 'dist', 'mock-server', 'src', 'main.js');
 
-export async function spawnSimulator(args: string[], env: NodeJS.ProcessEnv = {}): Promise<SimulatorProcess> {
+/** `env` is added to `baseEnv` (this process's environment unless given). */
+export async function spawnSimulator(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  baseEnv: NodeJS.ProcessEnv = process.env,
+): Promise<SimulatorProcess> {
   const child = spawn(process.execPath, ['--enable-source-maps', MAIN_JS, '--port=0', ...args], {
     cwd: ROOT,
-    env: { ...process.env, ...env },
+    env: { ...baseEnv, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

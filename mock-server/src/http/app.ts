@@ -170,6 +170,7 @@ export function createApp(deps: AppDeps): Express {
       ...controlHandlers({
         tenancy,
         qa,
+        healthComponents: { images: () => deps.images.encoderHealth(), store: () => tenancy.storeHealth() },
         version: options.version,
         controlAuthorized: (req) => isOperator(options.controlToken, req),
         baseUrl,

@@ -7,7 +7,9 @@
  * told apart at a glance. A row of `index + 1` small squares in the bottom-left corner (up to 8)
  * tells the images of a burst apart. No text: fonts may be missing where the simulator runs.
  */
+import { shortReason } from '../short-reason.js';
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import type SharpModule from 'sharp';
 
@@ -23,18 +25,52 @@ export interface ImageRenderer {
   render(req: ImageRequest): Promise<Buffer>;
   /** Starts rendering in the background so a later render() is served from cache; never rejects. */
   warm(req: ImageRequest): void;
+  /** Loads the encoder and encodes one tiny image, so libvips is initialised before a client asks. */
+  warmUp(): Promise<void>;
   /** Bytes currently cached. */
   cachedBytes(): number;
+  /** Whether the encoder is loaded, not needed yet, or failed to load last time (and why). */
+  encoderHealth(): EncoderHealth;
 }
+
+export interface EncoderHealth {
+  status: 'ok' | 'not_loaded' | 'failed';
+  /** When failed: a short reason, one line, without paths or a stack. */
+  error?: string;
+}
+
+/**
+ * The encoder could not be loaded: now, or on the last attempt and the next one is not due yet.
+ * Images are then unavailable for `retryAfterMs`; the rest of the simulator is not affected.
+ */
+export class EncoderUnavailableError extends Error {
+  constructor(
+    readonly reason: string,
+    readonly retryAfterMs: number,
+    options?: { cause: unknown },
+  ) {
+    super(`image encoder unavailable: ${reason}`, options);
+    this.name = 'EncoderUnavailableError';
+  }
+}
+
+export type Sharp = typeof SharpModule;
 
 export interface ImageRendererOptions {
   /** Bound of the encoded-image cache, in bytes; 0 disables it. Default 256 MiB. */
   cacheBytes?: number;
   /** libjpeg quality, 1 to 100. Default 80. */
   jpegQuality?: number;
+  /** Loads the encoder (sharp); tests give one that fails. Default: loadSharp. */
+  loadEncoder?: () => Promise<Sharp>;
+  /** Milliseconds on a monotonic clock, for the retry backoff. Default: performance.now. */
+  now?: () => number;
 }
 
 const DEFAULT_CACHE_BYTES = 256 * 1024 * 1024;
+/** After a failed load, the next attempt waits 1 s, then twice as long after each failure, up to 30 s. */
+const FIRST_RETRY_MS = 1_000;
+const MAX_RETRY_MS = 30_000;
 const DEFAULT_JPEG_QUALITY = 80;
 
 /**
@@ -98,27 +134,19 @@ const JPEG_OPTIONS = {
   chromaSubsampling: '4:2:0',
 } as const;
 
-type Sharp = typeof SharpModule;
-let loadedSharp: Promise<Sharp> | undefined;
+const requireModule = createRequire(import.meta.url);
 
 /**
  * sharp (and libvips behind it) is loaded on first use, not at start: it is about 80 ms of the
- * simulator's start-up and only images need it. `warmUpImages` loads it right after the server
+ * simulator's start-up and only images need it. main.ts calls warmUp() right after the server
  * listens, so the first image request does not pay for it either.
+ *
+ * Through require(), not import(): a failed import() is kept by the ESM loader and every later
+ * import() rejects with the same error without trying again, whereas a module whose require()
+ * threw is dropped from the cache, so a later attempt really loads it again (after EMFILE, say).
  */
-function loadSharp(): Promise<Sharp> {
-  return (loadedSharp ??= import('sharp').then((module) => {
-    configureSharp(module.default);
-    return module.default;
-  }));
-}
-
-/** Loads sharp and encodes one tiny image, so libvips and libjpeg are initialised before a client asks. */
-export async function warmUpImages(): Promise<void> {
-  const sharp = await loadSharp();
-  await sharp({ create: { width: 16, height: 16, channels: 3, background: '#000' } })
-    .jpeg({ ...JPEG_OPTIONS })
-    .toBuffer();
+export async function loadSharp(): Promise<Sharp> {
+  return requireModule('sharp') as Sharp;
 }
 
 /** These settings are process-wide; the simulator has no other sharp user. */
@@ -147,6 +175,40 @@ export function createImageRenderer(options: ImageRendererOptions = {}): ImageRe
 
   // A Map iterates in insertion order, so re-inserting an entry on each hit leaves the least
   // recently used entry first: an LRU without a linked list.
+  const loadEncoder = options.loadEncoder ?? loadSharp;
+  const now = options.now ?? (() => performance.now());
+  // A failed load is not kept: the next use after the backoff tries again. Concurrent uses share
+  // the one attempt in progress.
+  let loaded: Sharp | undefined;
+  let loading: Promise<Sharp> | undefined;
+  let failure: { reason: string; retryAt: number; failures: number } | undefined;
+
+  function encoder(): Promise<Sharp> {
+    if (loaded) return Promise.resolve(loaded);
+    if (loading) return loading;
+    if (failure && now() < failure.retryAt) {
+      return Promise.reject(new EncoderUnavailableError(failure.reason, failure.retryAt - now()));
+    }
+    const attempt = (async () => loadEncoder())().then(
+      (sharp) => {
+        configureSharp(sharp);
+        loaded = sharp;
+        failure = undefined;
+        return sharp;
+      },
+      (err: unknown) => {
+        const failures = (failure?.failures ?? 0) + 1;
+        const waitMs = Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** (failures - 1));
+        failure = { reason: shortReason(err), retryAt: now() + waitMs, failures };
+        throw new EncoderUnavailableError(failure.reason, waitMs, { cause: err });
+      },
+    );
+    loading = attempt.finally(() => {
+      loading = undefined;
+    });
+    return loading;
+  }
+
   const cache = new Map<string, Buffer>();
   const inFlight = new Map<string, Promise<Buffer>>();
   let bytes = 0;
@@ -175,7 +237,8 @@ export function createImageRenderer(options: ImageRendererOptions = {}): ImageRe
     // they must not modify it.
     let job = inFlight.get(key);
     if (!job) {
-      job = limitEncodes(() => encode(req, quality))
+      job = encoder()
+        .then((sharp) => limitEncodes(() => encode(sharp, req, quality)))
         .then((jpeg) => {
           remember(key, jpeg);
           return jpeg;
@@ -193,7 +256,19 @@ export function createImageRenderer(options: ImageRendererOptions = {}): ImageRe
       // A failure is not lost: the later render() of the same request fails the same way.
       render(req).catch(() => undefined);
     },
+    async warmUp() {
+      const sharp = await encoder();
+      await sharp({ create: { width: 16, height: 16, channels: 3, background: '#000' } })
+        .jpeg({ ...JPEG_OPTIONS })
+        .toBuffer();
+    },
     cachedBytes: () => bytes,
+    encoderHealth: () =>
+      loaded
+        ? { status: 'ok' }
+        : failure
+          ? { status: 'failed', error: failure.reason }
+          : { status: 'not_loaded' },
   };
 }
 
@@ -214,8 +289,7 @@ function cacheKey({ taskId, index, width, height }: ImageRequest): string {
   return `${width}x${height}:${index}:${taskId}`;
 }
 
-async function encode(req: ImageRequest, quality: number): Promise<Buffer> {
-  const sharp = await loadSharp();
+async function encode(sharp: Sharp, req: ImageRequest, quality: number): Promise<Buffer> {
   const cols = Math.ceil(req.width / CELL);
   const rows = Math.ceil(req.height / CELL);
   const svg = placeholderSvg(seedOf(req), req.index, req.width, req.height, cols, rows);

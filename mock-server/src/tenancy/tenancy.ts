@@ -210,6 +210,12 @@ export class Tenancy implements Worlds {
     return claimed.ok;
   }
 
+  /** The store backend's state, for health: a shared store may be unreachable. */
+  async storeHealth(): Promise<{ status: 'ok' } | { status: 'failed'; error: string }> {
+    const health = await this.backend.health();
+    return health.ok ? { status: 'ok' } : { status: 'failed', error: health.reason };
+  }
+
   async worldOfKey(owner: Owner): Promise<string | undefined> {
     return this.backend.worldOfKey(owner);
   }

@@ -14,13 +14,23 @@ import type { Tenancy } from '../../tenancy/tenancy.js';
 import { worldOf, type World } from '../world.js';
 import { controlErrors, scopeOf } from './control-scope.js';
 import { journalEntryView, journalFilterOf, waitForJournal } from './journal-handlers.js';
+import { shortReason } from '../../short-reason.js';
 import { tenantHandlers } from './tenant-handlers.js';
 
 export type ControlOperationId = Exclude<keyof operations, 'getTaskImage'>;
 
+type HealthData = operations['getHealth']['responses'][200]['content']['application/json']['data'];
+export type HealthComponents = HealthData['components'];
+export type ComponentHealth = HealthComponents[keyof HealthComponents];
+
 export interface ControlDeps {
   tenancy: Tenancy;
   qa: QaState;
+  /**
+   * Each part the simulator depends on, asked on every health check. A new one (a networked
+   * store, say) is one entry in control-api.yaml's HealthComponents and one here.
+   */
+  healthComponents: { [K in keyof HealthComponents]: () => ComponentHealth | Promise<ComponentHealth> };
   version: string;
   /** Whether this request may see what only the control token shows (the seed). */
   controlAuthorized: (req: Request) => boolean;
@@ -137,16 +147,40 @@ export function controlHandlers(deps: ControlDeps): Record<ControlOperationId, R
   return {
     ...tenantHandlers(deps.tenancy),
 
+    // Health tells the truth about each part: the store unreachable is 503 (nothing can be served);
+    // another part failed is still 200, `degraded`: the public API works (for images, everything but
+    // the image files), so a health check that restarts on failure would only make it worse.
     getHealth: async (req, res) => {
-      const world = await deps.tenancy.defaultWorld();
+      const components = await checkComponents(deps.healthComponents);
+      let world: World | undefined;
+      if (components.store.status === 'ok') {
+        try {
+          world = await deps.tenancy.defaultWorld();
+        } catch (err) {
+          components.store = { status: 'failed', error: shortReason(err) };
+        }
+      }
+      const degraded = Object.values(components).some((c) => c.status === 'failed');
+      if (!world) {
+        res
+          .status(503)
+          .set('Retry-After', '1')
+          .json({
+            code: 503,
+            message: 'unavailable',
+            data: { status: 'unavailable', version: deps.version, components },
+          });
+        return;
+      }
       res.json(
         success({
-          status: 'ok',
+          status: degraded ? ('degraded' as const) : ('ok' as const),
           version: deps.version,
           // The seed makes task ids predictable: only for callers the control API would let in.
           ...(deps.controlAuthorized(req) ? { seed: world.view.spec.seed } : {}),
           tasks: await world.store.countTasks(),
           clock: clockView(world.simulator),
+          components,
         }),
       );
     },
@@ -274,4 +308,18 @@ export function controlHandlers(deps: ControlDeps): Record<ControlOperationId, R
       res.json(success({ timed_out: timedOut, entries: entries.map(journalEntryView) }));
     },
   };
+}
+
+/** Every component's state; a check that itself throws counts as that component failing. */
+async function checkComponents(checks: ControlDeps['healthComponents']): Promise<HealthComponents> {
+  const entries = await Promise.all(
+    Object.entries(checks).map(async ([name, check]): Promise<[string, ComponentHealth]> => {
+      try {
+        return [name, await check()];
+      } catch {
+        return [name, { status: 'failed', error: 'the health check itself failed' }];
+      }
+    }),
+  );
+  return Object.fromEntries(entries) as HealthComponents;
 }

@@ -2,7 +2,7 @@
 import type { RequestHandler } from 'express';
 import { worldOf } from '../world.js';
 import { outputSize } from '../../images/output-sizes.js';
-import type { ImageRenderer } from '../../images/image-renderer.js';
+import { EncoderUnavailableError, type ImageRenderer } from '../../images/image-renderer.js';
 import { ApiError } from '../errors.js';
 
 export interface FileHandlerDeps {
@@ -29,7 +29,9 @@ export function fileHandlers(deps: FileHandlerDeps): { getTaskImage: RequestHand
         });
       }
       const { width, height } = outputSize(task.request.aspectRatio, task.request.quality);
-      const jpeg = await deps.images.render({ taskId, index, width, height });
+      const jpeg = await deps.images.render({ taskId, index, width, height }).catch((err: unknown) => {
+        throw err instanceof EncoderUnavailableError ? encoderUnavailable(err) : err;
+      });
       res
         .status(200)
         .type('image/jpeg')
@@ -38,4 +40,18 @@ export function fileHandlers(deps: FileHandlerDeps): { getTaskImage: RequestHand
         .end(jpeg);
     },
   };
+}
+
+/**
+ * 503 rather than 500: nothing is wrong with the request or the task, the encoder is retried, and
+ * Retry-After says when; a client that retries then gets its image.
+ */
+function encoderUnavailable(err: EncoderUnavailableError): ApiError {
+  const seconds = Math.max(1, Math.ceil(err.retryAfterMs / 1000));
+  return new ApiError(
+    503,
+    `Image encoder unavailable (${err.reason}): retry after ${seconds} s`,
+    { type: 'service_unavailable', retry_after_seconds: seconds },
+    { 'Retry-After': String(seconds) },
+  );
 }
