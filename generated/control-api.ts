@@ -465,6 +465,38 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/__mock/invariants": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The world an operator's call acts in: a tenant's id, or `default` (the default when absent). A
+                 *     tenant credential acts in its own tenant only: naming another is 403.
+                 * @example t-0123456789ab
+                 */
+                "X-Mock-Tenant"?: components["parameters"]["TenantHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Check the books
+         * @description Checks the world's books and says what is wrong, if anything: every balance equals the sum of
+         *     its ledger's entries (its start plus debits and refunds; older entries carried forward) and is
+         *     never negative; every task was debited once, by its price; a failed task was refunded once, by
+         *     its price, and no other task was; no ledger entry names a task the world never had. The fleet
+         *     tests ask it after killing a replica or stopping Redis; QA can too. 200 whatever it finds: `ok`
+         *     says whether the books hold.
+         */
+        get: operations["getInvariants"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/files/{taskId}/{file}": {
         parameters: {
             query?: never;
@@ -826,6 +858,26 @@ export type components = {
             data: {
                 timed_out: boolean;
                 entries: components["schemas"]["JournalEntry"][];
+            };
+        };
+        InvariantsEnvelope: {
+            code: components["schemas"]["Ok"];
+            message: components["schemas"]["Success"];
+            data: {
+                ok: boolean;
+                checked: {
+                    accounts: number;
+                    tasks: number;
+                    entries: number;
+                };
+                problems: {
+                    /** @enum {string} */
+                    kind: "balance_mismatch" | "negative_balance" | "missing_debit" | "double_debit" | "wrong_debit" | "missing_refund" | "double_refund" | "wrong_refund" | "refund_without_failure" | "orphan_entry";
+                    /** @description The account's key */
+                    account?: string;
+                    task_id?: string;
+                    detail: string;
+                }[];
             };
         };
         ErrorResponse: {
@@ -1721,6 +1773,37 @@ export interface operations {
                 };
             };
             400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getInvariants: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The world an operator's call acts in: a tenant's id, or `default` (the default when absent). A
+                 *     tenant credential acts in its own tenant only: naming another is 403.
+                 * @example t-0123456789ab
+                 */
+                "X-Mock-Tenant"?: components["parameters"]["TenantHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What was checked, and the problems found. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvariantsEnvelope"];
+                };
+            };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             404: components["responses"]["Error"];

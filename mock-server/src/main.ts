@@ -1,6 +1,7 @@
 /**
  * The only impure entry point: config -> composition -> listen -> banner -> graceful shutdown.
  */
+import cluster from 'node:cluster';
 import { CommanderError } from 'commander';
 import { buildCommand, DEV_KEY, parseConfig, type Config } from './config.js';
 import { compose, createLogger } from './compose.js';
@@ -8,11 +9,16 @@ import { createSimulatorServer } from './http/server.js';
 import { createStdoutLogDestination } from './log-destination.js';
 
 const IMAGE_WARM_UP_DELAY_MS = 1_000;
+/** Idle tenants are dropped on this period too, not only when tenants are listed or created. */
+const TENANT_SWEEP_MS = 60_000;
+/** A worker that died is started again after this long (the fleet keeps its size). */
+const WORKER_RESTART_MS = 1_000;
 const PARENT_CHECK_MS = 1_000;
 /** After the grace period, the exit itself (closing connections, flushing logs) gets this long. */
 const EXIT_MARGIN_MS = 1_000;
 
-function banner(config: Config, url: string): string {
+/** @param seed the default world's seed: with a shared store, the one its first process chose */
+function banner(config: Config, url: string, seed = config.seed): string {
   const devKey = config.keys.find((k) => k.apiKey === DEV_KEY);
   const key = devKey ? DEV_KEY : '<YOUR_KEY>';
   const lines = [
@@ -22,7 +28,8 @@ function banner(config: Config, url: string): string {
     devKey ? `  Dev key:   ${DEV_KEY} (${devKey.balance} credits)` : '  Dev key:   off',
     `  Keys:      ${config.keys.length} configured`,
     `  Clock:     ${config.clock}   Latency: ${config.latency}   Failure rate: ${config.failureRate}`,
-    `  Seed:      ${config.seed}${config.seedGenerated ? ' (random; pass --seed to replay this run)' : ''}`,
+    `  Store:     ${config.store}${config.store === 'redis' ? ` (prefix ${config.redisPrefix})` : ''}${config.workers > 1 ? `   Workers: ${config.workers}` : ''}`,
+    `  Seed:      ${seed}${seed !== config.seed ? ' (the shared store\'s, chosen by its first process)' : config.seedGenerated ? ' (random; pass --seed to replay this run)' : ''}`,
     `  Rate limit: ${config.rateLimit === 'off' ? 'off' : `generate ${config.rateLimit.generate.limit}/${config.rateLimit.generate.windowMs / 1000}s, status ${config.rateLimit.status.limit}/${config.rateLimit.status.windowMs / 1000}s per key`}`,
     `  Control:   ${url}/__mock/health${config.controlToken ? `  (token${config.controlTokenGenerated ? ` ${config.controlToken}` : ' set'})` : ''}`,
     '',
@@ -69,6 +76,8 @@ async function main(): Promise<void> {
     throw err;
   }
 
+  if (config.workers > 1 && cluster.isPrimary) return runPrimary(config);
+
   const logs = createStdoutLogDestination();
   // Output nobody reads any more must not end the process: EPIPE on the banner or on stderr is
   // ignored (the logs handle their own). Every way out flushes what the logs still hold, once.
@@ -80,7 +89,7 @@ async function main(): Promise<void> {
     process.exit(code);
   };
 
-  const { app, images, logger, requestValidators } = await compose(config, {
+  const { app, images, logger, requestValidators, backend, tenancy } = await compose(config, {
     logger: createLogger(config, logs.stream),
   });
   const http = createSimulatorServer(app, config.server);
@@ -98,14 +107,20 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down: no new connections, finishing requests in flight');
     // The bound whatever else happens: the drain ends at the grace period, the exit a second later.
     setTimeout(() => exit(0), config.shutdownGraceMs + EXIT_MARGIN_MS).unref();
-    void http.drain(config.shutdownGraceMs).then((how) => {
+    void http.drain(config.shutdownGraceMs).then(async (how) => {
       if (how === 'drained') logger.info('stopped');
       else logger.warn('stopped: grace period over, the connections still open were closed');
+      await backend.close().catch(() => undefined); // the exit timer above bounds this too
       exit(0);
     });
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // A worker of a fleet (--workers) stops with its primary.
+  if (cluster.isWorker) process.on('disconnect', () => stop('primary exited'));
+  setInterval(() => {
+    tenancy.sweep().catch((err: unknown) => logger.warn({ err }, 'tenant sweep failed'));
+  }, TENANT_SWEEP_MS).unref();
   const stopsWithParent = Boolean(process.env.npm_lifecycle_event);
   if (stopsWithParent) watchParent(() => stop('parent exited'));
 
@@ -115,12 +130,61 @@ async function main(): Promise<void> {
     { port, host: config.host, pid: process.pid, stopsWithParent, seed: config.seed, requestValidators },
     'ready',
   );
-  process.stdout.write(banner(config, url) + '\n');
+  // The primary of a fleet prints the banner once, for all its workers.
+  if (cluster.isWorker) process.send?.({ type: 'dreamcore:listening', port });
+  else process.stdout.write(banner(config, url, (await tenancy.defaultWorld()).view.spec.seed) + '\n');
   // Loading libvips blocks the event loop for about 100 ms: done a moment after start, not in the
   // way of a client's (or a health check's) first requests, and still before a task can succeed.
   setTimeout(() => {
     images.warmUp().catch((err: unknown) => logger.warn({ err }, 'image encoder warm-up failed'));
   }, IMAGE_WARM_UP_DELAY_MS).unref();
+}
+
+/**
+ * `--workers N`: N processes of one machine serving one port (node's cluster module shares it),
+ * all on the Redis store, so they are one simulator. The primary serves nothing: it starts the
+ * workers, prints the banner when all listen, starts again a worker that dies, and stops them all on
+ * SIGTERM or SIGINT.
+ */
+function runPrimary(config: Config): void {
+  let stopping = false;
+  let listening = 0;
+  let bannerShown = false;
+  // What the configuration drew at random (the seed, a control token beyond loopback) is drawn once,
+  // here, and handed to every worker: a fleet has one seed and one token.
+  const env = {
+    DREAMCORE_SEED: config.seed,
+    ...(config.controlToken ? { DREAMCORE_CONTROL_TOKEN: config.controlToken } : {}),
+  };
+  const fork = () => cluster.fork(env);
+  cluster.on('message', (_worker, message: { type?: string; port?: number }) => {
+    if (message?.type !== 'dreamcore:listening' || bannerShown) return;
+    if (++listening < config.workers) return;
+    bannerShown = true;
+    const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+    const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${message.port}`;
+    process.stdout.write(banner(config, url) + '\n');
+  });
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      return;
+    }
+    process.stderr.write(
+      `dreamcore-simulator: worker ${worker.process.pid} exited (${signal ?? code}); starting another\n`,
+    );
+    setTimeout(fork, WORKER_RESTART_MS).unref();
+  });
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
+    setTimeout(() => process.exit(0), config.shutdownGraceMs + 2 * EXIT_MARGIN_MS).unref();
+    if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  for (let i = 0; i < config.workers; i++) fork();
 }
 
 main().catch((err: unknown) => {

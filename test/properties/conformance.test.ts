@@ -573,6 +573,15 @@ describe('every operation conforms to its spec', () => {
     });
   });
 
+  describe('the invariants', () => {
+    it('hold after every kind of activity, and the answer conforms', async () => {
+      const res = await main.client.call(opById('getInvariants'));
+      expect(res.status).toBe(200);
+      expect(res.body.data).toMatchObject({ ok: true, problems: [] });
+      expect(res.body.data.checked.tasks).toBeGreaterThan(0);
+    });
+  });
+
   describe('tenants and the journal wait', () => {
     it('creates tenants from any valid input, reads, lists and drops them, each answer per spec', async () => {
       const own = await newClient(['--max-tenants=1000']);
@@ -740,7 +749,7 @@ describe('every operation conforms to its spec', () => {
 
   it('exercised every operation of both documents, each response conforming', () => {
     const all = [...apiOps, ...controlOps].map((o) => o.operationId).sort();
-    expect(all.length).toBe(24);
+    expect(all.length).toBe(25);
     expect([...covered.keys()].sort()).toEqual(all);
     // And reached success and refusal where the operation has both.
     for (const id of [

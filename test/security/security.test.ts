@@ -128,6 +128,7 @@ describe('the control API needs its token when the simulator is exposed', () => 
         'failTask',
         'getAccount',
         'getClock',
+        'getInvariants',
         'getJournal',
         'getTask',
         'getTenant',

@@ -401,6 +401,7 @@ export function describeStore(name: string, factory: StoreFactory): void {
           await succeed(store, t);
         }
         expect(await store.countTasks()).toBe(3);
+        expect((await store.stats()).tasksDropped).toBe(2);
         expect(await store.getTask(tasks[0]!.id)).toBeUndefined();
         expect(await store.getTask(tasks[1]!.id)).toBeUndefined();
         expect(await store.getTask(tasks[2]!.id)).toBeDefined();

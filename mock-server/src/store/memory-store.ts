@@ -68,7 +68,7 @@ export interface MemoryStoreOptions {
 
 type Counters = Pick<
   WorldStats,
-  'tasksCreated' | 'tasksSucceeded' | 'tasksFailed' | 'creditsDebited' | 'creditsRefunded'
+  'tasksCreated' | 'tasksSucceeded' | 'tasksFailed' | 'creditsDebited' | 'creditsRefunded' | 'tasksDropped'
 >;
 
 const zeroCounters = (): Counters => ({
@@ -77,6 +77,7 @@ const zeroCounters = (): Counters => ({
   tasksFailed: 0,
   creditsDebited: 0,
   creditsRefunded: 0,
+  tasksDropped: 0,
 });
 
 export class MemoryStore implements Store {
@@ -429,7 +430,9 @@ export class MemoryStore implements Store {
 
   private drop(id: string): void {
     const task = this.tasks.get(id);
-    if (task && !isTerminal(task)) this.leaveProgress(task);
+    if (!task) return;
+    this.stats_.tasksDropped++;
+    if (!isTerminal(task)) this.leaveProgress(task);
     this.tasks.delete(id);
     this.finished.delete(id);
   }

@@ -87,6 +87,8 @@ export interface WorldStats {
   tasksFailed: number;
   creditsDebited: number;
   creditsRefunded: number;
+  /** Tasks retention has dropped (GET /__mock/invariants needs to know whether any went). */
+  tasksDropped: number;
   tasksInProgress: number;
   tasks: number;
   journalEntries: number;

@@ -2,6 +2,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { operations } from '../../../../generated/control-api.js';
 import { ownerOf } from '../../domain/keys.js';
+import { checkInvariants } from '../../domain/invariants.js';
 import type { LedgerEntry } from '../../domain/ledger.js';
 import type { Simulator } from '../../domain/simulator.js';
 import { isTerminal, type Task } from '../../domain/tasks.js';
@@ -293,6 +294,25 @@ export function controlHandlers(deps: ControlDeps): Record<ControlOperationId, R
           capacity: qa.options.journalSize,
           ...(next === undefined ? {} : { next }),
           entries: entries.map(journalEntryView),
+        }),
+      );
+    },
+
+    getInvariants: async (_req, res) => {
+      const { store } = worldOf(res.locals);
+      const accounts = await Promise.all(
+        (await store.listAccounts()).map(async (account) => ({ account, ledger: await store.ledger(account.owner) })),
+      );
+      const report = checkInvariants({
+        accounts,
+        tasks: await store.listTasks({}),
+        tasksDropped: (await store.stats()).tasksDropped,
+      });
+      res.json(
+        success({
+          ok: report.ok,
+          checked: report.checked,
+          problems: report.problems.map(({ taskId, ...p }) => ({ ...p, ...(taskId ? { task_id: taskId } : {}) })),
         }),
       );
     },

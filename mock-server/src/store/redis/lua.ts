@@ -114,6 +114,8 @@ end
 
 local function drop(id)
   local owner = redis.call('HGET', k('t:' .. id), 'o')
+  if not owner then return end
+  stat('tasksDropped', 1)
   redis.call('DEL', k('t:' .. id))
   redis.call('ZREM', k('order'), id)
   redis.call('ZREM', k('open'), id)
@@ -488,9 +490,9 @@ return out
 
   stats: `
 local v = redis.call('HMGET', k('meta'), 'tasksCreated', 'tasksSucceeded', 'tasksFailed', 'creditsDebited',
-  'creditsRefunded', 'jbytes')
+  'creditsRefunded', 'jbytes', 'tasksDropped')
 return { v[1] or '0', v[2] or '0', v[3] or '0', v[4] or '0', v[5] or '0', redis.call('ZCARD', k('open')),
-  redis.call('ZCARD', k('order')), redis.call('LLEN', k('journal')), v[6] or '0' }
+  redis.call('ZCARD', k('order')), redis.call('LLEN', k('journal')), v[6] or '0', v[7] or '0' }
 `,
 
   // Forgets every key of the world but its spec; the caller then funds the spec's accounts.

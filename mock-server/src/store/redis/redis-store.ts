@@ -399,6 +399,7 @@ export class RedisStore implements Store {
       tasks: v[6]!,
       journalEntries: v[7]!,
       journalBytes: v[8]!,
+      tasksDropped: v[9]!,
     };
   }
 
