@@ -22,6 +22,14 @@ import type { TaskStatus } from '../domain/wire-types.js';
 import type { FaultRule, FaultRuleInput, RuleRequest } from '../qa/fault-rules.js';
 import type { JournalEntry, JournalFilter, JournalRecord } from '../qa/journal.js';
 
+/** A world a shared store no longer has (dropped, or the store lost its data). */
+export class WorldMissingError extends Error {
+  constructor(world: string) {
+    super(`world ${world} does not exist in the store`);
+    this.name = 'WorldMissingError';
+  }
+}
+
 export type AcceptResult =
   | { accepted: true; task: Task; balance: number }
   | { accepted: false; reason: 'insufficient_credits'; balance: number; required: number }

@@ -15,7 +15,7 @@ import { createRng } from '../domain/rng.js';
 import { Simulator } from '../domain/simulator.js';
 import { DEFAULT_WORLD, type World, type Worlds } from '../http/world.js';
 import { MemoryStore } from '../store/memory-store.js';
-import type { Store, StoreBackend, TenantRecord, WorldSpec } from '../store/store.js';
+import { WorldMissingError, type Store, type StoreBackend, type TenantRecord, type WorldSpec } from '../store/store.js';
 
 export interface TenancyOptions {
   backend: StoreBackend;
@@ -104,7 +104,16 @@ export class Tenancy implements Worlds {
   /** A world as one request sees it: its view read now, and the domain service over it. */
   async worldById(id: string): Promise<World> {
     const store = this.backend.world(id);
-    const view = await store.view();
+    let view: World['view'];
+    try {
+      view = await store.view();
+    } catch (err) {
+      // A shared store that came back empty (a Redis restarted without persistence) has lost the
+      // default world: it is made again from the configuration, as at start, so the replica serves.
+      if (id !== DEFAULT_WORLD || !(err instanceof WorldMissingError)) throw err;
+      await this.start();
+      view = await store.view();
+    }
     this.touch(id);
     return { id, store, view, simulator: this.simulatorOf(store, view) };
   }

@@ -18,17 +18,18 @@ import {
   type JournalRecord,
   type StoredEntry,
 } from '../../qa/journal.js';
-import type {
-  AcceptResult,
-  AdvanceResult,
-  JournalLimits,
-  JournalPage,
-  RetentionPolicy,
-  Store,
-  TaskFilter,
-  WorldSpec,
-  WorldStats,
-  WorldView,
+import {
+  WorldMissingError,
+  type AcceptResult,
+  type AdvanceResult,
+  type JournalLimits,
+  type JournalPage,
+  type RetentionPolicy,
+  type Store,
+  type TaskFilter,
+  type WorldSpec,
+  type WorldStats,
+  type WorldView,
 } from '../store.js';
 import type { RedisConnection } from './connection.js';
 import type { SCRIPTS } from './lua.js';
@@ -123,7 +124,7 @@ export class RedisStore implements Store {
 
   async view(): Promise<WorldView> {
     const [spec, kind, cv, co, rules] = (await this.run('view', '')) as string[];
-    if (!spec) throw new Error(`world ${this.options.world} does not exist in Redis`);
+    if (!spec) throw new WorldMissingError(this.options.world);
     const clock: ClockState =
       kind === 'virtual' ? { kind, nowMs: Number(cv) } : { kind: 'real', offsetMs: Number(co) };
     return { spec: JSON.parse(spec) as WorldSpec, clock, rules: Number(rules) };
