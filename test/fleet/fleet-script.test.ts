@@ -1,0 +1,110 @@
+/**
+ * `npm run fleet`: redis-server, replicas and HAProxy in front, one banner, a replica that dies
+ * started again, and SIGINT (Ctrl-C) stopping every process it started. Run here as its script
+ * (tsx scripts/fleet.ts) on a free port; HAProxy and redis-server come from the OS packages.
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT } from '../support/spec-walk.js';
+
+const KEY = { Authorization: 'Bearer sk-dreamcore-dev', 'Content-Type': 'application/json' };
+const BODY = JSON.stringify({ prompt: 'a red fox', aspectRatio: '1:1', quality: 'basic' });
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+async function eventually(check: () => Promise<boolean> | boolean, boundMs: number, what: string) {
+  const deadline = Date.now() + boundMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`not within ${boundMs} ms: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe('npm run fleet', () => {
+  it('serves through HAProxy, survives a replica dying, and stops everything on Ctrl-C', async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(ROOT, 'scripts', 'fleet.ts'),
+        '--replicas',
+        '2',
+        '--port',
+        '0',
+        '--',
+        '--clock=virtual',
+      ],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    try {
+      await eventually(() => /Ctrl-C stops all of it/.test(out), 60_000, `the fleet's banner:\n${out}`);
+      const url = /DreamCore fleet listening on (http:\/\/\S+)/.exec(out)![1]!;
+      const pids = Object.fromEntries(
+        [.../Pids: +(.*)/.exec(out)![1]!.matchAll(/(\w+) (\d+)/g)].map((m) => [m[1]!, Number(m[2])]),
+      ) as Record<string, number>;
+      expect(Object.keys(pids).sort()).toEqual(['haproxy', 'redis', 'replica1', 'replica2']);
+
+      // Through the load balancer, round robin over two replicas sharing one Redis: one simulator.
+      const ids: string[] = [];
+      for (let i = 0; i < 6; i++) {
+        const res = await fetch(`${url}/api/generate`, { method: 'POST', headers: KEY, body: BODY });
+        expect(res.status).toBe(200);
+        ids.push(((await res.json()) as { data: { task_id: string } }).data.task_id);
+      }
+      const account = (await (await fetch(`${url}/__mock/accounts/sk-dreamcore-dev`)).json()) as {
+        data: { balance: number };
+      };
+      expect(account.data.balance).toBe(1000 - 6 * 12);
+
+      // A replica killed: the load balancer keeps serving through the other; the fleet starts it again.
+      process.kill(pids.replica1!, 'SIGKILL');
+      for (let i = 0; i < 10; i++) {
+        const res = await fetch(`${url}/api/status?task_id=${ids[i % ids.length]}`, { headers: KEY });
+        expect(res.status).toBe(200);
+      }
+      await eventually(
+        () => /replica1 exited \(SIGKILL\); starting it again/.test(out),
+        10_000,
+        'the restart',
+      );
+      await eventually(
+        () => (out.match(/\[replica1\] +DreamCore simulator listening on/g) ?? []).length === 2,
+        30_000,
+        'replica1 started again',
+      );
+      const again = await fetch(`${url}/api/status?task_id=${ids[0]}`, { headers: KEY });
+      expect(again.status).toBe(200);
+
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+      await eventually(() => Object.values(pids).every((pid) => !alive(pid)), 15_000, 'every process gone');
+      await eventually(
+        async () => {
+          try {
+            await fetch(url, { signal: AbortSignal.timeout(500) });
+            return false;
+          } catch {
+            return true;
+          }
+        },
+        15_000,
+        'the port closed',
+      );
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  }, 120_000);
+});
