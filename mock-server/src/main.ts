@@ -29,7 +29,7 @@ function banner(config: Config, url: string, seed = config.seed): string {
     `  Keys:      ${config.keys.length} configured`,
     `  Clock:     ${config.clock}   Latency: ${config.latency}   Failure rate: ${config.failureRate}`,
     `  Store:     ${config.store}${config.store === 'redis' ? ` (prefix ${config.redisPrefix})` : ''}${config.workers > 1 ? `   Workers: ${config.workers}` : ''}`,
-    `  Seed:      ${seed}${seed !== config.seed ? ' (the shared store\'s, chosen by its first process)' : config.seedGenerated ? ' (random; pass --seed to replay this run)' : ''}`,
+    `  Seed:      ${seed}${seed !== config.seed ? " (the shared store's, chosen by its first process)" : config.seedGenerated ? ' (random; pass --seed to replay this run)' : ''}`,
     `  Rate limit: ${config.rateLimit === 'off' ? 'off' : `generate ${config.rateLimit.generate.limit}/${config.rateLimit.generate.windowMs / 1000}s, status ${config.rateLimit.status.limit}/${config.rateLimit.status.windowMs / 1000}s per key`}`,
     `  Control:   ${url}/__mock/health${config.controlToken ? `  (token${config.controlTokenGenerated ? ` ${config.controlToken}` : ' set'})` : ''}`,
     '',

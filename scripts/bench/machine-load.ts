@@ -43,23 +43,50 @@ const USER_HZ = 100;
  * Watches from now (or from restart()). foreignCores: CPU cores used on average by every process but
  * `pids` since then (2 = both cores of a 2-core machine). targetCpuS: CPU seconds used by `target`.
  */
-export function watchCpu(pids: readonly number[], target: number) {
-  let start = snapshot(pids);
-  let targetStart = processJiffies(target);
+export function watchCpu(
+  pids: readonly number[],
+  target: number | readonly number[],
+  side: readonly number[] = [],
+) {
+  const targets = typeof target === 'number' ? [target] : target;
+  const all = [...pids, ...targets.filter((t) => !pids.includes(t)), ...side];
+  const sum = (list: readonly number[]) => list.reduce((s, pid) => s + processJiffies(pid), 0);
+  let start = snapshot(all);
+  let targetStart = sum(targets);
+  let sideStart = sum(side);
   return {
     restart() {
-      start = snapshot(pids);
-      targetStart = processJiffies(target);
+      start = snapshot(all);
+      targetStart = sum(targets);
+      sideStart = sum(side);
     },
-    read(): { foreignCores?: number; targetCpuS?: number } {
-      const end = snapshot(pids);
-      const targetEnd = processJiffies(target);
+    /**
+     * foreignCores: every process but ours, the target's and the side ones (Redis, say);
+     * targetCpuS: the target's processes; sideCpuS: the side processes'.
+     */
+    read(): { foreignCores?: number; targetCpuS?: number; sideCpuS?: number } {
+      const end = snapshot(all);
+      const targetEnd = sum(targets);
       if (!start || !end || end.total === start.total) return {};
       const foreign = end.busy - start.busy - (end.ours - start.ours);
       return {
         foreignCores: Math.max(0, (foreign / (end.total - start.total)) * cpus().length),
         targetCpuS: targetEnd > 0 ? (targetEnd - targetStart) / USER_HZ : undefined,
+        ...(side.length > 0 ? { sideCpuS: (sum(side) - sideStart) / USER_HZ } : {}),
       };
     },
   };
+}
+
+/** The children of a process (Linux), e.g. the workers of a cluster primary. */
+export function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
 }

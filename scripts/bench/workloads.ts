@@ -12,7 +12,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
-import { watchCpu } from './machine-load.js';
+import { childrenOf, watchCpu } from './machine-load.js';
 import { promptSource } from './prompts.js';
 import { BENCH_KEYS, type Target } from './targets.js';
 
@@ -23,6 +23,8 @@ export interface LoadOptions {
   connections: number;
   durationS: number;
   warmupS: number;
+  /** Processes whose CPU is reported apart (the Redis of a simulator on the Redis store). */
+  sidePids?: readonly number[];
 }
 
 export interface LoadResult {
@@ -47,6 +49,8 @@ export interface LoadResult {
   otherCpu?: number;
   /** The target's own CPU time per response, microseconds (from /proc; insensitive to other load). */
   cpuUsPerRequest?: number;
+  /** The side processes' CPU time per response (LoadOptions.sidePids), microseconds. */
+  sideCpuUsPerRequest?: number;
   /** performance.now() at the start and end of the measured period (after the warm-up). */
   window: { start: number; end: number };
 }
@@ -162,7 +166,12 @@ export async function prepare(
               const ctx = context as Ctx;
               const n = flow++;
               ctx.key = BENCH_KEYS[n % BENCH_KEYS.length]!;
-              return generateRequest(ctx.key, bodies[n % bodies.length]!, { 'x-mock-polls': '3' });
+              // Spread over autocannon's request: it carries the hostname and port the Host header is
+              // built from (without them autocannon sends `Host: undefined:undefined`, refused with 403).
+              return {
+                ...req,
+                ...generateRequest(ctx.key, bodies[n % bodies.length]!, { 'x-mock-polls': '3' }),
+              };
             },
             onResponse: (status, body, context) => {
               if (status === 200)
@@ -222,7 +231,10 @@ export async function runLoad(
   let flowsAtStart = 0;
   let start = NaN;
   const pid = target.child.pid ?? -1;
-  const machine = watchCpu([process.pid, pid], pid);
+  // A cluster primary serves nothing: its workers are the target (--workers).
+  const workers = childrenOf(pid);
+  const targetPids = [pid, ...workers];
+  const machine = watchCpu([process.pid], targetPids, options.sidePids ?? []);
   instance.on('start', () => {
     start = performance.now();
     machine.restart();
@@ -230,7 +242,7 @@ export async function runLoad(
   });
   const result = await instance;
   const end = performance.now();
-  const { foreignCores: otherCpu, targetCpuS } = machine.read();
+  const { foreignCores: otherCpu, targetCpuS, sideCpuS } = machine.read();
   const sorted = latencies.subarray(0, count).sort();
   return {
     target: target.name,
@@ -248,6 +260,9 @@ export async function runLoad(
     ...(otherCpu !== undefined ? { otherCpu } : {}),
     ...(targetCpuS !== undefined && result.requests.total > 0
       ? { cpuUsPerRequest: (targetCpuS * 1e6) / result.requests.total }
+      : {}),
+    ...(sideCpuS !== undefined && result.requests.total > 0
+      ? { sideCpuUsPerRequest: (sideCpuS * 1e6) / result.requests.total }
       : {}),
     window: { start, end },
   };

@@ -106,6 +106,18 @@ export function describeStore(name: string, factory: StoreFactory): void {
       });
     });
 
+    it("reads a caller's account with the view, and says when there is none", async () => {
+      const store = await storeWith([[ALICE, 7]]);
+      const withAlice = await store.view(ALICE);
+      expect(withAlice.caller).toEqual({
+        owner: ALICE,
+        account: { owner: ALICE, label: `label-${ALICE.slice(0, 4)}`, balance: 7 },
+      });
+      expect(withAlice.clock).toEqual((await store.view()).clock);
+      expect((await store.view(BOB)).caller).toEqual({ owner: BOB });
+      expect((await store.view()).caller).toBeUndefined();
+    });
+
     describe('acceptTask', () => {
       it('debits the price and stores the task', async () => {
         const store = await storeWith([[ALICE, 100]]);

@@ -100,11 +100,12 @@ export class Simulator {
   ): Promise<GenerateResult> {
     const { store, clock } = this.options;
     const now = clock.now();
-    // A task that has already failed has already refunded: its credits count for this debit.
-    await store.settleDue(now, owner);
+    // A task that has already failed has already refunded: its credits count for this debit. The
+    // counter does not depend on it: both are sent at once (one round trip to a shared store).
+    const [, first] = await Promise.all([store.settleDue(now, owner), store.nextCounter('tasks')]);
     const preset = presetOf(request);
-    for (;;) {
-      const n = await store.nextCounter('tasks');
+    for (let attempt = 0; ; attempt++) {
+      const n = attempt === 0 ? first : await store.nextCounter('tasks');
       const task: Task = {
         id: flat(TASK_ID_PREFIX + this.stream('task-ids', n, this.options.idSalt ?? '').hex(16)),
         owner,

@@ -114,8 +114,13 @@ export class MemoryStore implements Store {
     );
   }
 
-  async view(): Promise<WorldView> {
-    return { spec: this.spec, clock: this.clock.state(), rules: this.rules.size };
+  async view(caller?: Owner): Promise<WorldView> {
+    const view: WorldView = { spec: this.spec, clock: this.clock.state(), rules: this.rules.size };
+    if (caller !== undefined) {
+      const account = await this.getAccount(caller);
+      view.caller = account ? { owner: caller, account } : { owner: caller };
+    }
+    return view;
   }
 
   async getAccount(owner: Owner): Promise<Account | undefined> {

@@ -87,6 +87,12 @@ export interface WorldView {
   clock: ClockState;
   /** Fault rules in force: when 0, a request need not ask the store to fire one. */
   rules: number;
+  /**
+   * The owner passed to view(owner) and its account, read with the rest (account absent: no such
+   * account); absent when view() was called without one. A public request learns its world and whether its
+   * key is known in one store operation: on Redis that is one round trip fewer per request.
+   */
+  caller?: { owner: Owner; account?: Account };
 }
 
 export interface WorldStats {
@@ -112,8 +118,8 @@ export interface JournalPage {
 export type AdvanceResult = { ok: true; clock: ClockState } | { ok: false; problem: string };
 
 export interface Store {
-  /** The world's settings, clock and rule count. */
-  view(): Promise<WorldView>;
+  /** The world's settings, clock and rule count; with `caller`, that account too (WorldView.caller). */
+  view(caller?: Owner): Promise<WorldView>;
 
   getAccount(owner: Owner): Promise<Account | undefined>;
   /** Sets (or creates) an account's balance, recording a `set` entry. */

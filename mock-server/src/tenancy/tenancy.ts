@@ -15,7 +15,13 @@ import { createRng } from '../domain/rng.js';
 import { Simulator } from '../domain/simulator.js';
 import { DEFAULT_WORLD, type World, type Worlds } from '../http/world.js';
 import { MemoryStore } from '../store/memory-store.js';
-import { WorldMissingError, type Store, type StoreBackend, type TenantRecord, type WorldSpec } from '../store/store.js';
+import {
+  WorldMissingError,
+  type Store,
+  type StoreBackend,
+  type TenantRecord,
+  type WorldSpec,
+} from '../store/store.js';
 
 export interface TenancyOptions {
   backend: StoreBackend;
@@ -90,7 +96,7 @@ export class Tenancy implements Worlds {
       id = await this.backend.worldOfKey(owner);
       if (id !== undefined) this.remember(owner, id);
     }
-    return this.worldById(id ?? DEFAULT_WORLD);
+    return this.worldById(id ?? DEFAULT_WORLD, owner);
   }
 
   defaultWorld(): Promise<World> {
@@ -101,18 +107,21 @@ export class Tenancy implements Worlds {
     return this.worldById(world.id);
   }
 
-  /** A world as one request sees it: its view read now, and the domain service over it. */
-  async worldById(id: string): Promise<World> {
+  /**
+   * A world as one request sees it: its view read now, and the domain service over it. With `caller`
+   * (a public request's key), the view carries that account too, for authentication to use.
+   */
+  async worldById(id: string, caller?: Owner): Promise<World> {
     const store = this.backend.world(id);
     let view: World['view'];
     try {
-      view = await store.view();
+      view = await store.view(caller);
     } catch (err) {
       // A shared store that came back empty (a Redis restarted without persistence) has lost the
       // default world: it is made again from the configuration, as at start, so the replica serves.
       if (id !== DEFAULT_WORLD || !(err instanceof WorldMissingError)) throw err;
       await this.start();
-      view = await store.view();
+      view = await store.view(caller);
     }
     this.touch(id);
     return { id, store, view, simulator: this.simulatorOf(store, view) };

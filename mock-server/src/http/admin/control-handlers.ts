@@ -301,7 +301,10 @@ export function controlHandlers(deps: ControlDeps): Record<ControlOperationId, R
     getInvariants: async (_req, res) => {
       const { store } = worldOf(res.locals);
       const accounts = await Promise.all(
-        (await store.listAccounts()).map(async (account) => ({ account, ledger: await store.ledger(account.owner) })),
+        (await store.listAccounts()).map(async (account) => ({
+          account,
+          ledger: await store.ledger(account.owner),
+        })),
       );
       const report = checkInvariants({
         accounts,
@@ -312,7 +315,10 @@ export function controlHandlers(deps: ControlDeps): Record<ControlOperationId, R
         success({
           ok: report.ok,
           checked: report.checked,
-          problems: report.problems.map(({ taskId, ...p }) => ({ ...p, ...(taskId ? { task_id: taskId } : {}) })),
+          problems: report.problems.map(({ taskId, ...p }) => ({
+            ...p,
+            ...(taskId ? { task_id: taskId } : {}),
+          })),
         }),
       );
     },

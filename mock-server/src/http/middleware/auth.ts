@@ -40,7 +40,11 @@ export function authenticate(): RequestHandler {
     const match = BEARER.exec(header);
     if (!match) return next(errors.malformedAuthorization());
     const owner = bearerOwner(req)!;
-    if (!(await worldOf(res.locals).store.getAccount(owner))) return next(errors.invalidKey());
+    const world = worldOf(res.locals);
+    // The world was read for this key (view(owner)): its account came with it, no second read.
+    const account =
+      world.view.caller?.owner === owner ? world.view.caller.account : await world.store.getAccount(owner);
+    if (!account) return next(errors.invalidKey());
     (res.locals as AuthLocals).owner = owner;
     next();
   };

@@ -143,8 +143,17 @@ end
 /** Each script's body; LIB is prepended. `return` values are arrays of strings and numbers. */
 export const SCRIPTS = {
   view: `
+local caller = ARGV[6]
 local v = redis.call('HMGET', k('meta'), 'spec', 'ck', 'cv', 'co', 'rules')
-return { v[1] or '', v[2] or '', v[3] or '0', v[4] or '0', v[5] or '0' }
+local reply = { v[1] or '', v[2] or '', v[3] or '0', v[4] or '0', v[5] or '0' }
+if caller ~= '' then
+  local bal = redis.call('HGET', k('bal'), caller)
+  if bal then
+    reply[6] = bal
+    reply[7] = redis.call('HGET', k('lbl'), caller) or ''
+  end
+end
+return reply
 `,
 
   getAccount: `

@@ -122,12 +122,31 @@ export class RedisStore implements Store {
     ]) as Promise<Reply>;
   }
 
-  async view(): Promise<WorldView> {
-    const [spec, kind, cv, co, rules] = (await this.run('view', '')) as string[];
+  async view(caller?: Owner): Promise<WorldView> {
+    const reply = (await this.run('view', '', caller ?? '')) as [
+      string,
+      string,
+      string,
+      string,
+      string,
+      ...unknown[],
+    ];
+    const [spec, kind, cv, co, rules] = reply;
     if (!spec) throw new WorldMissingError(this.options.world);
     const clock: ClockState =
       kind === 'virtual' ? { kind, nowMs: Number(cv) } : { kind: 'real', offsetMs: Number(co) };
-    return { spec: JSON.parse(spec) as WorldSpec, clock, rules: Number(rules) };
+    const view: WorldView = { spec: JSON.parse(spec) as WorldSpec, clock, rules: Number(rules) };
+    if (caller !== undefined) {
+      const balance = reply[5];
+      view.caller =
+        balance === undefined
+          ? { owner: caller }
+          : {
+              owner: caller,
+              account: { owner: caller, label: String(reply[6] ?? ''), balance: Number(balance) },
+            };
+    }
+    return view;
   }
 
   async getAccount(owner: Owner): Promise<Account | undefined> {
