@@ -24,7 +24,14 @@ import * as prettier from 'prettier';
 import { measureImages, type ImageTiming } from './images.js';
 import { measureEmbeddedStart, type EmbeddedStart } from './embedded-start.js';
 import { measureHostileNeighbour, type NeighbourRun } from './hostile-neighbour.js';
-import { STORE_TARGETS, measureStores, type StoreRun, type StoreTarget } from './store-bench.js';
+import {
+  STORE_TARGETS,
+  measureRedisMemory,
+  measureStores,
+  type RedisMemory,
+  type StoreRun,
+  type StoreTarget,
+} from './store-bench.js';
 import { runPaced } from './paced.js';
 import {
   ROOT,
@@ -208,6 +215,7 @@ const runs: LoadResult[] = [];
 const fixedRate: LoadResult[] = [];
 let neighbour: NeighbourRun | undefined;
 let storeRuns: StoreRun[] = [];
+let redisMemory: RedisMemory | undefined;
 /** Why the store section did not run, when it did not (no redis-server on this machine). */
 let storeSkipped: string | undefined;
 const needsTargets = SECTIONS.has('images') || SECTIONS.has('load') || SECTIONS.has('paced');
@@ -266,6 +274,8 @@ try {
     } else {
       log(`store: memory, redis, redis with --workers=2; ${ROUNDS} rounds of each workload`);
       storeRuns = await measureStores(LOAD, ROUNDS, log);
+      log('store: Redis memory per retained task (20,000 tasks through the API)');
+      redisMemory = await measureRedisMemory(20_000);
     }
   }
 } finally {
@@ -697,6 +707,15 @@ if (storeRuns.length > 0) {
         ]),
       );
     }
+  }
+  if (redisMemory) {
+    lines.push('');
+    lines.push(
+      `Redis memory: ${fmt(redisMemory.tasks)} tasks generated through the API of a simulator on a fresh redis-server ` +
+        `(after 1,101 first, so the journal is at its bound): used_memory ${fmt(redisMemory.usedBefore / 2 ** 20, 1)} MiB -> ` +
+        `${fmt(redisMemory.usedAfter / 2 ** 20, 1)} MiB, **${fmt(redisMemory.bytesPerTask)} bytes per retained task** ` +
+        '(its record, its places in the order, open and due sets, and its ledger entry).',
+    );
   }
 }
 lines.push('');
