@@ -6,6 +6,7 @@ import { CommanderError } from 'commander';
 import { buildCommand, DEV_KEY, parseConfig, type Config } from './config.js';
 import { compose } from './compose.js';
 import { warmUpImages } from './images/image-renderer.js';
+import { modeBanner } from './proxy/display.js';
 
 const IMAGE_WARM_UP_DELAY_MS = 1_000;
 
@@ -21,6 +22,7 @@ function banner(config: Config, url: string): string {
     `  Clock:     ${config.clock}   Latency: ${config.latency}   Failure rate: ${config.failureRate}`,
     `  Seed:      ${config.seed}${config.seedGenerated ? ' (random; pass --seed to replay this run)' : ''}`,
     `  Rate limit: ${config.rateLimit === 'off' ? 'off' : `generate ${config.rateLimit.generate.limit}/${config.rateLimit.generate.windowMs / 1000}s, status ${config.rateLimit.status.limit}/${config.rateLimit.status.windowMs / 1000}s per key`}`,
+    ...modeBanner(config),
     `  Control:   ${url}/__mock/health${config.controlToken ? `  (token${config.controlTokenGenerated ? ` ${config.controlToken}` : ' set'})` : ''}`,
     '',
     '  Try it:',

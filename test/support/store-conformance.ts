@@ -709,9 +709,17 @@ export function describeStore(name: string, factory: StoreFactory): void {
         expect(await store.readBudget('credits')).toBe(0);
         expect(await store.reserveBudget('credits', 18, 40)).toEqual({ reserved: true, total: 18 });
         expect(await store.reserveBudget('credits', 18, 40)).toEqual({ reserved: true, total: 36 });
-        expect(await store.reserveBudget('credits', 12, 40)).toEqual({ reserved: false, total: 36, limit: 40 });
+        expect(await store.reserveBudget('credits', 12, 40)).toEqual({
+          reserved: false,
+          total: 36,
+          limit: 40,
+        });
         expect(await store.reserveBudget('credits', 4, 40)).toEqual({ reserved: true, total: 40 });
-        expect(await store.reserveBudget('credits', 1, 40)).toEqual({ reserved: false, total: 40, limit: 40 });
+        expect(await store.reserveBudget('credits', 1, 40)).toEqual({
+          reserved: false,
+          total: 40,
+          limit: 40,
+        });
         expect(await store.reserveBudget('other', 40, 40)).toEqual({ reserved: true, total: 40 });
         expect(await store.readBudget('credits')).toBe(40);
       });
@@ -762,7 +770,11 @@ export function describeStore(name: string, factory: StoreFactory): void {
         await store.reserveBudget('credits', 48, 100);
         await store.reset();
         expect(await store.readBudget('credits')).toBe(48);
-        expect(await store.reserveBudget('credits', 60, 100)).toEqual({ reserved: false, total: 48, limit: 100 });
+        expect(await store.reserveBudget('credits', 60, 100)).toEqual({
+          reserved: false,
+          total: 48,
+          limit: 100,
+        });
       });
     });
 
@@ -913,7 +925,11 @@ export function describeStore(name: string, factory: StoreFactory): void {
 
       it("puts back the spec's rules, in order, with ids from rule_1 (a scenario loaded at start)", async () => {
         const rules: FaultRuleInput[] = [
-          { match: { method: 'POST', path: '/api/generate' }, action: { status: 500, message: 'down' }, times: 1 },
+          {
+            match: { method: 'POST', path: '/api/generate' },
+            action: { status: 500, message: 'down' },
+            times: 1,
+          },
           { match: { path: '/api/status' }, action: { delayMs: 5 }, times: 2 },
         ];
         const store = await factory({ spec: { ...CONFORMANCE_SPEC, rules } });

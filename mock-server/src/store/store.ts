@@ -111,8 +111,7 @@ export type AdvanceResult = { ok: true; clock: ClockState } | { ok: false; probl
  * would have passed `limit`, and nothing changed.
  */
 export type BudgetResult =
-  | { reserved: true; total: number }
-  | { reserved: false; total: number; limit: number };
+  { reserved: true; total: number } | { reserved: false; total: number; limit: number };
 
 export interface Store {
   /** The world's settings, clock and rule count. */
