@@ -5,6 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../support/spec-walk.js';
+import { buildProject } from '../support/build.js';
 import { spawnSimulator, type SimulatorProcess } from '../support/spawn-simulator.js';
 
 const AUTH = { Authorization: 'Bearer sk-dreamcore-dev', 'Content-Type': 'application/json' };
@@ -13,7 +14,7 @@ describe('the simulator process', () => {
   let sim: SimulatorProcess;
 
   beforeAll(async () => {
-    execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'pipe' });
+    await buildProject();
     sim = await spawnSimulator(['--latency=instant', '--seed=process-test', '--log-level=warn']);
   }, 120_000);
 

@@ -50,20 +50,16 @@ export class Redactor {
 
 /** `https://cdn/x.jpg?X-Amz-Signature=abc&w=1` -> `https://cdn/x.jpg?X-Amz-Signature=[redacted]&w=1`. */
 export function redactUrlSecrets(text: string): string {
-  if (!/^https?:\/\/\S+\?/i.test(text)) return text;
-  try {
-    const url = new URL(text);
-    let changed = false;
-    for (const name of [...url.searchParams.keys()]) {
-      if (SECRET_NAME.test(name)) {
-        url.searchParams.set(name, REDACTED);
-        changed = true;
-      }
+  if (!/^https?:\/\/[^\s?]*\?\S*$/i.test(text)) return text;
+  return text.replace(/([?&])([^=&#]+)=([^&#]*)/g, (whole, sep: string, name: string) => {
+    let decoded = name;
+    try {
+      decoded = decodeURIComponent(name);
+    } catch {
+      // keep it as it is
     }
-    return changed ? url.toString() : text;
-  } catch {
-    return text;
-  }
+    return SECRET_NAME.test(decoded) ? `${sep}${name}=${REDACTED}` : whole;
+  });
 }
 
 /** A query string's parameters, sorted by name, with secret-named values and the key redacted. */
