@@ -628,12 +628,20 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pr
     process.env = saved;
   }
   const raw = command.opts<RawOptions>();
-  if (raw.record !== undefined && raw.proxy === undefined) {
-    throw new CommanderError(
-      2,
-      'commander.missingProxy',
-      "error: option '--record <file>' records what the live API answers: it needs --proxy <url>",
-    );
+  // Options of proxy mode that would silently do nothing without it: a credit guard that guards
+  // nothing is worse than none, since whoever set it believes they are protected.
+  const needsProxy: Array<[unknown, string, string]> = [
+    [raw.record, '--record <file>', 'records what the live API answers'],
+    [raw.proxyMaxCredits, '--proxy-max-credits <n>', 'guards the credits forwarded to the live API'],
+  ];
+  for (const [value, flag, what] of needsProxy) {
+    if (value !== undefined && raw.proxy === undefined) {
+      throw new CommanderError(
+        2,
+        'commander.missingProxy',
+        `error: option '${flag}' ${what}: it needs --proxy <url>`,
+      );
+    }
   }
   return toConfig({ ...raw, rateLimitExplicit: command.getOptionValueSource('rateLimit') !== 'default' });
 }

@@ -487,6 +487,7 @@ describe('proxy, record and replay (issue 15)', () => {
 
   it('refuses what cannot work, naming the option', () => {
     expect(refusal(['--record=x.json'])).toContain('needs --proxy <url>');
+    expect(refusal(['--proxy-max-credits=10'])).toContain("'--proxy-max-credits <n>' guards the credits");
     expect(refusal(['--proxy=https://x.example', '--replay=c.json'])).toMatch(
       /--replay <file>.*--proxy <url>/,
     );

@@ -338,7 +338,11 @@ export class CassetteReplay implements Upstream {
 
   private startedIn(worldId: string): Map<string, number> {
     let map = this.started.get(worldId);
-    if (!map) this.started.set(worldId, (map = new Map()));
+    if (!map) {
+      this.started.set(worldId, (map = new Map()));
+      // Tenants come and go: the worlds least recently started go first (their timelines restart).
+      if (this.started.size > 1024) this.started.delete(this.started.keys().next().value!);
+    }
     return map;
   }
 

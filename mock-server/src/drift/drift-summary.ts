@@ -55,6 +55,8 @@ export interface DriftSummaryData {
 /** A summary's bounds: places beyond this many are counted in `findings` only. */
 const MAX_PLACES = 500;
 const MAX_RECENT = 20;
+/** Worlds summarised at most (tenants come and go); the least recently checked goes first. */
+const MAX_WORLDS = 1024;
 
 class WorldDrift {
   since: number | undefined;
@@ -117,7 +119,11 @@ export class DriftSummaries {
   /** One checked exchange of a world (its findings already redacted). */
   record(worldId: string, example: DriftExample): void {
     let world = this.worlds.get(worldId);
-    if (!world) this.worlds.set(worldId, (world = new WorldDrift()));
+    if (world)
+      this.worlds.delete(worldId); // re-inserted last: the map's order is recency
+    else world = new WorldDrift();
+    this.worlds.set(worldId, world);
+    if (this.worlds.size > MAX_WORLDS) this.worlds.delete(this.worlds.keys().next().value!);
     world.add(example);
     for (const f of example.findings) this.hooks.onDrift?.(f.kind, f.provenance, f.side);
     this.hooks.onExchange?.(example.findings.length > 0);
