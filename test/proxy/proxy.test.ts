@@ -8,6 +8,7 @@
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InProcessSimulator } from '../../contracts/provider/in-process-simulator.js';
+import { rawRequest } from '../qa/qa-support.js';
 import { slowAnswers, startRewritingProxy } from '../../contracts/provider/rewriting-proxy.js';
 import {
   BODY,
@@ -107,6 +108,23 @@ describe('forwarding', () => {
     const unknown = await call(proxy.url, 'POST', '/api/generate', { key: 'sk-nobody', body: BODY });
     expect(unknown.status).toBe(401);
     expect(unknown.headers.get('x-mock-injected')).toBeNull();
+  });
+
+  it('forwards to the live API whatever the request line names: an absolute-form URL keeps only its path', async () => {
+    // A request line may name a whole URL (`GET http://host/path`, as clients of an HTTP proxy send).
+    // Only its path and query go to the live API: the target never changes, and nothing is mangled.
+    const port = Number(new URL(proxy.url).port);
+    const before = await liveRequests();
+    const outcome = await rawRequest(port, {
+      method: 'GET',
+      path: 'http://elsewhere.example/api/status?task_id=sd45_0000000000000000',
+      headers: { Authorization: `Bearer ${LIVE_KEY}`, Host: '127.0.0.1' },
+    });
+    expect(outcome.kind === 'response' && [outcome.status, JSON.parse(outcome.body).message]).toEqual([
+      404,
+      'Task not found',
+    ]);
+    expect(await liveRequests()).toBe(before + 1);
   });
 
   it('never lets the key out: not in the logs, the journal, the drift summary', async () => {

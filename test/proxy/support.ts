@@ -56,6 +56,8 @@ export async function startGatewaySimulator(args: readonly string[], hooks?: Dri
       '--log-level=trace',
       '--request-log=on',
       '--dev-key=off',
+      // The control API's answers (the drift summary, journal entries with drift) held to its spec.
+      '--validate-responses=on',
       ...args,
       '--host=127.0.0.1',
       '--port=0',

@@ -201,7 +201,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       const world = worldOf(res.locals);
       const key = bearerToken(req);
       const redactor = new Redactor(key);
-      const url = req.originalUrl;
+      const url = originPath(req.originalUrl);
       const queryAt = url.indexOf('?');
       const body = rawBodyOf(req);
       const isGenerate = req.method === 'POST' && req.path === options.generatePath;
@@ -348,6 +348,21 @@ export function createGateway(options: GatewayOptions): Gateway {
       upstream.onReset?.(worldId);
     },
   };
+}
+
+/**
+ * The path and query a request line names, as they go to the live API. A request line may be a whole
+ * URL (absolute form, as clients of an HTTP proxy send it): only its path and query are kept, so the
+ * target is always the configured one.
+ */
+function originPath(requestTarget: string): string {
+  if (requestTarget.startsWith('/')) return requestTarget;
+  try {
+    const { pathname, search } = new URL(requestTarget);
+    return `${pathname}${search}`;
+  } catch {
+    return '/';
+  }
 }
 
 /** Prompt markers (`[mock:outcome=failed]`) in a generate's body: refused, as the headers are. */
