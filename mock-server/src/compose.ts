@@ -132,6 +132,7 @@ export async function compose(
       ).gatewayFor(config, {
         summaries: driftSummaries,
         version: packageVersion(),
+        logger,
       })
     : undefined;
   const app = createApp({

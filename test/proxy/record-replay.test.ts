@@ -376,6 +376,25 @@ describe('replay', () => {
   });
 });
 
+describe('a cassette that cannot be written', () => {
+  it('is reported in the log, and the client still gets the live answer', async () => {
+    const gone = mkdtempSync(join(dir, 'gone-'));
+    const liveAgain = await startLive();
+    const recorder = await startProxy(liveAgain.url, [`--record=${join(gone, 'c.json')}`]);
+    try {
+      rmSync(gone, { recursive: true, force: true }); // its directory disappears under it
+      const answer = await call(recorder.url, 'GET', '/api/status?task_id=sd45_0000000000000000', {
+        key: LIVE_KEY,
+      });
+      expect(answer.status).toBe(404);
+      expect(recorder.logs()).toContain('could not write the cassette');
+    } finally {
+      await recorder.close();
+      await liveAgain.close();
+    }
+  });
+});
+
 describe('redaction in a recording', () => {
   it('replaces the key wherever it appears: query values with secret names, bodies, echoed answers', async () => {
     const file = join(dir, 'secrets.cassette.json');

@@ -17,6 +17,7 @@
  * Keys never leave the request: drift findings, the summary and the cassette pass through a redactor.
  */
 import express, { type Request, type RequestHandler, type Response } from 'express';
+import type { Logger } from 'pino';
 import type { RateLimitConfig } from '../config.js';
 import { CREDIT_TABLE } from '../../../generated/credit-table.js';
 import { presetOf, priceOf } from '../domain/pricing.js';
@@ -57,6 +58,8 @@ export interface GatewayOptions {
   generatePath: string;
   /** A replay's image files, if it serves any. */
   fileHandler?: (images: ImageRenderer) => RequestHandler;
+  /** Where a cassette that cannot be written is reported (the answer still goes back). */
+  logger?: Pick<Logger, 'error'>;
 }
 
 /** Headers that describe the connection or the body's framing: the answer is re-framed here. */
@@ -149,6 +152,14 @@ export function createGateway(options: GatewayOptions): Gateway {
     maxCredits: mode === 'proxy' ? options.maxCredits : undefined,
   };
   const source = mode === 'proxy' ? "The live API's answer" : 'The recorded answer';
+  /** A cassette that cannot be written (a full disk) is reported, and the client still gets its answer. */
+  const record = (...args: Parameters<CassetteRecorder['record']>) => {
+    try {
+      recorder?.record(...args);
+    } catch (error) {
+      options.logger?.error({ err: error, file: recorder?.file }, 'could not write the cassette');
+    }
+  };
 
   /** 1. Task-shaping headers, before anything is read or sent. */
   const taskShapingGuard: RequestHandler = (req, res, next) => {
@@ -307,7 +318,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         );
       }
       if (result.kind === 'failure') {
-        if (timing) recorder!.record(timing, request, { failure: result.failure });
+        if (timing) record(timing, request, { failure: result.failure });
         note(0, requestFindings);
         return refuse(res, failureLabel(result.failure), failureError(result.failure, mode));
       }
@@ -320,7 +331,7 @@ export function createGateway(options: GatewayOptions): Gateway {
           ? drift.checkResponse(req.method, template, observed(answer))
           : [];
       const clean = note(answer.status, [...requestFindings, ...responseFindings]);
-      if (timing) recorder!.record(timing, request, { answer });
+      if (timing) record(timing, request, { answer });
       if (strict && responseFindings.length > 0) {
         const violations = clean.filter((f) => f.side === 'response');
         const shown = violations.slice(0, 3).map(formatDrift).join('; ');

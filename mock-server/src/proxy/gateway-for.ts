@@ -3,6 +3,7 @@
  * those modes (it loads the drift checker and Ajv, which a simulator answering itself does without).
  */
 import { resolve } from 'node:path';
+import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { readCassette } from '../cassette/cassette.js';
 import { CassetteRecorder } from '../cassette/recorder.js';
@@ -17,7 +18,7 @@ import { LiveUpstream } from './live-upstream.js';
 
 export async function gatewayFor(
   config: Config,
-  deps: { summaries: DriftSummaries; version: string },
+  deps: { summaries: DriftSummaries; version: string; logger?: Pick<Logger, 'error'> },
 ): Promise<Gateway> {
   const drift = await SpecDrift.load();
   const generatePath = specOperations(drift.document).find(
@@ -30,6 +31,7 @@ export async function gatewayFor(
     faultHeaders: config.faultHeaders,
     bodyLimit: config.bodyLimit,
     generatePath,
+    ...(deps.logger ? { logger: deps.logger } : {}),
   };
   if (config.proxy) {
     const { target, strict, maxCredits, timeoutMs, recordFile } = config.proxy;
