@@ -1,7 +1,8 @@
 /**
  * Where the simulator's state lives. Everything a client can observe is here (accounts and ledgers,
  * tasks, fault rules and their counters, rate-limit buckets, the clock, random-stream counters, the
- * journal), so that several processes sharing one networked store behave as one simulator.
+ * journal, and the proxy's credit budget), so that several processes sharing one networked store
+ * behave as one simulator.
  *
  * A `Store` is one world (one tenant): every method acts for that world only, and each is one
  * atomic unit. The memory store runs each to completion without awaiting; the Redis store runs each
