@@ -364,6 +364,69 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/__mock/drift": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The world an operator's call acts in: a tenant's id, or `default` (the default when absent). A
+                 *     tenant credential acts in its own tenant only: naming another is 403.
+                 * @example t-0123456789ab
+                 */
+                "X-Mock-Tenant"?: components["parameters"]["TenantHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What the proxy (or a replay) found departing from openapi.yaml
+         * @description In proxy mode (`--proxy`) every request and answer is checked against openapi.yaml on the way
+         *     through, and in replay mode (`--replay`) every replayed answer: the counts by place in the spec
+         *     (a JSON pointer) and kind, each marked documented or inferred, the last examples, and the
+         *     credit guard. Keys never appear. `mode: off` when the simulator answers itself.
+         */
+        get: operations["getDrift"];
+        put?: never;
+        post?: never;
+        /**
+         * Forget the drift summary
+         * @description The counts start again from zero (the journal's entries keep their findings; the credit guard is kept).
+         */
+        delete: operations["clearDrift"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/__mock/scenario": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The world an operator's call acts in: a tenant's id, or `default` (the default when absent). A
+                 *     tenant credential acts in its own tenant only: naming another is 403.
+                 * @example t-0123456789ab
+                 */
+                "X-Mock-Tenant"?: components["parameters"]["TenantHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add a scenario's fault rules
+         * @description Adds the rules in order, after the rules in force, each checked as `POST /__mock/faults` checks
+         *     one; if any is refused, none is added (400 naming it, `body.rules[n]...`). `--scenario <file>`
+         *     loads one at start and puts it back at every reset.
+         */
+        post: operations["loadScenario"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/__mock/tenants": {
         parameters: {
             query?: never;
@@ -665,7 +728,8 @@ export type components = {
         NetworkFault: "reset" | "empty" | "malformed" | "hang";
         /**
          * @description How a task created by POST /api/generate ends (the X-Mock-Outcome family of headers). At least
-         *     one property: an empty scenario would do nothing.
+         *     one property: an empty scenario would do nothing. Refused (400) in proxy and replay modes: a
+         *     real (or recorded) task cannot be shaped.
          */
         TaskScenario: {
             /** @enum {string} */
@@ -674,6 +738,10 @@ export type components = {
             durationMs?: number;
             completeOnPoll?: number;
         };
+        /**
+         * @description What a rule does. It must do something: a status, a fault, a task, or a delay above 0;
+         *     `retryAfterSeconds` and `message` only go with a status. Others are refused with 400.
+         */
         FaultAction: {
             /**
              * @description An error status openapi.yaml lists for every route the rule matches (a rule without a
@@ -682,6 +750,11 @@ export type components = {
              * @enum {integer}
              */
             status?: 400 | 401 | 402 | 404 | 413 | 415 | 429 | 500 | 503;
+            /**
+             * @description The forced status's `message`, verbatim (a recorded upstream message); only with `status`.
+             *     Default: the simulator's own message for that status.
+             */
+            message?: string;
             fault?: components["schemas"]["NetworkFault"];
             delayMs?: number;
             /** @description Retry-After of a forced 429 (default 1). */
@@ -756,6 +829,8 @@ export type components = {
             request_body?: unknown;
             /** @description The JSON body answered, truncated. */
             response_body?: unknown;
+            /** @description Proxy and replay modes: how this exchange departs from openapi.yaml (absent when it does not). */
+            drift?: components["schemas"]["DriftFinding"][];
         };
         JournalEnvelope: {
             code: components["schemas"]["Ok"];
@@ -777,7 +852,7 @@ export type components = {
          *     and `forbidden` (403, a Host not served or a cross-site control request).
          * @enum {string}
          */
-        ControlErrorType: "invalid_request" | "unauthorized" | "insufficient_credits" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "forbidden" | "request_timeout" | "headers_too_large" | "service_unavailable" | "bad_gateway" | "gone" | "conflict";
+        ControlErrorType: "invalid_request" | "unauthorized" | "insufficient_credits" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "forbidden" | "request_timeout" | "headers_too_large" | "service_unavailable" | "bad_gateway" | "gateway_timeout" | "gone" | "conflict";
         TenantId: string;
         TenantInput: {
             /** @description A label (a CI job name); not unique. */
@@ -873,12 +948,114 @@ export type components = {
                 problems: {
                     /** @enum {string} */
                     kind: "balance_mismatch" | "negative_balance" | "missing_debit" | "double_debit" | "wrong_debit" | "missing_refund" | "double_refund" | "wrong_refund" | "refund_without_failure" | "orphan_entry";
-                    /** @description The account's key */
+                    /** @description The account's key, redacted. */
                     account?: string;
                     task_id?: string;
                     detail: string;
                 }[];
             };
+        };
+        /**
+         * @description The nearest `x-provenance` in openapi.yaml: `documented` (the provider's documentation says so) or `inferred` (our choice).
+         * @enum {string}
+         */
+        Provenance: "documented" | "inferred";
+        /** @description One way an exchange departs from openapi.yaml, with its place in the spec. */
+        DriftFinding: {
+            /**
+             * @description The client's request, or the provider's answer.
+             * @enum {string}
+             */
+            side: "request" | "response";
+            /** @enum {string} */
+            kind: "operation" | "status" | "header" | "content-type" | "body" | "parameter";
+            /** @description Where in the exchange: `status`, `header Retry-After`, `body.data.task_id`, `query.task_id`. */
+            where: string;
+            message: string;
+            provenance: components["schemas"]["Provenance"];
+            /** @description A JSON pointer into openapi.yaml as written (its $refs followed), e.g. `#/components/headers/Retry-After`. */
+            pointer: string;
+            /** @description The failing keyword's path in the checked schema (Ajv's), for a schema finding. */
+            schema_path?: string;
+        };
+        DriftPlace: {
+            /** @enum {string} */
+            side: "request" | "response";
+            /** @enum {string} */
+            kind: "operation" | "status" | "header" | "content-type" | "body" | "parameter";
+            where: string;
+            pointer: string;
+            schema_path?: string;
+            provenance: components["schemas"]["Provenance"];
+            count: number;
+            last_message: string;
+            /**
+             * Format: date-time
+             * @description On the simulator's clock.
+             */
+            last_seen_at: string;
+        };
+        DriftSummary: {
+            /**
+             * @description `off`: the simulator answers itself, and nothing is checked here.
+             * @enum {string}
+             */
+            mode: "proxy" | "replay" | "off";
+            /** @description The live API's base URL (proxy), or the one the cassette was recorded from (replay). */
+            target: string | null;
+            /** @description --proxy-strict */
+            strict: boolean;
+            /** @description The credit guard (--proxy-max-credits); null when there is none. */
+            credits: {
+                limit: number;
+                /** @description Credits of the generates forwarded that may have been charged (reserved before each). */
+                forwarded: number;
+            } | null;
+            /**
+             * Format: date-time
+             * @description The first exchange checked, on the simulator's clock.
+             */
+            since?: string;
+            exchanges: number;
+            exchanges_with_drift: number;
+            findings: number;
+            /** @description Counts by place in the spec and kind, most frequent first. */
+            by_place: components["schemas"]["DriftPlace"][];
+            /** @description The last exchanges that drifted (20 at most), newest first. */
+            recent: {
+                /** Format: date-time */
+                at: string;
+                method: string;
+                path: string;
+                status: number;
+                findings: components["schemas"]["DriftFinding"][];
+            }[];
+        };
+        DriftEnvelope: {
+            code: components["schemas"]["Ok"];
+            message: components["schemas"]["Success"];
+            data: components["schemas"]["DriftSummary"];
+        };
+        /**
+         * @description Fault rules to add in order, e.g. a recorded bad day (`npm run cassette -- to-scenario`): each
+         *     recorded error a `times: 1` rule, each recorded task's outcome and duration a task-shaping rule.
+         */
+        Scenario: {
+            /** @enum {string} */
+            format: "dreamcore-scenario";
+            /** @enum {integer} */
+            version: 1;
+            description?: string;
+            /** @description Where the scenario came from. */
+            source?: {
+                cassette?: string;
+                target?: string;
+                recorded_at?: string;
+                exchanges?: number;
+            };
+            rules: components["schemas"]["FaultRuleInput"][];
+            /** @description What could not be expressed as a rule, and why. */
+            notes?: string[];
         };
         ErrorResponse: {
             code: number;
@@ -1568,6 +1745,128 @@ export interface operations {
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getDrift: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The world an operator's call acts in: a tenant's id, or `default` (the default when absent). A
+                 *     tenant credential acts in its own tenant only: naming another is 403.
+                 * @example t-0123456789ab
+                 */
+                "X-Mock-Tenant"?: components["parameters"]["TenantHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The world's drift summary. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DriftEnvelope"];
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    clearDrift: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The world an operator's call acts in: a tenant's id, or `default` (the default when absent). A
+                 *     tenant credential acts in its own tenant only: naming another is 403.
+                 * @example t-0123456789ab
+                 */
+                "X-Mock-Tenant"?: components["parameters"]["TenantHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description How many checked exchanges were forgotten. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RemovedEnvelope"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            413: components["responses"]["Error"];
+            415: components["responses"]["Error"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    loadScenario: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The world an operator's call acts in: a tenant's id, or `default` (the default when absent). A
+                 *     tenant credential acts in its own tenant only: naming another is 403.
+                 * @example t-0123456789ab
+                 */
+                "X-Mock-Tenant"?: components["parameters"]["TenantHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "format": "dreamcore-scenario",
+                 *       "version": 1,
+                 *       "rules": [
+                 *         {
+                 *           "match": {
+                 *             "method": "POST",
+                 *             "path": "/api/generate"
+                 *           },
+                 *           "action": {
+                 *             "status": 500,
+                 *             "message": "The service encountered an unexpected internal error. Please retry later."
+                 *           },
+                 *           "times": 1
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["Scenario"];
+            };
+        };
+        responses: {
+            /** @description The rules added, with their ids. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FaultRuleListEnvelope"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            413: components["responses"]["Error"];
+            415: components["responses"]["Error"];
             503: components["responses"]["Unavailable"];
         };
     };

@@ -165,7 +165,7 @@ export type components = {
          *     value as the status's general meaning: the list may grow.
          * @enum {string}
          */
-        ErrorType: "invalid_request" | "unauthorized" | "insufficient_credits" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "forbidden" | "request_timeout" | "headers_too_large" | "service_unavailable" | "bad_gateway";
+        ErrorType: "invalid_request" | "unauthorized" | "insufficient_credits" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "forbidden" | "request_timeout" | "headers_too_large" | "service_unavailable" | "bad_gateway" | "gateway_timeout";
         /**
          * @description One envelope for every error, the same shape as the success envelope: `code` is the HTTP status,
          *     `message` a human-readable sentence, `data` the details (never null: at least the error's `type`).

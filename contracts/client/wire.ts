@@ -36,6 +36,7 @@ const ERROR_TYPE_LIST = [
   'headers_too_large',
   'service_unavailable',
   'bad_gateway',
+  'gateway_timeout',
 ] as const;
 export const ERROR_TYPES: Exhaustive<ErrorType, typeof ERROR_TYPE_LIST> = ERROR_TYPE_LIST;
 

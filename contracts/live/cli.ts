@@ -22,8 +22,10 @@ import {
   formatSummary,
   writeJUnit,
   type CheckResult,
+  type LiveRun,
 } from './report.js';
 import { runLiveChecks } from './runner.js';
+import { cassetteBeside, startRecordingProxy } from './through-proxy.js';
 import { LiveSpec } from './spec.js';
 
 export const DEFAULT_JUNIT_FILE = 'reports/contracts-live.junit.xml';
@@ -47,6 +49,8 @@ interface CliOptions {
   timeoutMs: number;
   pact: string;
   referenceImageUrl?: string;
+  throughProxy?: boolean;
+  cassette?: string;
 }
 
 function wholeNumber(min: number) {
@@ -98,6 +102,18 @@ export function buildCommand(): Command {
         'a reference image for the edit presets (else they are skipped)',
       ).argParser(httpUrl),
     )
+    .addOption(
+      new Option(
+        '--through-proxy',
+        "run the checks through the simulator's proxy, recording what the live API said to a cassette",
+      ),
+    )
+    .addOption(
+      new Option(
+        '--cassette <file>',
+        'with --through-proxy: where the cassette goes (default: beside the JUnit file, .cassette.json)',
+      ),
+    )
     .addHelpText(
       'after',
       `
@@ -108,6 +124,10 @@ Environment (required):
 Outcomes: pass, drift (the API differs from openapi.yaml or the pact; marked documented or
 inferred), fail (a check could not be carried out: key refused, account cannot pay), transient
 (timeout, network error, 5xx, 429), skipped.
+
+--through-proxy runs every check through the simulator's proxy (started here, in front of
+DREAMCORE_BASE_URL) and records what the live API said to a cassette beside the JUnit file
+(keys redacted): replay it with npm start -- --replay <cassette>.
 
 Without the pact file (a fresh clone), it is built first with the consumer tests
 (${CONSUMER_TEST_COMMAND}).
@@ -172,31 +192,57 @@ export async function main(argv: readonly string[], io: Partial<LiveIo> = {}): P
   }
 
   const junitFile = resolve(cwd, options.junit);
+  const cassetteFile =
+    options.throughProxy === true
+      ? resolve(cwd, options.cassette ?? cassetteBeside(options.junit))
+      : undefined;
   out(
     `DreamCore live contract check\n` +
       `  target:  ${displayUrl(baseUrl)}\n` +
       `  key:     [redacted] (DREAMCORE_API_KEY)\n` +
-      `  budget:  ${options.maxCredits === 0 ? '0 credits: free checks only' : `at most ${options.maxCredits} credits`}\n`,
+      `  budget:  ${options.maxCredits === 0 ? '0 credits: free checks only' : `at most ${options.maxCredits} credits`}\n` +
+      (cassetteFile === undefined
+        ? ''
+        : `  through: the simulator's proxy, recording to ${displayPath(cassetteFile, PROJECT_ROOT)}\n`),
   );
   const spec = await LiveSpec.load();
-  const run = await runLiveChecks(spec, {
-    baseUrl,
-    apiKey,
-    maxCredits: options.maxCredits,
-    timeoutMs: options.timeoutMs,
-    pactFile,
-    referenceImageUrl: options.referenceImageUrl,
-    ...(io.fetch ? { fetch: io.fetch } : {}),
-    ...(io.sleep ? { sleep: io.sleep } : {}),
-    ...(io.now ? { now: io.now } : {}),
-    // Progress, as each check ends (lifecycles take minutes on the live API); details in the summary.
-    onResult: (result: CheckResult) => {
-      if (result.outcome !== 'skipped') out(`  ${result.outcome.padEnd(9)} ${result.name}\n`);
-    },
-  });
+  const proxy =
+    cassetteFile === undefined
+      ? undefined
+      : await startRecordingProxy(baseUrl, cassetteFile, options.timeoutMs);
+  let run: LiveRun;
+  try {
+    // The report names the live API, and the cassette that holds its answers, whatever carried them.
+    run = { ...(await runChecks(proxy?.url ?? baseUrl)), baseUrl: baseUrl.replace(/\/+$/, '') };
+    if (proxy) run.cassette = displayPath(proxy.cassette, PROJECT_ROOT);
+  } finally {
+    await proxy?.close();
+  }
   writeJUnit(junitFile, redactor.redact(formatJUnit(run)));
   out(formatSummary(run, displayPath(junitFile, PROJECT_ROOT)));
+  if (proxy)
+    out(
+      `Cassette: ${displayPath(proxy.cassette, PROJECT_ROOT)} (${proxy.exchanges()} exchanges, keys redacted)\n`,
+    );
   return exitCodeOf(run.results);
+
+  function runChecks(target: string) {
+    return runLiveChecks(spec, {
+      baseUrl: target,
+      apiKey,
+      maxCredits: options.maxCredits,
+      timeoutMs: options.timeoutMs,
+      pactFile,
+      referenceImageUrl: options.referenceImageUrl,
+      ...(io.fetch ? { fetch: io.fetch } : {}),
+      ...(io.sleep ? { sleep: io.sleep } : {}),
+      ...(io.now ? { now: io.now } : {}),
+      // Progress, as each check ends (lifecycles take minutes on the live API); details in the summary.
+      onResult: (result: CheckResult) => {
+        if (result.outcome !== 'skipped') out(`  ${result.outcome.padEnd(9)} ${result.name}\n`);
+      },
+    });
+  }
 }
 
 /**

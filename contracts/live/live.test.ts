@@ -30,6 +30,7 @@ import {
   startRewritingProxy,
   type Rewrite,
 } from '../provider/rewriting-proxy.js';
+import { readCassette } from '../../mock-server/src/cassette/cassette.js';
 import { main } from './cli.js';
 import { matchResponse, formatToRegex, type PactHttpResponse } from './pact-match.js';
 import { replayRequest, whyNotReplayable, type ReplayableInteraction } from './pact-replay.js';
@@ -365,6 +366,43 @@ describe('against a drifting stand-in', () => {
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('got 400: "bad Bearer [redacted]"');
     expect(run.junit).toContain('bad Bearer [redacted]');
+  });
+});
+
+describe('through the proxy (--through-proxy)', () => {
+  it("runs every check through the simulator's proxy and keeps the cassette of what the API said beside the JUnit file", async () => {
+    await sim.control.reset();
+    const run = await runLive(['--through-proxy', '--max-credits', '12']);
+    expect(run.code, run.stdout).toBe(0);
+    expect(summaryLines(run.stdout, 'PASS')).toHaveLength(11); // the ten free and pact checks, one lifecycle
+    expect(run.stdout).toContain("through: the simulator's proxy, recording to");
+    const cassetteFile = join(dir, `run-${runs}.cassette.json`);
+    expect(run.stdout).toMatch(/Cassette: .*\.cassette\.json \(\d+ exchanges, keys redacted\)/);
+    // The report names the live API, and the cassette that holds its answers.
+    expect(run.junit).toContain(`<property name="base_url" value="${sim.url}"/>`);
+    expect(run.junit).toMatch(/<property name="cassette" value="[^"]*run-\d+\.cassette\.json"\/>/);
+    const text = readFileSync(cassetteFile, 'utf8');
+    expect(text).not.toContain(LIVE_KEY);
+    const cassette = await readCassette(cassetteFile);
+    expect(cassette.target).toBe(sim.url);
+    const statuses = cassette.exchanges.map(
+      (e) => `${e.request.method} ${e.request.path} ${e.response?.status}`,
+    );
+    expect(statuses).toContain('POST /api/generate 401');
+    expect(statuses).toContain('GET /api/status 404');
+    expect(statuses).toContain('POST /api/generate 400');
+    expect(statuses.filter((s) => s === 'POST /api/generate 200')).toHaveLength(1); // the lifecycle's, 12 credits
+    expect(await debits()).toBe(12);
+
+    // The evidence replays: the same check against the cassette, with no live API behind it, passes.
+    const replay = await startSimulator([...VERIFICATION_ARGS, `--replay=${cassetteFile}`]);
+    try {
+      const again = await runLive(['--max-credits', '12'], { target: replay });
+      expect(again.code, again.stdout).toBe(0);
+      expect(summaryLines(again.stdout, 'PASS')).toHaveLength(11);
+    } finally {
+      await replay.close();
+    }
   });
 });
 

@@ -14,6 +14,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { Redactor } from '../../mock-server/src/cassette/redaction.js';
 import type { Finding, Provenance } from './spec.js';
 
 export type Outcome = 'pass' | 'drift' | 'fail' | 'transient' | 'skipped';
@@ -43,6 +44,8 @@ export interface LiveRun {
   startedAt: Date;
   durationMs: number;
   results: CheckResult[];
+  /** With --through-proxy: the cassette of what the live API answered (keys redacted). */
+  cassette?: string;
 }
 
 /**
@@ -58,22 +61,8 @@ export function exitCodeOf(results: readonly CheckResult[]): number {
   return EXIT.ok;
 }
 
-/** Replaces every occurrence of the secret (and its URL-encoded form) with `[redacted]`. */
-export class Redactor {
-  private readonly secrets: string[];
-
-  constructor(...secrets: string[]) {
-    this.secrets = [
-      ...new Set(secrets.flatMap((s) => [s, encodeURIComponent(s)]).filter((s) => s.length > 0)),
-    ]
-      // Longest first, so an encoded form containing the plain one is replaced whole.
-      .sort((a, b) => b.length - a.length);
-  }
-
-  redact(text: string): string {
-    return this.secrets.reduce((out, secret) => out.split(secret).join('[redacted]'), text);
-  }
-}
+/** Replaces every occurrence of the secret (and its URL-encoded form) with `[redacted]` (the proxy's too). */
+export { Redactor };
 
 /** A base URL fit to print: without user info (credentials) in it. */
 export function displayUrl(url: string): string {
@@ -207,6 +196,7 @@ export function formatJUnit(run: LiveRun): string {
     `      <property name="drift" value="${c.drift}"/>`,
     `      <property name="fail" value="${c.fail}"/>`,
     `      <property name="transient" value="${c.transient}"/>`,
+    ...(run.cassette === undefined ? [] : [`      <property name="cassette" value="${xml(run.cassette)}"/>`]),
     '    </properties>',
     ...cases,
     '  </testsuite>',

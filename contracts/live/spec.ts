@@ -4,19 +4,18 @@
  * departure, is the part of the spec it departs from `documented` (the provider's own documentation
  * says so) or `inferred` (our choice where the documentation is silent)?
  *
- * The checks are those of `test/support/conformance.ts`, rewritten here so that every problem carries
- * the `x-provenance` of the spec node it breaks: the body schema's nearest node along the failing
- * keyword's path, the header's own, or else the response's and the operation's.
+ * The checks are those of `test/support/conformance.ts`, made by the simulator's drift checker (the
+ * one its proxy uses) so that every problem carries the `x-provenance` of the spec node it breaks (the
+ * body schema's nearest node along the failing keyword's path, the header's own, or else the
+ * response's and the operation's) and its place in the document (a JSON pointer).
  */
-import SwaggerParser from '@apidevtools/swagger-parser';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
 import type { OpenAPIV3 } from 'openapi-types';
+import { SpecDrift, bodyPath, type Provenance } from '../../mock-server/src/drift/spec-drift.js';
+import { provenanceOf } from '../../mock-server/src/drift/spec-document.js';
 import { OPENAPI_FILE } from '../consumer/pact-config.js';
 
-const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
-
-export type Provenance = 'documented' | 'inferred';
+export type { Provenance };
+export { bodyPath };
 
 /** One way an answer departs from what was expected of it. */
 export interface Finding {
@@ -24,6 +23,8 @@ export interface Finding {
   where: string;
   message: string;
   provenance: Provenance;
+  /** Where in openapi.yaml, when the finding is the spec's (a JSON pointer, e.g. `#/components/headers/Retry-After`). */
+  pointer?: string;
 }
 
 /** An HTTP answer as received. */
@@ -37,24 +38,15 @@ export interface Observed {
   isJson: boolean;
 }
 
-type WithProvenance = { 'x-provenance'?: string };
-
-function provenanceOf(node: unknown): Provenance | undefined {
-  const value = (node as WithProvenance | undefined)?.['x-provenance'];
-  return value === 'documented' || value === 'inferred' ? value : undefined;
-}
-
 export class LiveSpec {
-  private readonly ajv: Ajv;
-  private readonly compiled = new Map<object, ValidateFunction>();
-
-  private constructor(readonly document: OpenAPIV3.Document) {
-    this.ajv = new Ajv({ strict: false, allErrors: true });
-    addFormats(this.ajv);
-  }
+  private constructor(
+    readonly document: OpenAPIV3.Document,
+    private readonly drift: SpecDrift,
+  ) {}
 
   static async load(file: string = OPENAPI_FILE): Promise<LiveSpec> {
-    return new LiveSpec((await SwaggerParser.dereference(file)) as OpenAPIV3.Document);
+    const drift = await SpecDrift.load(file);
+    return new LiveSpec(drift.document, drift);
   }
 
   operation(method: string, path: string): OpenAPIV3.OperationObject | undefined {
@@ -109,120 +101,22 @@ export class LiveSpec {
     return Object.keys(this.operation(method, path)?.responses ?? {}).map(Number);
   }
 
-  /** Every departure of `observed` from what the spec allows for `method path`; empty when it conforms. */
+  /**
+   * Every departure of `observed` from what the spec allows for `method path`; empty when it conforms.
+   * The simulator's drift checker (mock-server/src/drift/spec-drift.ts) makes the checks, the proxy's
+   * and the live check's alike; each finding keeps its place in the spec.
+   */
   check(method: string, path: string, observed: Observed): Finding[] {
-    const operation = this.operation(method, path);
-    if (!operation) {
-      return [
-        { where: 'operation', message: `${method} ${path} is not in the spec`, provenance: 'inferred' },
-      ];
-    }
-    const operationProvenance = provenanceOf(operation) ?? 'inferred';
-    const response = this.response(method, path, observed.status);
-    if (!response) {
-      return [
-        {
-          where: 'status',
-          message: `status ${observed.status} is not listed for ${method} ${path} (listed: ${this.statuses(method, path).join(', ')})`,
-          provenance: operationProvenance,
-        },
-      ];
-    }
-    const responseProvenance = provenanceOf(response) ?? operationProvenance;
-    const findings: Finding[] = [];
-
-    for (const [name, header] of Object.entries(response.headers ?? {})) {
-      const spec = header as OpenAPIV3.HeaderObject;
-      const value = observed.headers.get(name);
-      const provenance = provenanceOf(spec) ?? responseProvenance;
-      if (value === null) {
-        if (spec.required) {
-          findings.push({
-            where: `header ${name}`,
-            message: `required header ${name} is missing`,
-            provenance,
-          });
-        }
-        continue;
-      }
-      const schema = spec.schema as OpenAPIV3.SchemaObject | undefined;
-      if (schema?.type === 'integer' && !/^\d+$/.test(value.trim())) {
-        findings.push({
-          where: `header ${name}`,
-          message: `${JSON.stringify(value)} is not an integer`,
-          provenance,
-        });
-      }
-    }
-
-    const contentType = (observed.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-    const listed = Object.keys(response.content ?? {});
-    if (listed.length === 0) return findings;
-    const media = response.content?.[contentType];
-    if (!media) {
-      findings.push({
-        where: 'content-type',
-        message: `content type ${JSON.stringify(contentType || '(none)')} is not listed (${listed.join(', ')})`,
-        provenance: responseProvenance,
-      });
-      return findings;
-    }
-    if (media.schema && contentType.includes('json')) {
-      if (!observed.isJson) {
-        findings.push({
-          where: 'body',
-          message: 'the body is not valid JSON',
-          provenance: responseProvenance,
-        });
-        return findings;
-      }
-      const schema = media.schema as OpenAPIV3.SchemaObject;
-      const validate = this.compile(schema);
-      if (!validate(observed.json)) {
-        for (const error of validate.errors ?? []) {
-          findings.push(schemaFinding(schema, error, responseProvenance));
-        }
-      }
-    }
-    return findings;
+    const answer = {
+      status: observed.status,
+      header: (name: string) => observed.headers.get(name) ?? undefined,
+      json: observed.json,
+      isJson: observed.isJson,
+    };
+    return this.drift
+      .checkResponse(method, path, answer)
+      .map(({ where, message, provenance, pointer }) => ({ where, message, provenance, pointer }));
   }
-
-  private compile(schema: object): ValidateFunction {
-    let validate = this.compiled.get(schema);
-    if (!validate) {
-      validate = this.ajv.compile(schema);
-      this.compiled.set(schema, validate);
-    }
-    return validate;
-  }
-}
-
-/** `/data/task_id` -> `body.data.task_id`; `/data/response/0` -> `body.data.response[0]`. */
-export function bodyPath(instancePath: string): string {
-  const parts = instancePath
-    .split('/')
-    .slice(1)
-    .map((part) => part.replaceAll('~1', '/').replaceAll('~0', '~'));
-  return parts.reduce((path, part) => (/^\d+$/.test(part) ? `${path}[${part}]` : `${path}.${part}`), 'body');
-}
-
-function schemaFinding(root: OpenAPIV3.SchemaObject, error: ErrorObject, fallback: Provenance): Finding {
-  // The deepest node with x-provenance on the way to the failing keyword: for a missing `task_id` the
-  // `data` object that requires it, for a bad pattern the TaskId schema that states it.
-  let node: unknown = root;
-  let provenance = provenanceOf(root) ?? fallback;
-  for (const segment of error.schemaPath.replace(/^#\//, '').split('/')) {
-    if (typeof node !== 'object' || node === null) break;
-    node = (node as Record<string, unknown>)[segment.replaceAll('~1', '/').replaceAll('~0', '~')];
-    provenance = provenanceOf(node) ?? provenance;
-  }
-  const params = error.params as Record<string, unknown>;
-  let detail = error.message ?? error.keyword;
-  if (typeof params.additionalProperty === 'string')
-    detail += `: ${JSON.stringify(params.additionalProperty)}`;
-  if (Array.isArray(params.allowedValues))
-    detail += `: ${params.allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
-  return { where: bodyPath(error.instancePath), message: detail, provenance };
 }
 
 /** Reads a fetch Response into an `Observed` (the body is consumed). */

@@ -1,6 +1,7 @@
 /**
  * A deliberately broken provider: a small HTTP proxy in front of a simulator that rewrites its answers
- * (renames a JSON field, drops a header, changes a status). The must-fail tests verify the pact
+ * (renames a JSON field, drops a header, changes a status, answers slowly) or answers in its place
+ * (a 503 storm). The must-fail tests verify the pact
  * against it to prove that verification catches such a change and says where; the live runner's tests
  * use it as a drifting stand-in for the real API.
  *
@@ -16,6 +17,8 @@ export interface ProxiedResponse {
   headers: Record<string, string>;
   /** Parsed JSON when the body is JSON, else the raw text. */
   body: unknown;
+  /** Hold the answer this long (ms) before sending it: a slow provider. */
+  delayMs?: number;
 }
 
 export interface ProxiedRequest {
@@ -33,7 +36,17 @@ export interface RewritingProxy {
   url: string;
   /** How many responses the rewrite changed (a must-fail test that changed nothing proves nothing). */
   readonly rewritten: number;
+  /** How many requests were answered without reaching the target (`intercept`). */
+  readonly intercepted: number;
   close(): Promise<void>;
+}
+
+export interface RewritingProxyOptions {
+  /**
+   * Answers a request itself, without forwarding it (a provider having a bad day: a 503 storm), or
+   * returns undefined to forward it.
+   */
+  intercept?: (request: ProxiedRequest) => ProxiedResponse | undefined;
 }
 
 const HOP_BY_HOP = new Set([
@@ -46,15 +59,32 @@ const HOP_BY_HOP = new Set([
   'upgrade',
 ]);
 
-export async function startRewritingProxy(target: string, rewrite: Rewrite): Promise<RewritingProxy> {
+export async function startRewritingProxy(
+  target: string,
+  rewrite: Rewrite,
+  options: RewritingProxyOptions = {},
+): Promise<RewritingProxy> {
   let rewritten = 0;
+  let intercepted = 0;
+  const held = new Set<NodeJS.Timeout>();
   const server: Server = createServer((req, res) => {
-    forward(target, req, res, (response, request) => {
-      const before = JSON.stringify(response);
-      const after = rewrite(structuredClone(response), request);
-      if (JSON.stringify(after) !== before) rewritten++;
-      return after;
-    }).catch((error: unknown) => {
+    forward(
+      target,
+      req,
+      res,
+      (response, request) => {
+        const before = JSON.stringify(response);
+        const after = rewrite(structuredClone(response), request);
+        if (JSON.stringify(after) !== before) rewritten++;
+        return after;
+      },
+      (request) => {
+        const answer = options.intercept?.(request);
+        if (answer) intercepted++;
+        return answer;
+      },
+      held,
+    ).catch((error: unknown) => {
       if (!res.headersSent) res.writeHead(502, { 'Content-Type': 'text/plain' });
       res.end(`proxy error: ${error instanceof Error ? error.message : String(error)}`);
     });
@@ -70,11 +100,24 @@ export async function startRewritingProxy(target: string, rewrite: Rewrite): Pro
     get rewritten() {
       return rewritten;
     },
-    close: () => closeServer(server),
+    get intercepted() {
+      return intercepted;
+    },
+    close: () => {
+      for (const timer of held) clearTimeout(timer);
+      return closeServer(server);
+    },
   };
 }
 
-async function forward(target: string, req: IncomingMessage, res: ServerResponse, rewrite: Rewrite) {
+async function forward(
+  target: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+  rewrite: Rewrite,
+  intercept: (request: ProxiedRequest) => ProxiedResponse | undefined,
+  held: Set<NodeJS.Timeout>,
+) {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   const headers: Record<string, string> = {};
@@ -83,6 +126,22 @@ async function forward(target: string, req: IncomingMessage, res: ServerResponse
       headers[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   const method = req.method ?? 'GET';
+  const send = (out: ProxiedResponse) => {
+    const payload = typeof out.body === 'string' ? out.body : JSON.stringify(out.body);
+    const write = () => {
+      if (res.destroyed) return;
+      res.writeHead(out.status, { ...out.headers, 'content-length': Buffer.byteLength(payload) });
+      res.end(payload);
+    };
+    if (!out.delayMs) return write();
+    const timer = setTimeout(() => {
+      held.delete(timer);
+      write();
+    }, out.delayMs);
+    held.add(timer);
+  };
+  const intercepted = intercept({ method, path: (req.url ?? '/').split('?')[0]!, headers });
+  if (intercepted) return send(intercepted);
   const upstream = await fetch(new URL(req.url ?? '/', target), {
     method,
     headers,
@@ -98,10 +157,7 @@ async function forward(target: string, req: IncomingMessage, res: ServerResponse
   if (isJson && text !== '') body = JSON.parse(text) as unknown;
 
   const request: ProxiedRequest = { method, path: (req.url ?? '/').split('?')[0]!, headers };
-  const out = rewrite({ status: upstream.status, headers: responseHeaders, body }, request);
-  const payload = typeof out.body === 'string' ? out.body : JSON.stringify(out.body);
-  res.writeHead(out.status, { ...out.headers, 'content-length': Buffer.byteLength(payload) });
-  res.end(payload);
+  send(rewrite({ status: upstream.status, headers: responseHeaders, body }, request));
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -141,6 +197,37 @@ export function changeStatus(
         ? { ...response.body, code: to }
         : response.body;
     return { ...response, status: to, body };
+  };
+}
+
+/** Holds every answer `when` accepts for `ms` before sending it: a slow provider. */
+export function slowAnswers(ms: number, when: (request: ProxiedRequest) => boolean = () => true): Rewrite {
+  return (response, request) => (when(request) ? { ...response, delayMs: ms } : response);
+}
+
+/**
+ * A storm: the next `count` requests `when` accepts are answered `status` in the envelope, without
+ * reaching the provider (nothing is created or charged), then requests go through again. For
+ * `startRewritingProxy`'s `intercept`.
+ */
+export function storm(
+  status: number,
+  count: number,
+  when: (request: ProxiedRequest) => boolean = () => true,
+): (request: ProxiedRequest) => ProxiedResponse | undefined {
+  let left = count;
+  return (request) => {
+    if (left <= 0 || !when(request)) return undefined;
+    left--;
+    return {
+      status,
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+      body: {
+        code: status,
+        message: 'Service temporarily unavailable',
+        data: { type: 'service_unavailable' },
+      },
+    };
   };
 }
 

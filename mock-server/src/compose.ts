@@ -22,6 +22,8 @@ import { MemoryBackend } from './store/memory-backend.js';
 import { RedisBackend } from './store/redis/redis-backend.js';
 import type { Store, StoreBackend, WorldSpec } from './store/store.js';
 import { Tenancy } from './tenancy/tenancy.js';
+import { DriftSummaries, type DriftHooks } from './drift/drift-summary.js';
+import type { FaultRuleInput } from './qa/fault-rules.js';
 
 export interface Composition {
   app: Express;
@@ -62,8 +64,9 @@ export function createLogger(config: Pick<Config, 'logLevel'>, destination?: Des
 }
 
 /** The configured world: its keys in the store's spec (as digests and labels), the rest from the flags. */
-export function defaultWorldSpec(config: Config): WorldSpec {
+export function defaultWorldSpec(config: Config, rules?: readonly FaultRuleInput[]): WorldSpec {
   return {
+    ...(rules && rules.length > 0 ? { rules } : {}),
     seed: config.seed,
     // Drawn once per start: ids never repeat across restarts unless an exact replay is asked for.
     idSalt: config.exactReplay ? '' : randomBytes(8).toString('hex'),
@@ -80,10 +83,22 @@ export function defaultWorldSpec(config: Config): WorldSpec {
 
 export async function compose(
   config: Config,
-  overrides: { logger?: Logger; systemNow?: () => number; images?: ImageRenderer } = {},
+  overrides: {
+    logger?: Logger;
+    systemNow?: () => number;
+    images?: ImageRenderer;
+    /** Proxy and replay modes: told of each drift finding (metrics). */
+    driftHooks?: DriftHooks;
+  } = {},
 ): Promise<Composition> {
   const logger = overrides.logger ?? createLogger(config);
   const systemNow = overrides.systemNow ?? Date.now;
+  const mode = config.proxy ? 'proxy' : config.replay ? 'replay' : undefined;
+  // A scenario given at start is part of the default world's start state: every reset puts it back.
+  const scenarioRules =
+    config.scenarioFile === undefined
+      ? undefined
+      : await (await import('./qa/scenario.js')).readScenarioRules(config.scenarioFile, mode);
   const limits = {
     retention: config.retention,
     journal: { maxEntries: config.journalSize, maxBytes: config.journalMaxBytes },
@@ -100,7 +115,7 @@ export async function compose(
       : new MemoryBackend(limits);
   const tenancy = new Tenancy({
     backend,
-    defaultSpec: defaultWorldSpec(config),
+    defaultSpec: defaultWorldSpec(config, scenarioRules),
     tenantDefaults: { clock: config.clock, latency: config.latency, failureRate: config.failureRate },
     idleTimeoutMs: config.tenantIdleTimeoutMs,
     maxTenants: config.maxTenants,
@@ -121,7 +136,19 @@ export async function compose(
     validateResponses: config.validateResponses,
   });
   const images = overrides.images ?? createImageRenderer();
+  const driftSummaries = new DriftSummaries(overrides.driftHooks);
+  const gateway = mode
+    ? await (
+        await import('./proxy/gateway-for.js')
+      ).gatewayFor(config, {
+        summaries: driftSummaries,
+        version: packageVersion(),
+        logger,
+      })
+    : undefined;
   const app = createApp({
+    ...(gateway ? { gateway } : {}),
+    driftSummaries,
     tenancy,
     qa,
     images,

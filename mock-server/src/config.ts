@@ -31,6 +31,28 @@ export interface ChaosConfig {
   error429: number;
 }
 
+/** Proxy mode (`--proxy`): the public API forwarded to the live API, checked against openapi.yaml. */
+export interface ProxyConfig {
+  /** The live API's base URL (a path prefix is kept). */
+  target: string;
+  /** Answer 502 (an answer that breaks the spec) or 400 (a request that does) instead of passing it on. */
+  strict: boolean;
+  /** Credits the proxy may forward in generates at most (undefined: no guard). */
+  maxCredits: number | undefined;
+  /** How long to wait for the live API's whole answer (then 504). */
+  timeoutMs: number;
+  /** Where every proxied exchange is recorded (a cassette), if anywhere. */
+  recordFile: string | undefined;
+}
+
+/** Replay mode (`--replay`): a cassette answers the public API, without any network. */
+export interface ReplayConfig {
+  file: string;
+  /** `clock`: a task's recorded answers follow the simulator's clock; `polls`: one per poll. */
+  timing: 'clock' | 'polls';
+  strict: boolean;
+}
+
 export interface Config {
   port: number;
   host: string;
@@ -93,6 +115,12 @@ export interface Config {
     keepAliveTimeoutMs: number;
     maxConnections: number;
   };
+  /** Proxy mode, when `--proxy` is given. */
+  proxy: ProxyConfig | undefined;
+  /** Replay mode, when `--replay` is given. */
+  replay: ReplayConfig | undefined;
+  /** A scenario (fault rules) loaded into the default world at start and put back by every reset. */
+  scenarioFile: string | undefined;
 }
 
 /**
@@ -555,7 +583,77 @@ export function buildCommand(): Command {
         .env('DREAMCORE_MAX_CONNECTIONS')
         .argParser(integer(1))
         .default(defaultMaxConnections(fileLimit), describeDefaultMaxConnections(fileLimit)),
+    )
+    .addOption(
+      new Option(
+        '--proxy <url>',
+        "forward the public API to this live base URL with the caller's key, checking every exchange against openapi.yaml",
+      )
+        .env('DREAMCORE_PROXY')
+        .argParser(baseUrl),
+    )
+    .addOption(
+      new Option(
+        '--proxy-strict <on|off>',
+        'in proxy and replay modes, answer 502 instead of an answer that breaks openapi.yaml (400 for such a request)',
+      )
+        .env('DREAMCORE_PROXY_STRICT')
+        .argParser(onOff)
+        .default(false, 'off'),
+    )
+    .addOption(
+      new Option(
+        '--proxy-max-credits <n>',
+        'refuse (402, locally) a generate that would take the credits forwarded past n',
+      )
+        .env('DREAMCORE_PROXY_MAX_CREDITS')
+        .argParser(integer(0, 1_000_000_000)),
+    )
+    .addOption(
+      new Option('--proxy-timeout-ms <ms>', "how long to wait for the live API's answer (then 504)")
+        .env('DREAMCORE_PROXY_TIMEOUT_MS')
+        .argParser(integer(1, 600_000))
+        .default(30_000),
+    )
+    .addOption(
+      new Option('--record <file>', 'with --proxy: write every proxied exchange to this cassette').env(
+        'DREAMCORE_RECORD',
+      ),
+    )
+    .addOption(
+      new Option('--replay <file>', 'answer the public API from this cassette, without any network')
+        .env('DREAMCORE_REPLAY')
+        .conflicts(['proxy', 'record']),
+    )
+    .addOption(
+      new Option(
+        '--replay-timing <timing>',
+        "clock: a task's recorded answers follow the simulator's clock; polls: the next one at each poll",
+      )
+        .env('DREAMCORE_REPLAY_TIMING')
+        .choices(['clock', 'polls'])
+        .default('clock'),
+    )
+    .addOption(
+      new Option(
+        '--scenario <file>',
+        'fault rules to load at start and at every reset (npm run cassette -- to-scenario makes one)',
+      ).env('DREAMCORE_SCENARIO'),
     );
+}
+
+/** An http(s) base URL without a query or fragment (a path prefix is kept). */
+function baseUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value.trim());
+  } catch {
+    throw new InvalidArgumentError('expected an http(s) base URL such as https://seedream45ai.org');
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.search !== '' || url.hash !== '') {
+    throw new InvalidArgumentError('expected an http(s) base URL without a query or fragment');
+  }
+  return url.toString().replace(/\/+$/, '');
 }
 
 interface RawOptions {
@@ -598,6 +696,16 @@ interface RawOptions {
   requestTimeoutMs: number;
   keepAliveTimeoutMs: number;
   maxConnections?: number;
+  proxy?: string;
+  proxyStrict: boolean;
+  proxyMaxCredits?: number;
+  proxyTimeoutMs: number;
+  record?: string;
+  replay?: string;
+  replayTiming: 'clock' | 'polls';
+  scenario?: string;
+  /** Whether `--rate-limit` (or its variable) was given: proxy and replay modes turn it off otherwise. */
+  rateLimitExplicit?: boolean;
 }
 
 /** Parses argv (without node and script) and the environment into a Config; throws CommanderError on bad input. */
@@ -612,7 +720,23 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pr
   } finally {
     process.env = saved;
   }
-  return toConfig(command.opts<RawOptions>());
+  const raw = command.opts<RawOptions>();
+  // Options of proxy mode that would silently do nothing without it: a credit guard that guards
+  // nothing is worse than none, since whoever set it believes they are protected.
+  const needsProxy: Array<[unknown, string, string]> = [
+    [raw.record, '--record <file>', 'records what the live API answers'],
+    [raw.proxyMaxCredits, '--proxy-max-credits <n>', 'guards the credits forwarded to the live API'],
+  ];
+  for (const [value, flag, what] of needsProxy) {
+    if (value !== undefined && raw.proxy === undefined) {
+      throw new CommanderError(
+        2,
+        'commander.missingProxy',
+        `error: option '${flag}' ${what}: it needs --proxy <url>`,
+      );
+    }
+  }
+  return toConfig({ ...raw, rateLimitExplicit: command.getOptionValueSource('rateLimit') !== 'default' });
 }
 
 export function toConfig(raw: RawOptions): Config {
@@ -669,6 +793,21 @@ export function toConfig(raw: RawOptions): Config {
       keepAliveTimeoutMs: raw.keepAliveTimeoutMs,
       maxConnections: raw.maxConnections ?? defaultMaxConnections(openFileLimit()),
     },
+    proxy:
+      raw.proxy === undefined
+        ? undefined
+        : {
+            target: raw.proxy,
+            strict: raw.proxyStrict,
+            maxCredits: raw.proxyMaxCredits,
+            timeoutMs: raw.proxyTimeoutMs,
+            recordFile: raw.record,
+          },
+    replay:
+      raw.replay === undefined
+        ? undefined
+        : { file: raw.replay, timing: raw.replayTiming, strict: raw.proxyStrict },
+    scenarioFile: raw.scenario,
   };
   if (raw.headersTimeoutMs > raw.requestTimeoutMs) {
     // Node refuses it too: the headers are part of the request.
@@ -678,6 +817,9 @@ export function toConfig(raw: RawOptions): Config {
       `error: option '--headers-timeout-ms <ms>' (${raw.headersTimeoutMs}) must not exceed --request-timeout-ms (${raw.requestTimeoutMs})`,
     );
   }
+  // In front of the live API (or a recording of it), its own limits are the ones that count: the
+  // simulator's buckets would only add 429s the provider never sent. `--rate-limit` brings them back.
+  if ((config.proxy || config.replay) && !raw.rateLimitExplicit) config.rateLimit = 'off';
   return deepFreeze(config);
 }
 

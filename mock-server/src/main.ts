@@ -7,6 +7,7 @@ import { buildCommand, DEV_KEY, parseConfig, type Config } from './config.js';
 import { compose, createLogger } from './compose.js';
 import { createSimulatorServer } from './http/server.js';
 import { createStdoutLogDestination } from './log-destination.js';
+import { modeBanner } from './proxy/display.js';
 
 const IMAGE_WARM_UP_DELAY_MS = 1_000;
 /** Idle tenants are dropped on this period too, not only when tenants are listed or created. */
@@ -31,6 +32,7 @@ function banner(config: Config, url: string, seed = config.seed): string {
     `  Store:     ${config.store}${config.store === 'redis' ? ` (prefix ${config.redisPrefix})` : ''}${config.workers > 1 ? `   Workers: ${config.workers}` : ''}`,
     `  Seed:      ${seed}${seed !== config.seed ? " (the shared store's, chosen by its first process)" : config.seedGenerated ? ' (random; pass --seed to replay this run)' : ''}`,
     `  Rate limit: ${config.rateLimit === 'off' ? 'off' : `generate ${config.rateLimit.generate.limit}/${config.rateLimit.generate.windowMs / 1000}s, status ${config.rateLimit.status.limit}/${config.rateLimit.status.windowMs / 1000}s per key`}`,
+    ...modeBanner(config),
     `  Control:   ${url}/__mock/health${config.controlToken ? `  (token${config.controlTokenGenerated ? ` ${config.controlToken}` : ' set'})` : ''}`,
     '',
     '  Try it:',

@@ -416,3 +416,88 @@ describe('parseChaos', () => {
     expect(parseChaos('429=1')).toEqual({ error500: 0, error429: 1 });
   });
 });
+
+describe('proxy, record and replay (issue 15)', () => {
+  const parse = (args: string[], env: NodeJS.ProcessEnv = NO_ENV) => parseConfig(args, env);
+  const refusal = (args: string[]) => {
+    try {
+      parse(args);
+    } catch (error) {
+      expect(error).toBeInstanceOf(CommanderError);
+      return (error as CommanderError).message;
+    }
+    throw new Error(`${args.join(' ')} was accepted`);
+  };
+
+  it('is off by default: the simulator answers itself', () => {
+    const config = parse([]);
+    expect([config.proxy, config.replay, config.scenarioFile]).toEqual([undefined, undefined, undefined]);
+  });
+
+  it('--proxy takes a base URL (a path prefix kept, no trailing slash) and its options, with defaults', () => {
+    expect(parse(['--proxy', 'https://seedream45ai.org/']).proxy).toEqual({
+      target: 'https://seedream45ai.org',
+      strict: false,
+      maxCredits: undefined,
+      timeoutMs: 30_000,
+      recordFile: undefined,
+    });
+    const full = parse([
+      '--proxy=http://127.0.0.1:9/v1',
+      '--proxy-strict=on',
+      '--proxy-max-credits=100',
+      '--proxy-timeout-ms=5000',
+      '--record=session.json',
+    ]);
+    expect(full.proxy).toEqual({
+      target: 'http://127.0.0.1:9/v1',
+      strict: true,
+      maxCredits: 100,
+      timeoutMs: 5_000,
+      recordFile: 'session.json',
+    });
+    expect(
+      parse([], { DREAMCORE_PROXY: 'https://x.example', DREAMCORE_PROXY_MAX_CREDITS: '7' }).proxy,
+    ).toMatchObject({
+      target: 'https://x.example',
+      maxCredits: 7,
+    });
+  });
+
+  it('turns the local rate limit off in proxy and replay modes, unless --rate-limit is given', () => {
+    expect(parse(['--proxy=https://x.example']).rateLimit).toBe('off');
+    expect(parse(['--replay=c.json']).rateLimit).toBe('off');
+    expect(parse(['--proxy=https://x.example', '--rate-limit=status=5/1s']).rateLimit).toMatchObject({
+      status: { limit: 5, windowMs: 1_000 },
+    });
+    expect(
+      parse(['--proxy=https://x.example'], { DREAMCORE_RATE_LIMIT: 'generate=1/1s' }).rateLimit,
+    ).toMatchObject({ generate: { limit: 1 } });
+    expect(parse([]).rateLimit).toEqual(DEFAULT_RATE_LIMIT);
+  });
+
+  it('--replay with its timing (clock by default, or polls); --proxy-strict applies to it', () => {
+    expect(parse(['--replay=c.json']).replay).toEqual({ file: 'c.json', timing: 'clock', strict: false });
+    expect(parse(['--replay=c.json', '--replay-timing=polls', '--proxy-strict=on']).replay).toEqual({
+      file: 'c.json',
+      timing: 'polls',
+      strict: true,
+    });
+  });
+
+  it('refuses what cannot work, naming the option', () => {
+    expect(refusal(['--record=x.json'])).toContain('needs --proxy <url>');
+    expect(refusal(['--proxy-max-credits=10'])).toContain("'--proxy-max-credits <n>' guards the credits");
+    expect(refusal(['--proxy=https://x.example', '--replay=c.json'])).toMatch(
+      /--replay <file>.*--proxy <url>/,
+    );
+    expect(refusal(['--proxy=ftp://x.example'])).toContain('--proxy <url>');
+    expect(refusal(['--proxy=https://x.example/?a=1'])).toContain('without a query');
+    expect(refusal(['--proxy=https://x.example', '--proxy-timeout-ms=0'])).toContain('--proxy-timeout-ms');
+    expect(refusal(['--replay=c.json', '--replay-timing=fast'])).toContain('--replay-timing');
+  });
+
+  it('--scenario names a file of rules', () => {
+    expect(parse(['--scenario=bad-day.json']).scenarioFile).toBe('bad-day.json');
+  });
+});

@@ -27,6 +27,7 @@ describe('--help', () => {
     ['--request-log', 'on'],
     ['--fault-headers', 'on'],
     ['--validate-responses', 'off'],
+    ['--proxy-strict', 'off'],
   ])('%s shows default: %s', (flag, value) => {
     expect(optionHelp(flag)).toMatch(new RegExp(`default: ${value}[,)]`));
   });

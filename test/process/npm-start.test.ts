@@ -11,13 +11,13 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { Agent, request as httpRequest } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../support/spec-walk.js';
+import { buildProject } from '../support/build.js';
 import { MAIN_JS, spawnSimulator, type SimulatorProcess } from '../support/spawn-simulator.js';
 import { isRunning, logLines, portIsFree, waitFor } from '../support/process-tools.js';
 
-// Once for the whole file, before any of its tests starts a process from dist/.
-beforeAll(() => {
-  execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'pipe' });
-}, 120_000);
+// Once for the whole file, before any of its tests starts a process from dist/ (under the build
+// lock other files' builds take too).
+beforeAll(buildProject, 120_000);
 
 const AUTH = { Authorization: 'Bearer sk-dreamcore-dev', 'Content-Type': 'application/json' };
 

@@ -503,8 +503,14 @@ describe('every operation conforms to its spec', () => {
     function withDocumentedStatus(input: unknown, pick: number): unknown {
       const rule = structuredClone(input) as {
         match?: { method?: string; path?: string };
-        action: { status?: number };
+        action: { status?: number; message?: string; fault?: string; task?: unknown; delayMs?: number };
       };
+      // Also documented beside the schema: a message goes with a status, and an action must do
+      // something (a status, a fault, a task or a delay above 0); the simulator refuses others (400).
+      if (rule.action.status === undefined) delete rule.action.message;
+      const { status, fault, task, delayMs } = rule.action;
+      if (status === undefined && fault === undefined && task === undefined && !delayMs)
+        rule.action.delayMs = 1;
       if (rule.action.status === undefined) return rule;
       const reaches = (m: { method?: string; path?: string }) =>
         apiOps.filter((op) => (!m.method || op.method === m.method) && (!m.path || op.path === m.path));
@@ -547,6 +553,35 @@ describe('every operation conforms to its spec', () => {
           },
         ),
       );
+    });
+
+    it('loadScenario, getDrift, clearDrift: any Scenario of documented rules; the summary of a simulator answering itself', async () => {
+      const own = await newClient();
+      closers.push(own.listening);
+      const [load, clearRules, getDrift, clearDrift] = [
+        'loadScenario',
+        'clearFaultRules',
+        'getDrift',
+        'clearDrift',
+      ].map(opById) as [Op, Op, Op, Op];
+      await run(
+        fc.asyncProperty(
+          fc.tuple(bodyArb(load), fc.nat()).map(([scenario, pick]) => {
+            const s = scenario as { rules: unknown[] };
+            return { ...s, rules: s.rules.map((rule) => withDocumentedStatus(rule, pick)) };
+          }),
+          async (scenario) => {
+            const res = await own.client.call(load, { body: scenario });
+            expect(res.status).toBe(201);
+            expect(res.body.data.rules).toHaveLength(scenario.rules.length);
+            expect((await own.client.call(clearRules)).status).toBe(200);
+          },
+        ),
+        20,
+      );
+      const drift = await own.client.call(getDrift);
+      expect([drift.status, drift.body.data.mode, drift.body.data.exchanges]).toEqual([200, 'off', 0]);
+      expect((await own.client.call(clearDrift)).status).toBe(200);
     });
 
     it('advanceClock and resetSimulator: any ClockAdvance, and back', async () => {
@@ -749,7 +784,7 @@ describe('every operation conforms to its spec', () => {
 
   it('exercised every operation of both documents, each response conforming', () => {
     const all = [...apiOps, ...controlOps].map((o) => o.operationId).sort();
-    expect(all.length).toBe(25);
+    expect(all.length).toBe(28);
     expect([...covered.keys()].sort()).toEqual(all);
     // And reached success and refusal where the operation has both.
     for (const id of [

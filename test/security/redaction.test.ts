@@ -73,6 +73,24 @@ describe('keys in request lines never reach the logs or the journal', () => {
   });
 });
 
+describe('a key in a body', () => {
+  // Issue 15 ("keys never leave the request: not in recordings, logs, the journal"): the journal kept
+  // request and response bodies as sent, so a key a client pasted into a body (or a field named
+  // after it, which the 400 then names) was in the journal in clear.
+  it('is redacted in the journal, in the request body and in the answer that names it', async () => {
+    const sim = await capturingSimulator([`--key=${KEY}=100`]);
+    const res = await sim.http
+      .post('/api/generate')
+      .set('Authorization', `Bearer ${KEY}`)
+      .send({ ...SAMPLE_REQUEST, prompt: `my key is ${KEY}`, [KEY]: true });
+    expect(res.status).toBe(400);
+    expect(res.text).toContain(KEY); // the client's own answer names its field: that is for the client
+    const { entries } = await sim.store.queryJournal({ limit: 500 });
+    expectNoKey('the journal', JSON.stringify(entries));
+    expect(JSON.stringify(entries[0]!.requestBody)).toContain('my key is [redacted]');
+  });
+});
+
 describe('a 500 on a control path that names a key', () => {
   it('logs the error without the key', async () => {
     const sim = await capturingSimulator([`--key=${KEY}=100`]);

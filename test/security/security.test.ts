@@ -82,6 +82,7 @@ async function controlRequests(
     putAccount: { balance: 1 },
     advanceClock: { ms: 3_600_000 },
     createFaultRule: { match: { path: '/api/generate' }, action: { status: 500 } },
+    loadScenario: { format: 'dreamcore-scenario', version: 1, rules: [{ action: { status: 500 } }] },
     failTask: { error_message: 'forced' },
   };
   // Creating a tenant is open without the token by design (it changes no existing world): tested
@@ -121,6 +122,7 @@ describe('the control API needs its token when the simulator is exposed', () => 
     expect(requests.map((r) => r.id).sort()).toEqual(
       [
         'advanceClock',
+        'clearDrift',
         'clearFaultRules',
         'createFaultRule',
         'deleteFaultRule',
@@ -129,12 +131,14 @@ describe('the control API needs its token when the simulator is exposed', () => 
         'getAccount',
         'getClock',
         'getInvariants',
+        'getDrift',
         'getJournal',
         'getTask',
         'getTenant',
         'listFaultRules',
         'listTasks',
         'listTenants',
+        'loadScenario',
         'putAccount',
         'resetSimulator',
         'succeedTask',

@@ -5,6 +5,7 @@
  * operation (status, headers, body) where the route and method are an operation of the document, and
  * against the document's ErrorResponse schema in every case (a 405 or a refused Host has no operation).
  */
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
@@ -21,7 +22,7 @@ const addFormats = addFormatsModule as unknown as typeof addFormatsModule.defaul
  * Kinds declared ahead of the code that answers them (server time-outs, header limits, shutdown and
  * gateway errors are being built in other branches). Nothing on this branch can provoke them.
  */
-const DECLARED_AHEAD = ['request_timeout', 'headers_too_large', 'service_unavailable', 'bad_gateway'];
+const DECLARED_AHEAD = ['request_timeout', 'headers_too_large', 'service_unavailable'];
 
 interface Doc {
   conformance: SpecConformance;
@@ -133,6 +134,39 @@ describe('every error kind, provoked on its route, is one its document declares'
       { status: 403, type: 'forbidden' },
       false,
     );
+  });
+
+  it("the public API in proxy mode: the proxy's own 502 and 504", async () => {
+    // Nothing listens on a port just closed; a server that accepts and never answers times out.
+    const closed = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as AddressInfo;
+        server.close(() => resolve(port));
+      });
+    });
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => void sockets.add(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const unreachable = await testSimulator([`--proxy=http://127.0.0.1:${closed}`]);
+      answered(
+        'api',
+        await unreachable.http.get('/api/status').query({ task_id: 'sd45_0000000000000000' }).set(sim.auth()),
+        { status: 502, type: 'bad_gateway' },
+        false,
+      );
+      const { port } = silent.address() as AddressInfo;
+      const slow = await testSimulator([`--proxy=http://127.0.0.1:${port}`, '--proxy-timeout-ms=100']);
+      answered(
+        'api',
+        await slow.http.get('/api/status').query({ task_id: 'sd45_0000000000000000' }).set(sim.auth()),
+        { status: 504, type: 'gateway_timeout' },
+        false,
+      );
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
   });
 
   it('the control API and the files', async () => {

@@ -716,6 +716,81 @@ export function describeStore(name: string, factory: StoreFactory): void {
       });
     });
 
+    describe('budgets (the proxy credit guard)', () => {
+      it('reserves up to the limit, exactly, and refuses (changing nothing) what would pass it', async () => {
+        const store = await factory({});
+        expect(await store.readBudget('credits')).toBe(0);
+        expect(await store.reserveBudget('credits', 18, 40)).toEqual({ reserved: true, total: 18 });
+        expect(await store.reserveBudget('credits', 18, 40)).toEqual({ reserved: true, total: 36 });
+        expect(await store.reserveBudget('credits', 12, 40)).toEqual({
+          reserved: false,
+          total: 36,
+          limit: 40,
+        });
+        expect(await store.reserveBudget('credits', 4, 40)).toEqual({ reserved: true, total: 40 });
+        expect(await store.reserveBudget('credits', 1, 40)).toEqual({
+          reserved: false,
+          total: 40,
+          limit: 40,
+        });
+        expect(await store.reserveBudget('other', 40, 40)).toEqual({ reserved: true, total: 40 });
+        expect(await store.readBudget('credits')).toBe(40);
+      });
+
+      it('releases what a refused request reserved, never below 0, and the freed room can be reserved again', async () => {
+        const store = await factory({});
+        await store.reserveBudget('credits', 24, 30);
+        expect(await store.releaseBudget('credits', 24)).toBe(0);
+        expect(await store.reserveBudget('credits', 30, 30)).toEqual({ reserved: true, total: 30 });
+        expect(await store.releaseBudget('credits', 12)).toBe(18);
+        expect(await store.releaseBudget('credits', 100)).toBe(0);
+        expect(await store.releaseBudget('never-used', 5)).toBe(0);
+        expect(await store.readBudget('credits')).toBe(0);
+      });
+
+      it('is atomic: 100 concurrent reservations of 18 against 500 take exactly 27 of them (486)', async () => {
+        const store = await factory({});
+        const results = await Promise.all(
+          Array.from({ length: 100 }, () => store.reserveBudget('credits', 18, 500)),
+        );
+        expect(results.filter((r) => r.reserved)).toHaveLength(27);
+        expect(await store.readBudget('credits')).toBe(486);
+        const totals = results.filter((r) => r.reserved).map((r) => r.total);
+        expect(new Set(totals).size).toBe(27); // each reservation saw its own total
+        expect(Math.max(...totals)).toBe(486);
+      });
+
+      it('is atomic with releases interleaved: the total never passes the limit and ends where the arithmetic says', async () => {
+        const store = await factory({});
+        const work = Array.from({ length: 60 }, async (_, i) => {
+          const r = await store.reserveBudget('credits', 12, 120);
+          if (r.reserved) {
+            expect(r.total).toBeLessThanOrEqual(120);
+            // Every third accepted reservation is given back, as a refused generate's is.
+            if (i % 3 === 0) await store.releaseBudget('credits', 12);
+            return r.total;
+          }
+          return undefined;
+        });
+        await Promise.all(work);
+        const total = await store.readBudget('credits');
+        expect(total).toBeLessThanOrEqual(120);
+        expect(total % 12).toBe(0);
+      });
+
+      it('survives a reset: what was spent outside the simulator is not given back', async () => {
+        const store = await factory({});
+        await store.reserveBudget('credits', 48, 100);
+        await store.reset();
+        expect(await store.readBudget('credits')).toBe(48);
+        expect(await store.reserveBudget('credits', 60, 100)).toEqual({
+          reserved: false,
+          total: 48,
+          limit: 100,
+        });
+      });
+    });
+
     describe('the journal', () => {
       it('reads back entries newest first, with their query, request and response', async () => {
         const store = await factory({});
@@ -859,6 +934,36 @@ export function describeStore(name: string, factory: StoreFactory): void {
         expect(await store.nextCounter('tasks')).toBe(0);
         expect((await store.view()).clock).toEqual({ kind: 'virtual', nowMs: VIRTUAL_CLOCK_START });
         expect(await store.stats()).toMatchObject({ tasksCreated: 0, tasks: 0, journalEntries: 0 });
+      });
+
+      it("puts back the spec's rules, in order, with ids from rule_1 (a scenario loaded at start)", async () => {
+        const rules: FaultRuleInput[] = [
+          {
+            match: { method: 'POST', path: '/api/generate' },
+            action: { status: 500, message: 'down' },
+            times: 1,
+          },
+          { match: { path: '/api/status' }, action: { delayMs: 5 }, times: 2 },
+        ];
+        const store = await factory({ spec: { ...CONFORMANCE_SPEC, rules } });
+        const listed = async () =>
+          (await store.listRules()).map((r) => [r.id, r.match.method, r.match.path, r.action, r.timesLeft]);
+        const start = [
+          ['rule_1', 'POST', '/api/generate', { status: 500, message: 'down' }, 1],
+          ['rule_2', undefined, '/api/status', { delayMs: 5 }, 2],
+        ];
+        expect(await listed()).toEqual(start);
+        expect((await store.view()).rules).toBe(2);
+        const fired = await store.fireRule({
+          method: 'POST',
+          path: '/api/generate',
+          owner: undefined,
+          createsTask: true,
+        });
+        expect(fired?.id).toBe('rule_1');
+        await store.addRule(generate500());
+        await store.reset();
+        expect(await listed()).toEqual(start);
       });
 
       function generate500(): FaultRuleInput {

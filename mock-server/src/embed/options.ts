@@ -39,6 +39,18 @@ export interface SimulatorOptions {
   tenantIdleTimeout?: number;
   maxTenants?: number;
   shutdownGraceMs?: number;
+  /** Proxy mode: the live API's base URL (README, "Proxy, record, replay"). */
+  proxy?: string;
+  proxyStrict?: boolean;
+  proxyMaxCredits?: number;
+  proxyTimeoutMs?: number;
+  /** With `proxy`: the cassette to write. */
+  record?: string;
+  /** Replay mode: the cassette to answer from. */
+  replay?: string;
+  replayTiming?: 'clock' | 'polls';
+  /** A scenario file (fault rules) loaded at start and at every reset. */
+  scenario?: string;
 }
 
 /** What an embedded simulator does unless told: a free port on loopback, and no log lines. */

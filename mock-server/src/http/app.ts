@@ -29,6 +29,8 @@ import { requestRenderer, type RequestRenderer } from './request-rendering.js';
 import type { SpecValidators } from './validation/spec-validators.js';
 import type { Tenancy } from '../tenancy/tenancy.js';
 import { DEFAULT_WORLD, resolveWorld } from './world.js';
+import { DriftSummaries } from '../drift/drift-summary.js';
+import type { Gateway } from '../proxy/gateway.js';
 
 export interface AppOptions {
   /** Body size limit, in body-parser's notation ("64kb"). */
@@ -67,6 +69,13 @@ export interface AppDeps {
   /** Loaded from both documents' operations by `loadSpecValidators` (asynchronous, so not here). */
   validators: SpecValidators;
   options: AppOptions;
+  /**
+   * Proxy and replay modes (proxy/): what answers the public API instead of the simulator, after QA
+   * fault injection. Absent: the simulator authenticates and answers itself.
+   */
+  gateway?: Gateway;
+  /** What the gateway found departing from openapi.yaml, per world (GET /__mock/drift). */
+  driftSummaries?: DriftSummaries;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -123,9 +132,21 @@ export function createApp(deps: AppDeps): Express {
       rateLimit: options.rateLimit,
     }),
   );
-  app.all(apiPaths, authenticate());
-  app.all(generatePath, rateLimit(options.rateLimit, 'generate'));
-  app.all(statusPath, rateLimit(options.rateLimit, 'status'));
+  // Never an unchecked Host header (it could carry a path or another site): a well-formed one (the
+  // allowlist has already refused names it does not serve), else the address the request came in on.
+  const publicUrl =
+    options.publicUrl?.replace(/\/+$/, '') ??
+    ((req: Request) => `${req.protocol}://${wellFormedHost(req) ?? listeningAuthority(req)}`);
+  const baseUrl = (req: Request) => (typeof publicUrl === 'string' ? publicUrl : publicUrl(req));
+  const { gateway } = deps;
+  if (gateway) {
+    // Proxy and replay modes: the live API (or its recording) authenticates and answers (proxy/).
+    app.all(apiPaths, ...gateway.publicHandlers({ baseUrl }));
+  } else {
+    app.all(apiPaths, authenticate());
+    app.all(generatePath, rateLimit(options.rateLimit, 'generate'));
+    app.all(statusPath, rateLimit(options.rateLimit, 'status'));
+  }
   app.use(
     '/__mock',
     controlScope({
@@ -145,17 +166,14 @@ export function createApp(deps: AppDeps): Express {
         : tenancy.worldById(DEFAULT_WORLD);
     }),
   );
+  // A replay serves its recorded tasks' images itself (the simulator's own, at the recorded size).
+  const replayFiles = gateway?.fileHandler?.(deps.images);
+  if (replayFiles) app.get(filesPath, replayFiles);
   app.use(jsonBody(options.bodyLimit));
   assertDistinctPaths(deps.apiSpec, deps.controlSpec);
   // Each operation's validators run on its own route, after the router has picked it.
   const { validators } = deps;
 
-  // Never an unchecked Host header (it could carry a path or another site): a well-formed one (the
-  // allowlist has already refused names it does not serve), else the address the request came in on.
-  const publicUrl =
-    options.publicUrl?.replace(/\/+$/, '') ??
-    ((req: Request) => `${req.protocol}://${wellFormedHost(req) ?? listeningAuthority(req)}`);
-  const baseUrl = (req: Request) => (typeof publicUrl === 'string' ? publicUrl : publicUrl(req));
   mountOperations(
     app,
     apiOperations,
@@ -175,6 +193,8 @@ export function createApp(deps: AppDeps): Express {
         controlAuthorized: (req) => isOperator(options.controlToken, req),
         baseUrl,
         ruleStatuses: ruleStatusChecker(apiOperations),
+        drift: { summaries: deps.driftSummaries ?? new DriftSummaries(), gateway: gateway?.info },
+        onReset: (worldId) => gateway?.onReset(worldId),
       }),
     },
     validators,

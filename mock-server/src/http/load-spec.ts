@@ -8,7 +8,7 @@
  * parsed as before. A stale or missing cache costs time, never correctness.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import type { OpenAPIV3 } from 'openapi-types';
 import { projectRoot } from '../project-root.js';
@@ -70,7 +70,11 @@ export async function writeSpecCache(): Promise<void> {
   const docs: Record<string, OpenAPIV3.Document> = {};
   for (const path of SPEC_SOURCES) docs[relative(projectRoot(), path)] = await parseSpec(path);
   mkdirSync(dirname(SPEC_CACHE_PATH), { recursive: true });
-  writeFileSync(SPEC_CACHE_PATH, JSON.stringify({ digest: specSourcesDigest(), docs } satisfies SpecCache));
+  // Renamed into place, so a simulator starting meanwhile (a test's, during `npm start`'s rebuild)
+  // reads the old file or the new one, whole.
+  const partial = `${SPEC_CACHE_PATH}.${process.pid}.tmp`;
+  writeFileSync(partial, JSON.stringify({ digest: specSourcesDigest(), docs } satisfies SpecCache));
+  renameSync(partial, SPEC_CACHE_PATH);
   cache = undefined;
 }
 

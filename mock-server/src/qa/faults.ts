@@ -10,6 +10,8 @@ export type NetworkFault = (typeof NETWORK_FAULTS)[number];
 export interface FaultAction {
   /** Answer with this error status, in the envelope, with no side effect. */
   status?: number;
+  /** The forced status's `message`, verbatim (a recorded upstream message); else the simulator's own. */
+  message?: string;
   /** Retry-After of a forced 429, seconds. */
   retryAfterSeconds?: number;
   /** Break the connection instead of answering; no side effect. */

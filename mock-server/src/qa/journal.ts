@@ -8,6 +8,7 @@
  * (parsing and serialising both bodies on every request cost more than validating it).
  */
 import { parse as parseQueryString } from 'node:querystring';
+import type { DriftFinding } from '../drift/spec-drift.js';
 
 export interface JournalEntry {
   id: number;
@@ -23,6 +24,8 @@ export interface JournalEntry {
   injected: string | null;
   requestBody: unknown;
   responseBody: unknown;
+  /** Proxy and replay modes: how the exchange departs from openapi.yaml (absent when it does not). */
+  drift?: DriftFinding[];
 }
 
 export interface JournalFilter {
@@ -141,9 +144,15 @@ export function journalEntryBytes(e: {
   injected: string | null;
   requestBody: Buffer | string | undefined;
   responseText: string | undefined;
+  drift?: readonly DriftFinding[] | undefined;
 }): number {
   const text = (s: string | null | undefined) => (s ? s.length * 2 : 0);
   const body = e.requestBody;
+  // A finding is a small object of short strings: about 200 bytes plus its texts.
+  const drift = (e.drift ?? []).reduce(
+    (n, f) => n + 200 + text(f.where) + text(f.message) + text(f.pointer) + text(f.schemaPath),
+    0,
+  );
   return (
     512 +
     text(e.path) +
@@ -151,7 +160,8 @@ export function journalEntryBytes(e: {
     text(e.keyLabel) +
     text(e.injected) +
     (typeof body === 'string' ? text(body) : (body?.length ?? 0)) +
-    text(e.responseText)
+    text(e.responseText) +
+    drift
   );
 }
 

@@ -31,6 +31,7 @@ import { MinHeap } from './min-heap.js';
 import type {
   AcceptResult,
   AdvanceResult,
+  BudgetResult,
   JournalLimits,
   JournalPage,
   RetentionPolicy,
@@ -97,6 +98,8 @@ export class MemoryStore implements Store {
   private readonly openByOwner = new Map<Owner, number>();
   private readonly counters = new Map<string, number>();
   private readonly buckets = new Map<string, BucketState>();
+  /** Budgets (reserveBudget): not cleared by reset, as what they count was spent elsewhere. */
+  private readonly budgets = new Map<string, number>();
   private readonly rules: FaultRuleBook;
   private readonly journal: Journal;
   private readonly journalListeners = new Set<() => void>();
@@ -286,6 +289,23 @@ export class MemoryStore implements Store {
     return verdict;
   }
 
+  async reserveBudget(name: string, amount: number, limit: number): Promise<BudgetResult> {
+    const total = this.budgets.get(name) ?? 0;
+    if (total + amount > limit) return { reserved: false, total, limit };
+    this.budgets.set(name, total + amount);
+    return { reserved: true, total: total + amount };
+  }
+
+  async releaseBudget(name: string, amount: number): Promise<number> {
+    const total = Math.max(0, (this.budgets.get(name) ?? 0) - amount);
+    this.budgets.set(name, total);
+    return total;
+  }
+
+  async readBudget(name: string): Promise<number> {
+    return this.budgets.get(name) ?? 0;
+  }
+
   async appendJournal(record: JournalRecord): Promise<void> {
     this.journal.record(record);
     for (const listener of this.journalListeners) listener();
@@ -327,6 +347,7 @@ export class MemoryStore implements Store {
     const at = this.clock.now();
     for (const { owner, label, balance } of this.spec.accounts)
       await this.setBalance(owner, label, balance, at);
+    for (const rule of this.spec.rules ?? []) this.rules.add(rule);
   }
 
   private counter(name: string): number {

@@ -1,7 +1,8 @@
 /**
  * Where the simulator's state lives. Everything a client can observe is here (accounts and ledgers,
  * tasks, fault rules and their counters, rate-limit buckets, the clock, random-stream counters, the
- * journal), so that several processes sharing one networked store behave as one simulator.
+ * journal, and the proxy's credit budget), so that several processes sharing one networked store
+ * behave as one simulator.
  *
  * A `Store` is one world (one tenant): every method acts for that world only, and each is one
  * atomic unit. The memory store runs each to completion without awaiting; the Redis store runs each
@@ -79,6 +80,11 @@ export interface WorldSpec {
   clock: ClockState['kind'];
   /** The accounts a reset puts back. Keys in clear stay in the process that configured them. */
   accounts: ReadonlyArray<{ owner: Owner; label: string; balance: number }>;
+  /**
+   * Fault rules a reset puts back, in this order, with ids from `rule_1` (a scenario loaded at start
+   * with `--scenario`, such as a recorded bad day): part of the world's start state like its accounts.
+   */
+  rules?: readonly FaultRuleInput[];
 }
 
 /** What one request needs to know about its world, read in one call. */
@@ -116,6 +122,13 @@ export interface JournalPage {
 }
 
 export type AdvanceResult = { ok: true; clock: ClockState } | { ok: false; problem: string };
+
+/**
+ * A reservation against a budget: either `amount` was added (the total now `reserved`), or adding it
+ * would have passed `limit`, and nothing changed.
+ */
+export type BudgetResult =
+  { reserved: true; total: number } | { reserved: false; total: number; limit: number };
 
 export interface Store {
   /** The world's settings, clock and rule count; with `caller`, that account too (WorldView.caller). */
@@ -175,6 +188,20 @@ export interface Store {
   /** One token of a token bucket (rate limits): limit per window, refilled continuously. */
   takeToken(bucket: string, now: number, limit: number, windowMs: number): Promise<BucketVerdict>;
 
+  /**
+   * Adds `amount` to the named budget's total unless the total would then pass `limit`, in one atomic
+   * step (the proxy's credit guard: concurrent generates, in one process or across a fleet, never take
+   * the credits forwarded to the live API past `--proxy-max-credits`). `amount` is a whole number >= 0.
+   *
+   * Budgets count what was spent outside the simulator, which a reset does not give back: `reset()`
+   * keeps them (they live as long as the world's store does).
+   */
+  reserveBudget(name: string, amount: number, limit: number): Promise<BudgetResult>;
+  /** Takes `amount` back off a budget (a reservation whose request was not accepted); never below 0. */
+  releaseBudget(name: string, amount: number): Promise<number>;
+  /** A budget's total (0 when nothing was ever reserved). */
+  readBudget(name: string): Promise<number>;
+
   appendJournal(record: JournalRecord): Promise<void>;
   queryJournal(filter?: JournalFilter): Promise<JournalPage>;
   /**
@@ -187,7 +214,8 @@ export interface Store {
 
   /**
    * Back to the world's start: its accounts and balances, no tasks, rules, buckets or journal,
-   * counters at 0 (so the same requests replay the same draws) and the clock at its start.
+   * counters at 0 (so the same requests replay the same draws) and the clock at its start. Budgets
+   * are kept (see reserveBudget).
    */
   reset(): Promise<void>;
 }

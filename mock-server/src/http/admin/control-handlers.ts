@@ -17,6 +17,8 @@ import { controlErrors, scopeOf } from './control-scope.js';
 import { journalEntryView, journalFilterOf, waitForJournal } from './journal-handlers.js';
 import { shortReason } from '../../short-reason.js';
 import { tenantHandlers } from './tenant-handlers.js';
+import { driftHandlers, type DriftHandlerDeps } from './drift-handlers.js';
+import { ruleProblems, type RuleCheckOptions } from '../../qa/rule-checks.js';
 
 export type ControlOperationId = Exclude<keyof operations, 'getTaskImage'>;
 
@@ -38,6 +40,10 @@ export interface ControlDeps {
   baseUrl: (req: Request) => string;
   /** undefined when the rule's status is allowed on every route it matches, else the allowed statuses. */
   ruleStatuses: (match: FaultRuleInput['match'], status: number) => number[] | undefined;
+  /** Proxy and replay modes: the drift summaries, the gateway (none when the simulator answers itself). */
+  drift: Pick<DriftHandlerDeps, 'summaries' | 'gateway'>;
+  /** After a reset (`undefined`: the global one): what lives outside the store starts again. */
+  onReset?: (worldId: string | undefined) => void;
 }
 
 const notFound = (what: string) => new ApiError(404, `${what} not found`, { type: 'not_found' });
@@ -68,26 +74,13 @@ function ruleView(rule: FaultRule) {
   };
 }
 
-/**
- * Whether a rule's action changes anything. The schema refuses an empty action and an empty task; an
- * action whose only property is a delay of 0 or a Retry-After without a status is refused here, so a
- * rule that would only mark requests as injected is never stored.
- */
-function doesSomething(action: FaultRuleInput['action']): boolean {
-  return (
-    action.status !== undefined ||
-    action.fault !== undefined ||
-    action.task !== undefined ||
-    (action.delayMs ?? 0) > 0
-  );
-}
-
 export function limitOf(value: unknown, fallback: number): number {
   return typeof value === 'string' ? Math.min(Number(value), 10_000) : fallback;
 }
 
 export function controlHandlers(deps: ControlDeps): Record<ControlOperationId, RequestHandler> {
   const { qa } = deps;
+  const rules: RuleCheckOptions = { ruleStatuses: deps.ruleStatuses, mode: deps.drift.gateway?.mode };
   const simulatorOf = (res: Response): Simulator => worldOf(res.locals).simulator;
 
   const taskView = async (world: World, task: Task, req: Request) => {
@@ -147,6 +140,7 @@ export function controlHandlers(deps: ControlDeps): Record<ControlOperationId, R
 
   return {
     ...tenantHandlers(deps.tenancy),
+    ...driftHandlers({ ...deps.drift, rules, ruleView }),
 
     // Health tells the truth about each part: the store unreachable is 503 (nothing can be served);
     // another part failed is still 200, `degraded`: the public API works (for images, everything but
@@ -191,8 +185,10 @@ export function controlHandlers(deps: ControlDeps): Record<ControlOperationId, R
     resetSimulator: async (_req, res) => {
       const scope = scopeOf(res.locals);
       const world = worldOf(res.locals);
-      if (scope.kind === 'operator' && !scope.named) await deps.tenancy.resetAll();
+      const global = scope.kind === 'operator' && !scope.named;
+      if (global) await deps.tenancy.resetAll();
       else await deps.tenancy.resetWorld(world.id);
+      deps.onReset?.(global ? undefined : world.id);
       res.json(success({ reset: true as const, accounts: (await world.store.listAccounts()).length }));
     },
 
@@ -251,26 +247,9 @@ export function controlHandlers(deps: ControlDeps): Record<ControlOperationId, R
 
     createFaultRule: async (req, res) => {
       const input = req.body as FaultRuleInput;
-      if (!doesSomething(input.action)) {
-        throw errors.invalidRequest([
-          {
-            field: 'body.action',
-            message:
-              'does nothing: give a status, a fault, a delayMs above 0 or a task (retryAfterSeconds only goes with status 429)',
-          },
-        ]);
-      }
-      if (input.action.status !== undefined) {
-        const allowed = deps.ruleStatuses(input.match, input.action.status);
-        if (allowed) {
-          throw errors.invalidRequest([
-            {
-              field: 'body.action.status',
-              message: `must be an error status the spec lists for every route the rule matches: ${allowed.join(', ') || '(none: the match reaches no route)'}`,
-            },
-          ]);
-        }
-      }
+      // The first problem, as before: a rule that does nothing is told so before anything else.
+      const [problem] = ruleProblems(input, rules);
+      if (problem) throw errors.invalidRequest([problem]);
       const rule = await worldOf(res.locals).store.addRule(input);
       res.status(201).json(success(ruleView(rule), 201));
     },

@@ -6,6 +6,7 @@ import type { Response } from 'express';
 import { ownerOf } from '../../domain/keys.js';
 import type { JournalEntry, JournalFilter } from '../../qa/journal.js';
 import type { Store } from '../../store/store.js';
+import { journalDriftView } from './drift-handlers.js';
 
 /** How often a store that cannot notify is read while a waiter waits. */
 const POLL_MS = 50;
@@ -39,6 +40,7 @@ export function journalEntryView(e: JournalEntry) {
     injected: e.injected,
     ...(e.requestBody === undefined ? {} : { request_body: e.requestBody }),
     ...(e.responseBody === undefined ? {} : { response_body: e.responseBody }),
+    ...journalDriftView(e.drift),
   };
 }
 

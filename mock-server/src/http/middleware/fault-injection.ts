@@ -33,6 +33,20 @@ export function forcedError(
   req: Request,
   limit: number,
 ): ApiError {
+  const error = defaultForcedError(status, action, bodyLimit, req, limit);
+  // A rule may carry the message a real answer had (a scenario made from a recording), verbatim.
+  return action.message === undefined
+    ? error
+    : new ApiError(error.status, action.message, error.details, error.headers);
+}
+
+function defaultForcedError(
+  status: number,
+  action: FaultAction,
+  bodyLimit: string,
+  req: Request,
+  limit: number,
+): ApiError {
   switch (status) {
     case 400:
       return errors.invalidRequest([{ field: 'request', message: 'was rejected' }]);

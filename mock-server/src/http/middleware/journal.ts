@@ -9,6 +9,7 @@
  */
 import type { RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
+import { Redactor } from '../../cassette/redaction.js';
 import { nowOf } from '../../domain/clock.js';
 import { ownerOf, redactKey } from '../../domain/keys.js';
 import type { JournalRecord } from '../../qa/journal.js';
@@ -17,6 +18,7 @@ import { maybeWorldOf, type World, type Worlds } from '../world.js';
 import { bearerToken } from './auth.js';
 import { rawBodyOf } from './json-body.js';
 import type { QaLocals } from './fault-injection.js';
+import type { DriftLocals } from '../../proxy/gateway.js';
 
 const TASK_ID = /^sd45_[0-9a-f]{16}$/;
 const TASK_ID_IN_RESPONSE = /"task_id":"(sd45_[0-9a-f]{16})"/;
@@ -65,6 +67,18 @@ function textOf(res: Response, chunk: unknown): string | undefined {
   return typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : undefined;
 }
 
+function textWithoutKey(text: string, key: string | undefined): string {
+  return key === undefined || (!text.includes(key) && !text.includes(encodeURIComponent(key)))
+    ? text
+    : new Redactor(key).redact(text);
+}
+
+function withoutKey(body: Buffer | undefined, key: string | undefined): Buffer | undefined {
+  if (body === undefined || key === undefined) return body;
+  if (!body.includes(key) && !body.includes(encodeURIComponent(key))) return body;
+  return Buffer.from(new Redactor(key).redact(body.toString('utf8')));
+}
+
 export function journalRequests(deps: {
   worlds: Worlds;
   render: RequestRenderer;
@@ -94,8 +108,11 @@ export function journalRequests(deps: {
         keyOwner: (res.locals as { owner?: string }).owner ?? (token === undefined ? null : ownerOf(token)),
         taskId: taskIdOf(req.query, req.body, responseText, rendered.path),
         injected: (res.locals as QaLocals).injected ?? null,
-        rawRequestBody: rawBodyOf(req),
-        responseText,
+        // A key the client put into a body (or that an answer names back) is not kept either.
+        rawRequestBody: withoutKey(rawBodyOf(req), token),
+        responseText: responseText === undefined ? undefined : textWithoutKey(responseText, token),
+        // Proxy and replay modes: the exchange's drift findings (proxy/exchange.ts), already redacted.
+        ...((res.locals as DriftLocals).drift ? { drift: (res.locals as DriftLocals).drift } : {}),
       };
     };
     const record = async (answered: boolean, responseText?: string): Promise<void> => {

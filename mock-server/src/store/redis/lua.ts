@@ -513,8 +513,9 @@ for _, owner in ipairs(redis.call('HKEYS', k('bal'))) do
 end
 for _, owner in ipairs(redis.call('SMEMBERS', k('dueowners'))) do redis.call('DEL', k('due:' .. owner)) end
 for _, id in ipairs(redis.call('LRANGE', k('rules'), 0, -1)) do redis.call('DEL', k('rule:' .. id)) end
+-- Budgets stay: what they count was spent outside the simulator (Store.reserveBudget).
 redis.call('DEL', k('order'), k('open'), k('done'), k('dueowners'), k('bal'), k('lbl'), k('rules'),
-  k('buckets'), k('journal'), k('meta'), k('budget'))
+  k('buckets'), k('journal'), k('meta'))
 local spec = cjson.decode(ARGV[6])
 redis.call('HSET', k('meta'), 'spec', ARGV[6], 'seed', spec.seed, 'ck', ARGV[7], 'cv', ARGV[8], 'co', '0', 'rules', '0')
 local now = tonumber(ARGV[8])
@@ -524,7 +525,35 @@ for _, a in ipairs(spec.accounts) do
   redis.call('HSET', k('lbl'), a.owner, a.label)
   ledgerAppend(a.owner, now, 'set', a.balance, a.balance, nil)
 end
+-- The spec's rules (a scenario), in order, as addRule adds them: ARGV[9] how many, then JSON and
+-- times-left pairs (built by the client, so no number goes through cjson).
+local nrules = tonumber(ARGV[9] or '0')
+for i = 1, nrules do
+  local id = 'rule_' .. i
+  redis.call('RPUSH', k('rules'), id)
+  redis.call('HSET', k('rule:' .. id), 'j', ARGV[8 + 2 * i], 'left', ARGV[9 + 2 * i], 'hits', '0')
+end
+redis.call('HSET', k('meta'), 'ruleSeq', nrules, 'rules', nrules)
 return 1
+`,
+
+  // Budgets (Store.reserveBudget): ARGV 6 name, 7 amount, 8 limit. Never more than the limit.
+  reserveBudget: `
+local total = tonumber(redis.call('HGET', k('budget'), ARGV[6]) or '0')
+local amount, limit = tonumber(ARGV[7]), tonumber(ARGV[8])
+if total + amount > limit then return { 0, num(total) } end
+redis.call('HSET', k('budget'), ARGV[6], num(total + amount))
+return { 1, num(total + amount) }
+`,
+
+  releaseBudget: `
+local total = math.max(0, tonumber(redis.call('HGET', k('budget'), ARGV[6]) or '0') - tonumber(ARGV[7]))
+redis.call('HSET', k('budget'), ARGV[6], num(total))
+return num(total)
+`,
+
+  readBudget: `
+return redis.call('HGET', k('budget'), ARGV[6]) or '0'
 `,
 
   /** Every key of the world, gone (the directory is the caller's). */

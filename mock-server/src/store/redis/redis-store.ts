@@ -21,6 +21,7 @@ import {
 import {
   WorldMissingError,
   type AcceptResult,
+  type BudgetResult,
   type AdvanceResult,
   type JournalLimits,
   type JournalPage,
@@ -343,6 +344,21 @@ export class RedisStore implements Store {
     };
   }
 
+  async reserveBudget(name: string, amount: number, limit: number): Promise<BudgetResult> {
+    const [reserved, total] = ((await this.run('reserveBudget', '', name, amount, limit)) as string[]).map(
+      Number,
+    );
+    return reserved === 1 ? { reserved: true, total: total! } : { reserved: false, total: total!, limit };
+  }
+
+  async releaseBudget(name: string, amount: number): Promise<number> {
+    return Number(await this.run('releaseBudget', '', name, amount));
+  }
+
+  async readBudget(name: string): Promise<number> {
+    return Number(await this.run('readBudget', '', name));
+  }
+
   async appendJournal(record: JournalRecord): Promise<void> {
     const { maxEntries, maxBytes } = this.options.journal;
     if (maxEntries === 0) return;
@@ -430,7 +446,19 @@ export class RedisStore implements Store {
 
   /** Creates the world (or puts it back to its start) from its spec. */
   async writeStart(spec: WorldSpec): Promise<void> {
-    await this.run('reset', '', JSON.stringify(spec), spec.clock, VIRTUAL_CLOCK_START);
+    const rules = (spec.rules ?? []).flatMap((input) => {
+      const rule = ruleOf(input);
+      return [JSON.stringify(rule), rule.timesLeft ?? ''];
+    });
+    await this.run(
+      'reset',
+      '',
+      JSON.stringify(spec),
+      spec.clock,
+      VIRTUAL_CLOCK_START,
+      rules.length / 2,
+      ...rules,
+    );
   }
 
   /** Whether the world's start has been written. */
