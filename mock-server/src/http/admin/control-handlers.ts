@@ -14,9 +14,20 @@ import type { Tenancy } from '../../tenancy/tenancy.js';
 import { worldOf, type World } from '../world.js';
 import { controlErrors, scopeOf } from './control-scope.js';
 import { journalEntryView, journalFilterOf, waitForJournal } from './journal-handlers.js';
+import { streamJournal, type JournalStreamOptions } from './journal-stream.js';
 import { tenantHandlers } from './tenant-handlers.js';
 
-export type ControlOperationId = Exclude<keyof operations, 'getTaskImage'>;
+/** The pages and the metrics have modules of their own (http/console, http/docs, http/metrics). */
+export type ControlOperationId = Exclude<
+  keyof operations,
+  | 'getTaskImage'
+  | 'getMetrics'
+  | 'getConsole'
+  | 'getConsoleAsset'
+  | 'getDocs'
+  | 'getDocsDocument'
+  | 'getDocsAsset'
+>;
 
 export interface ControlDeps {
   tenancy: Tenancy;
@@ -27,6 +38,7 @@ export interface ControlDeps {
   baseUrl: (req: Request) => string;
   /** undefined when the rule's status is allowed on every route it matches, else the allowed statuses. */
   ruleStatuses: (match: FaultRuleInput['match'], status: number) => number[] | undefined;
+  journalStream?: JournalStreamOptions;
 }
 
 const notFound = (what: string) => new ApiError(404, `${what} not found`, { type: 'not_found' });
@@ -174,15 +186,47 @@ export function controlHandlers(deps: ControlDeps): Record<ControlOperationId, R
       res.json(accountView(await accountOf(world, apiKey)));
     },
 
+    listAccounts: async (req, res) => {
+      const world = worldOf(res.locals);
+      const limit = Math.min(limitOf(req.query.limit, 100), 1_000);
+      const offset = Number(req.query.offset ?? 0);
+      const entries = Math.min(limitOf(req.query.ledger, 10), 100);
+      // Settled first, as getAccount does, so balances include refunds of tasks that failed unpolled.
+      await world.simulator.settleDue();
+      const all = (await world.store.listAccounts()).sort(
+        (a, b) => a.label.localeCompare(b.label) || a.owner.localeCompare(b.owner),
+      );
+      const page = all.slice(offset, offset + limit);
+      const accounts = await Promise.all(
+        page.map(async (account) => ({
+          apiKey: account.label,
+          balance: account.balance,
+          ledger: entries === 0 ? [] : (await world.store.ledger(account.owner, entries)).map(ledgerEntry),
+        })),
+      );
+      res.json(success({ total: all.length, accounts }));
+    },
+
     listTasks: async (req, res) => {
       const world = worldOf(res.locals);
       const simulator = world.simulator;
       const { apiKey, status } = req.query as { apiKey?: string; status?: Task['status'] };
-      const tasks = await simulator.listTasks({
-        ...(apiKey ? { owner: ownerOf(apiKey) } : {}),
-        ...(status ? { status } : {}),
-        limit: limitOf(req.query.limit, 100),
-      });
+      const offset = Number(req.query.offset ?? 0);
+      const limit = limitOf(req.query.limit, 100);
+      if (offset + limit > 10_000)
+        throw errors.invalidRequest([
+          {
+            field: 'query.offset',
+            message: 'offset + limit must be at most 10000: filter by apiKey or status',
+          },
+        ]);
+      const tasks = (
+        await simulator.listTasks({
+          ...(apiKey ? { owner: ownerOf(apiKey) } : {}),
+          ...(status ? { status } : {}),
+          limit: offset + limit,
+        })
+      ).slice(offset);
       res.json(success({ tasks: await Promise.all(tasks.map((t) => taskView(world, t, req))) }));
     },
 
@@ -273,5 +317,7 @@ export function controlHandlers(deps: ControlDeps): Record<ControlOperationId, R
       );
       res.json(success({ timed_out: timedOut, entries: entries.map(journalEntryView) }));
     },
+
+    streamJournal: (req, res) => streamJournal(worldOf(res.locals).store, req, res, deps.journalStream),
   };
 }

@@ -11,7 +11,7 @@ import type { RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { nowOf } from '../../domain/clock.js';
 import { ownerOf, redactKey } from '../../domain/keys.js';
-import type { JournalRecord } from '../../qa/journal.js';
+import { journalHeaders, type JournalRecord } from '../../qa/journal.js';
 import type { RequestRenderer } from '../request-rendering.js';
 import { maybeWorldOf, type World, type Worlds } from '../world.js';
 import { bearerToken } from './auth.js';
@@ -23,9 +23,10 @@ const TASK_ID_IN_RESPONSE = /"task_id":"(sd45_[0-9a-f]{16})"/;
 const TASK_IN_PATH = /^\/files\/(sd45_[0-9a-f]{16})\//;
 
 /**
- * Whether a path is the control API's under any spelling the router or a proxy might accept (case,
- * percent-encoding, repeated slashes, dot segments). Control calls are not journaled: their bodies
- * can carry keys (a fault rule's `match.apiKey`).
+ * Whether a path is the control API's (or the reference page's, `/docs`) under any spelling the
+ * router or a proxy might accept (case, percent-encoding, repeated slashes, dot segments). Control
+ * calls are not journaled: their bodies can carry keys (a fault rule's `match.apiKey`); nor are the
+ * pages the simulator serves about itself, which no client of the API makes.
  */
 export function isControlPath(rawPath: string): boolean {
   let path = rawPath;
@@ -40,7 +41,7 @@ export function isControlPath(rawPath: string): boolean {
     if (segment === '..') segments.pop();
     else segments.push(segment);
   }
-  return segments[0] === '__mock';
+  return segments[0] === '__mock' || segments[0] === 'docs';
 }
 
 function taskIdOf(
@@ -94,6 +95,8 @@ export function journalRequests(deps: {
         keyOwner: (res.locals as { owner?: string }).owner ?? (token === undefined ? null : ownerOf(token)),
         taskId: taskIdOf(req.query, req.body, responseText, rendered.path),
         injected: (res.locals as QaLocals).injected ?? null,
+        operation: rendered.operationId ?? null,
+        requestHeaders: journalHeaders(req.headers, redactKey),
         rawRequestBody: rawBodyOf(req),
         responseText,
       };
