@@ -722,8 +722,12 @@ export type components = {
         LedgerEntry: {
             /** Format: date-time */
             at: string;
-            /** @enum {string} */
-            kind: "set" | "debit" | "refund";
+            /**
+             * @description `carried_forward` comes first when older entries are no longer kept one by one (past
+             *     10,000): its amount is their sum, so a balance is always the sum of the entries shown.
+             * @enum {string}
+             */
+            kind: "set" | "debit" | "refund" | "carried_forward";
             /** @description Signed: negative for a debit. */
             amount: number;
             balance_after: number;
@@ -1278,7 +1282,8 @@ export interface operations {
                 limit?: string;
                 /**
                  * @description Skip this many of the newest matching tasks first, to read page after page (the console's
-                 *     pages). `offset + limit` is at most 10,000: past that, filter by key or status.
+                 *     pages). A read reaches the newest 10,000 matching tasks at most (`limit` is cut so that
+                 *     `offset + limit` stays within them): past that, filter by key or status.
                  * @example 50
                  */
                 offset?: string;
