@@ -2136,7 +2136,13 @@ export interface operations {
     };
     getDocs: {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description The document shown first (default `api`, openapi.yaml).
+                 * @example control
+                 */
+                doc?: "api" | "control";
+            };
             header?: never;
             path?: never;
             cookie?: never;

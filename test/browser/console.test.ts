@@ -48,7 +48,9 @@ describe('the QA console', () => {
   const open = async (view = 'journal') => {
     w = await watchedPage(browser, sim.url);
     await w.page.goto(`${sim.url}/__mock/console#/${view}`);
-    await w.page.locator('[data-testid="live"]', { hasText: 'live' }).waitFor(PAGE_WAIT);
+    await w.page.locator('nav.views a.active').waitFor(PAGE_WAIT);
+    if (view === 'journal')
+      await w.page.locator('[data-testid="live"]', { hasText: 'live' }).waitFor(PAGE_WAIT);
     return w.page;
   };
 
@@ -136,7 +138,7 @@ describe('the QA console', () => {
     const page = await open('tasks');
     const row = page.locator(`[data-testid="tasks"] tr[data-task="${taskId}"]`);
     await row.waitFor(PAGE_WAIT);
-    expect(await row.textContent()).toContain('in 1 h'); // planned end, on the simulator's clock
+    expect(await row.textContent()).toContain('in 60 min'); // planned end, on the simulator's clock
     await w.screenshot('console-tasks');
     await row.locator('button', { hasText: 'Fail' }).click();
     await row.waitFor({ state: 'detached', ...PAGE_WAIT }); // no longer IN_PROGRESS
