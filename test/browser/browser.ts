@@ -13,7 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { projectRoot } from '../../mock-server/src/project-root.js';
 
 export const SCREENSHOTS = join(projectRoot(), 'reports', 'screenshots');
@@ -73,7 +73,8 @@ export interface WatchedPage {
   errors: string[];
   /** Requests to a host other than the simulator's (data: and blob: URLs are the page's own). */
   foreign(): string[];
-  screenshot(name: string): Promise<string>;
+  /** reports/screenshots/<name>.png: the viewport, or one element of the page. */
+  screenshot(name: string, element?: Locator): Promise<string>;
 }
 
 export async function watchedPage(browser: Browser, simulatorUrl: string): Promise<WatchedPage> {
@@ -94,10 +95,10 @@ export async function watchedPage(browser: Browser, simulatorUrl: string): Promi
       requests.filter(
         (url) => !url.startsWith('data:') && !url.startsWith('blob:') && new URL(url).origin !== origin,
       ),
-    screenshot: async (name) => {
+    screenshot: async (name, element) => {
       mkdirSync(SCREENSHOTS, { recursive: true });
       const path = join(SCREENSHOTS, `${name}.png`);
-      await page.screenshot({ path, fullPage: false });
+      await (element ? element.screenshot({ path }) : page.screenshot({ path, fullPage: false }));
       return path;
     },
   };

@@ -92,7 +92,7 @@ describe('the QA console', () => {
     const curl = (await page.locator('[data-testid="curl"]').textContent())!;
     expect(curl).toContain(`'${sim.url}/api/generate'`);
     expect(curl).toContain(`'Authorization: Bearer ${DEV_KEY}'`);
-    await w.screenshot('console-journal');
+    await w.screenshot('scenario-journal');
     // The command really sends the same request again: run its parts (no shell needed to check it).
     const again = await generate(sim);
     expect(again.status).toBe(200);
@@ -109,7 +109,7 @@ describe('the QA console', () => {
     const rule = page.locator('[data-testid="rules"] tr[data-rule="rule_1"]');
     await rule.waitFor(PAGE_WAIT);
     expect(await rule.locator('[data-testid="times-left"]').textContent()).toBe('1');
-    await w.screenshot('console-rules');
+    await w.screenshot('scenario-rules');
 
     const failed = await generate(sim);
     expect(failed.status).toBe(500);
@@ -139,7 +139,7 @@ describe('the QA console', () => {
     const row = page.locator(`[data-testid="tasks"] tr[data-task="${taskId}"]`);
     await row.waitFor(PAGE_WAIT);
     expect(await row.textContent()).toContain('in 60 min'); // planned end, on the simulator's clock
-    await w.screenshot('console-tasks');
+    await w.screenshot('scenario-tasks');
     await row.locator('button', { hasText: 'Fail' }).click();
     await row.waitFor({ state: 'detached', ...PAGE_WAIT }); // no longer IN_PROGRESS
 
@@ -149,7 +149,7 @@ describe('the QA console', () => {
     await refund.waitFor(PAGE_WAIT);
     expect(await refund.textContent()).toContain('+12');
     expect(await account.locator('[data-testid="balance"]').textContent()).toBe('1000 credits');
-    await w.screenshot('console-accounts');
+    await w.screenshot('scenario-accounts');
   });
 
   it('shows one world at a time: choosing a tenant hides the other tenants and the default world', async () => {
@@ -178,7 +178,7 @@ describe('the QA console', () => {
 
     await page.locator('nav.views a', { hasText: 'Tenants' }).click();
     await page.locator(`[data-testid="tenants"] tr[data-tenant="${created.tenant.id}"]`).waitFor(PAGE_WAIT);
-    await w.screenshot('console-tenants');
+    await w.screenshot('scenario-tenants');
   });
 
   it('moves the clock from the header', async () => {
@@ -223,6 +223,146 @@ describe('the QA console behind a control token', () => {
     const { taskId } = await generate(sim);
     await page.locator('[data-testid="journal"] tr', { hasText: taskId! }).waitFor(PAGE_WAIT);
     expect(w.requests.filter((u) => u.includes(TOKEN))).toEqual([]);
+    expect(w.foreign()).toEqual([]);
+    expect(w.errors).toEqual([]);
+    await page.close();
+  });
+});
+
+/** Requests in parallel batches (the simulator's own loopback socket, bounded in count). */
+async function many(count: number, make: (i: number) => Promise<unknown>, batch = 50): Promise<void> {
+  for (let i = 0; i < count; i += batch)
+    await Promise.all(Array.from({ length: Math.min(batch, count - i) }, (_, j) => make(i + j)));
+}
+
+describe('the QA console with a full journal and thousands of tasks', () => {
+  const TASKS = 5_000;
+  const JOURNAL = 10_000;
+  let sim: SimulatorHandle;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    sim = await startSimulator({
+      clock: 'virtual',
+      seed: 'scale',
+      rateLimit: 'off',
+      journalSize: JOURNAL,
+      keys: { 'sk-qa-scale-0001': 1_000_000 },
+    });
+    // 5,000 tasks in progress and 5,000 status polls: a journal of 10,000 entries, full.
+    const ids: string[] = [];
+    await many(TASKS, async () => {
+      const { taskId } = await generate(sim, { 'X-Mock-Duration-Ms': '3600000' }, 'sk-qa-scale-0001');
+      ids.push(taskId!);
+    });
+    await many(JOURNAL - TASKS, (i) =>
+      fetch(`${sim.url}/api/status?task_id=${ids[i % ids.length]}`, {
+        headers: { Authorization: 'Bearer sk-qa-scale-0001' },
+      }).then((r) => r.arrayBuffer()),
+    );
+    browser = await launchBrowser();
+  }, 180_000);
+  afterAll(async () => {
+    await browser?.close();
+    await sim?.stop();
+  });
+
+  it('shows one page of each at a time, whatever their number', async () => {
+    const w = await watchedPage(browser, sim.url);
+    const { page } = w;
+    const started = performance.now();
+    await page.goto(`${sim.url}/__mock/console#/journal`);
+    await page.locator('[data-testid="journal"] tbody tr[data-entry]').first().waitFor(PAGE_WAIT);
+    const journalMs = performance.now() - started;
+    expect(await page.locator('[data-testid="journal"] tbody tr').count()).toBe(50);
+    // The next page is one click, and still 50 rows.
+    await page.locator('.pager button', { hasText: 'Older' }).click();
+    await page.locator('[data-testid="journal"] tbody tr[data-entry="9950"]').waitFor(PAGE_WAIT);
+    expect(await page.locator('[data-testid="journal"] tbody tr').count()).toBe(50);
+
+    const tasksStarted = performance.now();
+    await page.locator('nav.views a', { hasText: 'Tasks' }).click();
+    await page.locator('[data-testid="tasks"] tbody tr[data-task]').first().waitFor(PAGE_WAIT);
+    const tasksMs = performance.now() - tasksStarted;
+    expect(await page.locator('[data-testid="tasks"] tbody tr').count()).toBe(50);
+    const elements = await page.evaluate(() => document.getElementsByTagName('*').length);
+    expect(elements).toBeLessThan(3_000);
+    console.log(
+      `console at scale (${JOURNAL} journal entries, ${TASKS} tasks): journal shown ${journalMs.toFixed(0)} ms after navigation, tasks view ${tasksMs.toFixed(0)} ms after the click, ${elements} DOM elements`,
+    );
+    expect(w.foreign()).toEqual([]);
+    expect(w.errors).toEqual([]);
+    await page.close();
+  });
+});
+
+describe('screenshots of a busy simulator (for the README)', () => {
+  let sim: SimulatorHandle;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    sim = await startSimulator({
+      clock: 'virtual',
+      seed: 'readme',
+      rateLimit: 'off',
+      keys: { 'sk-qa-poor-0001': 20 },
+    });
+    browser = await launchBrowser();
+    const poll = (taskId: string) =>
+      fetch(`${sim.url}/api/status?task_id=${taskId}`, { headers: { Authorization: `Bearer ${DEV_KEY}` } });
+    const done = await generate(sim, { 'X-Mock-Duration-Ms': '2000' });
+    await generate(sim, { 'X-Mock-Outcome': 'failed', 'X-Mock-Duration-Ms': '4000' });
+    for (let i = 0; i < 3; i++) await generate(sim, { 'X-Mock-Duration-Ms': String(60_000 * (i + 1)) });
+    await sim.rules.add({
+      match: { method: 'POST', path: '/api/generate' },
+      action: { status: 500 },
+      times: 2,
+    });
+    await sim.rules.add({ match: { path: '/api/status' }, action: { fault: 'reset' }, probability: 0.05 });
+    await generate(sim);
+    await generate(sim, {}, 'sk-qa-poor-0001');
+    await generate(sim, {}, 'sk-qa-poor-0001');
+    await generate(sim, { 'X-Mock-Status': '429' });
+    await sim.clock.advance(5_000);
+    await poll(done.taskId!);
+    await fetch(`${sim.url}/api/status?task_id=sd45_0000000000000000`, {
+      headers: { Authorization: `Bearer ${DEV_KEY}` },
+    });
+    await fetch(`${sim.url}/api/generate`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${DEV_KEY}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ prompt: '', aspectRatio: '5:4', quality: 'basic' }),
+    });
+    await fetch(`${sim.url}/__mock/tenants`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name: 'ci-job-4711', seed: 'replay-me', clock: 'virtual' }),
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await sim?.stop();
+  });
+
+  it('takes one of each view', async () => {
+    const w = await watchedPage(browser, sim.url);
+    const { page } = w;
+    await page.goto(`${sim.url}/__mock/console#/journal`);
+    const injected = page.locator('[data-testid="journal"] tr.injected', { hasText: 'rule_1' }).first();
+    await injected.waitFor(PAGE_WAIT);
+    await injected.click();
+    await page.locator('[data-testid="entry-detail"]').waitFor(PAGE_WAIT);
+    await w.screenshot('console-journal');
+    for (const [view, ready] of [
+      ['Accounts', '[data-testid="accounts"] article'],
+      ['Tasks', '[data-testid="tasks"] tr[data-task]'],
+      ['Fault rules', '[data-testid="rules"] tr[data-rule]'],
+      ['Tenants', '[data-testid="tenants"] tr[data-tenant]'],
+    ] as const) {
+      await page.locator('nav.views a', { hasText: view }).click();
+      await page.locator(ready).first().waitFor(PAGE_WAIT);
+      await w.screenshot(`console-${view.toLowerCase().replace(' ', '-')}`);
+    }
     expect(w.foreign()).toEqual([]);
     expect(w.errors).toEqual([]);
     await page.close();

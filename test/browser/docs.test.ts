@@ -31,6 +31,7 @@ describe('the API reference page', () => {
     // The servers are this simulator.
     expect(await page.locator('.swagger-ui .servers select').inputValue()).toBe(sim.url);
 
+    await w.screenshot('docs-api');
     // An operation: its provenance first, from x-provenance / x-doc-quote / x-provenance-reason.
     const generate = page.locator('#operations-generation-createGenerationTask');
     await generate.locator('.opblock-summary').click();
@@ -55,7 +56,9 @@ describe('the API reference page', () => {
     expect((await code.first().textContent())!.trim()).toBe('200');
     const sent = (await sim.journal.waitFor({ path: '/api/status', taskId: created.taskId })).request_headers;
     expect(sent?.authorization).toBe('Bearer sk-d…-dev');
-    await w.screenshot('docs-api');
+    await status.locator('.request-url').scrollIntoViewIfNeeded();
+    await page.evaluate(() => window.scrollBy(0, -260));
+    await w.screenshot('docs-try-it-out');
 
     expect(w.foreign()).toEqual([]);
     expect(w.errors).toEqual([]);

@@ -121,8 +121,8 @@ export function TenantsView(props: { world: string; onWorld: (id: string) => voi
               <th>name</th>
               <th>clock</th>
               <th>latency</th>
-              <th>created</th>
-              <th>last seen</th>
+              <th>created (system time)</th>
+              <th>last seen (system time)</th>
               <th />
             </tr>
           </thead>
