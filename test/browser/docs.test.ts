@@ -57,7 +57,7 @@ describe('the API reference page', () => {
     const sent = (await sim.journal.waitFor({ path: '/api/status', taskId: created.taskId })).request_headers;
     expect(sent?.authorization).toBe('Bearer sk-d…-dev');
     await status.locator('.request-url').scrollIntoViewIfNeeded();
-    await page.evaluate(() => window.scrollBy(0, -260));
+    await page.mouse.wheel(0, -260);
     await w.screenshot('docs-try-it-out');
 
     expect(w.foreign()).toEqual([]);
