@@ -525,7 +525,13 @@ describe('every operation conforms to its spec', () => {
     });
 
     it('getConsoleAsset, getDocsAsset, getDocsDocument: every file, and a console file that is none', async () => {
-      for (const asset of ['console.js', 'console.css', 'console.js.map', 'nothing-here.js'])
+      for (const asset of [
+        'console.js',
+        'console.css',
+        'console.js.map',
+        'console.css.map',
+        'nothing-here.js',
+      ])
         await main.client.call(opById('getConsoleAsset'), { path: { asset } });
       // (Names outside the enum are a 400 of the request validator, which `judge` counts as a refusal.)
       const docsAssets = (opById('getDocsAsset').parameters[0]!.schema as { enum: string[] }).enum;
