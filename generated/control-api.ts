@@ -560,6 +560,203 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/__mock/accounts": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The world an operator's call acts in: a tenant's id, or `default` (the default when absent). A
+                 *     tenant credential acts in its own tenant only: naming another is 403.
+                 * @example t-0123456789ab
+                 */
+                "X-Mock-Tenant"?: components["parameters"]["TenantHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the world's accounts with their newest ledger entries
+         * @description Every account of the world (keys redacted: the simulator holds none in clear), ordered by
+         *     label, in pages, each with its newest `ledger` entries (after any carried-forward entry).
+         *     Setting a balance still takes the key itself (`PUT /__mock/accounts/{apiKey}`).
+         */
+        get: operations["listAccounts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/__mock/journal/stream": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The world an operator's call acts in: a tenant's id, or `default` (the default when absent). A
+                 *     tenant credential acts in its own tenant only: naming another is 403.
+                 * @example t-0123456789ab
+                 */
+                "X-Mock-Tenant"?: components["parameters"]["TenantHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Follow the journal live (server-sent events)
+         * @description A `text/event-stream` of the world's new journal entries, oldest first, as they are written:
+         *     each is an `entry` event whose `id` is the entry's id and whose `data` is the JournalEntry as
+         *     JSON. Filters as for `GET /__mock/journal`. It starts after the newest entry (or after `after`,
+         *     or after the `Last-Event-ID` a reconnecting EventSource sends), so nothing is missed between
+         *     reading a page and following. A comment line every 15 seconds keeps proxies from closing it.
+         *     When more than 1000 entries arrived at once, the oldest of them are not sent: a `gap` event
+         *     says which ids to read with `GET /__mock/journal?before=` instead (the stream never buffers
+         *     without bound). A `reset` event says the journal was cleared (POST /__mock/reset). The stream
+         *     ends when the client goes away.
+         */
+        get: operations["streamJournal"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/__mock/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Metrics in the Prometheus text format
+         * @description Counters and histograms of this process (requests by operationId, status and injected or not;
+         *     durations; faults injected by source and kind; store operation durations by backend), and
+         *     figures read from the store at scrape time (tasks created and settled by outcome, in progress;
+         *     credits debited and refunded; journal entries and bytes), summed over every world, so that
+         *     replicas sharing one store report the same. Labels are operationIds, status codes and fixed
+         *     words: never a key, a path or a tenant. The operator's only (a tenant credential gets 403).
+         */
+        get: operations["getMetrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/__mock/console": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The QA console (a web page)
+         * @description One page, served from the simulator's package, that shows the journal live, accounts and
+         *     ledgers, tasks, fault rules, the clock and tenants. The page itself holds no data, so it is
+         *     served without a token; every call it makes is a control API call and needs the token (or a
+         *     tenant credential) as any other. Its Content-Security-Policy allows only the simulator itself.
+         */
+        get: operations["getConsole"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/__mock/console/{asset}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A script or style sheet of the console
+         * @description Built by `npm run build` into `dist/console/`.
+         */
+        get: operations["getConsoleAsset"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/docs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The API reference (a web page)
+         * @description Both documents, openapi.yaml and control-api.yaml, rendered by Swagger UI (served from the
+         *     swagger-ui-dist package, no other host), with each element's provenance shown and "Try it
+         *     out" against this simulator (the dev key filled in when it is on).
+         */
+        get: operations["getDocs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/docs/{document}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One of the two documents, as the reference page shows it
+         * @description The document as JSON, dereferenced, with `servers` replaced by this simulator's own address and
+         *     a provenance line (documented by the provider, with its quote, or inferred, and why) put in
+         *     front of the description of every operation, parameter, response and schema property that
+         *     carries `x-provenance`.
+         */
+        get: operations["getDocsDocument"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/docs/assets/{asset}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A file of the reference page (Swagger UI's, or the page's own script)
+         * @description Served from the swagger-ui-dist package, or the page's own start script.
+         */
+        get: operations["getDocsAsset"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/files/{taskId}/{file}": {
         parameters: {
             query?: never;
@@ -654,8 +851,12 @@ export type components = {
         LedgerEntry: {
             /** Format: date-time */
             at: string;
-            /** @enum {string} */
-            kind: "set" | "debit" | "refund";
+            /**
+             * @description `carried_forward` comes first when older entries are no longer kept one by one (past
+             *     10,000): its amount is their sum, so a balance is always the sum of the entries shown.
+             * @enum {string}
+             */
+            kind: "set" | "debit" | "refund" | "carried_forward";
             /** @description Signed: negative for a debit. */
             amount: number;
             balance_after: number;
@@ -665,6 +866,15 @@ export type components = {
             code: components["schemas"]["Ok"];
             message: components["schemas"]["Success"];
             data: components["schemas"]["Account"];
+        };
+        AccountListEnvelope: {
+            code: components["schemas"]["Ok"];
+            message: components["schemas"]["Success"];
+            data: {
+                /** @description Accounts in the world. */
+                total: number;
+                accounts: components["schemas"]["Account"][];
+            };
         };
         AccountUpdate: {
             balance: number;
@@ -807,6 +1017,16 @@ export type components = {
             };
         };
         JournalEntry: {
+            /** @description The operationId the request reached (null for an unknown path). */
+            operation: string | null;
+            /**
+             * @description The request's headers that are safe to keep, and only those: `content-type`, `user-agent`,
+             *     `prefer`, the `x-mock-*` fault headers (never `x-mock-token`), and `authorization` as the
+             *     redacted key (`Bearer sk-d…-dev`). Each value at most 256 characters.
+             */
+            request_headers?: {
+                [key: string]: string;
+            };
             id: number;
             /**
              * Format: date-time
@@ -1154,6 +1374,24 @@ export type components = {
          */
         TenantHeader: components["schemas"]["TenantId"];
         /**
+         * @description `true`: only answers QA injected (a header, a rule, chaos, the rate limiter); `false`: only the
+         *     others; or one source exactly (`header`, `chaos`, `rate-limit`, a rule id).
+         * @example true
+         */
+        JournalInjected: string;
+        /**
+         * @description Only requests to this operation (an operationId of openapi.yaml or of the image files).
+         * @example createGenerationTask
+         */
+        JournalOperation: string;
+        /**
+         * @description Free text, ignoring the case of ASCII letters: entries where it occurs in the path, the query,
+         *     a body (as kept: the first 2,048 characters), a recorded header, the task id, the key's label,
+         *     the operation or what injected it.
+         * @example red fox
+         */
+        JournalText: string;
+        /**
          * @description The API key itself (URL-encoded). It is never echoed back in clear.
          * @example sk-dreamcore-dev
          */
@@ -1328,10 +1566,17 @@ export interface operations {
                 /** @example IN_PROGRESS */
                 status?: "IN_PROGRESS" | "SUCCESS" | "FAILED";
                 /**
-                 * @description At most this many (default 100).
+                 * @description At most this many (default 100, at most 10,000).
                  * @example 10
                  */
                 limit?: string;
+                /**
+                 * @description Skip this many of the newest matching tasks first, to read page after page (the console's
+                 *     pages). A read reaches the newest 10,000 matching tasks at most (`limit` is cut so that
+                 *     `offset + limit` stays within them): past that, filter by key or status.
+                 * @example 50
+                 */
+                offset?: string;
             };
             header?: {
                 /**
@@ -1710,6 +1955,24 @@ export interface operations {
                 /** @example sd45_b83bf7c0c51a4c71 */
                 taskId?: string;
                 /**
+                 * @description `true`: only answers QA injected (a header, a rule, chaos, the rate limiter); `false`: only the
+                 *     others; or one source exactly (`header`, `chaos`, `rate-limit`, a rule id).
+                 * @example true
+                 */
+                injected?: components["parameters"]["JournalInjected"];
+                /**
+                 * @description Only requests to this operation (an operationId of openapi.yaml or of the image files).
+                 * @example createGenerationTask
+                 */
+                operation?: components["parameters"]["JournalOperation"];
+                /**
+                 * @description Free text, ignoring the case of ASCII letters: entries where it occurs in the path, the query,
+                 *     a body (as kept: the first 2,048 characters), a recorded header, the task id, the key's label,
+                 *     the operation or what injected it.
+                 * @example red fox
+                 */
+                q?: components["parameters"]["JournalText"];
+                /**
                  * @description At most this many entries (default 100, at most 500 per page).
                  * @example 20
                  */
@@ -2037,6 +2300,24 @@ export interface operations {
                 /** @example sd45_b83bf7c0c51a4c71 */
                 taskId?: string;
                 /**
+                 * @description `true`: only answers QA injected (a header, a rule, chaos, the rate limiter); `false`: only the
+                 *     others; or one source exactly (`header`, `chaos`, `rate-limit`, a rule id).
+                 * @example true
+                 */
+                injected?: components["parameters"]["JournalInjected"];
+                /**
+                 * @description Only requests to this operation (an operationId of openapi.yaml or of the image files).
+                 * @example createGenerationTask
+                 */
+                operation?: components["parameters"]["JournalOperation"];
+                /**
+                 * @description Free text, ignoring the case of ASCII letters: entries where it occurs in the path, the query,
+                 *     a body (as kept: the first 2,048 characters), a recorded header, the task id, the key's label,
+                 *     the operation or what injected it.
+                 * @example red fox
+                 */
+                q?: components["parameters"]["JournalText"];
+                /**
                  * @description Only entries newer than this id.
                  * @example 41
                  */
@@ -2107,6 +2388,295 @@ export interface operations {
             403: components["responses"]["Error"];
             404: components["responses"]["Error"];
             503: components["responses"]["Unavailable"];
+        };
+    };
+    listAccounts: {
+        parameters: {
+            query?: {
+                /**
+                 * @description At most this many accounts (default 100, at most 1000).
+                 * @example 100
+                 */
+                limit?: string;
+                /**
+                 * @description Skip this many accounts first.
+                 * @example 0
+                 */
+                offset?: string;
+                /**
+                 * @description Ledger entries per account, the newest (default 10, at most 100).
+                 * @example 10
+                 */
+                ledger?: string;
+            };
+            header?: {
+                /**
+                 * @description The world an operator's call acts in: a tenant's id, or `default` (the default when absent). A
+                 *     tenant credential acts in its own tenant only: naming another is 403.
+                 * @example t-0123456789ab
+                 */
+                "X-Mock-Tenant"?: components["parameters"]["TenantHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The accounts. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountListEnvelope"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    streamJournal: {
+        parameters: {
+            query?: {
+                /** @example POST */
+                method?: "GET" | "POST" | "PUT" | "DELETE" | "PATCH" | "HEAD" | "OPTIONS";
+                /** @example /api/generate */
+                path?: string;
+                /** @example 5xx */
+                status?: string;
+                /** @example sk-dreamcore-dev */
+                apiKey?: string;
+                /** @example sd45_b83bf7c0c51a4c71 */
+                taskId?: string;
+                /**
+                 * @description `true`: only answers QA injected (a header, a rule, chaos, the rate limiter); `false`: only the
+                 *     others; or one source exactly (`header`, `chaos`, `rate-limit`, a rule id).
+                 * @example true
+                 */
+                injected?: components["parameters"]["JournalInjected"];
+                /**
+                 * @description Only requests to this operation (an operationId of openapi.yaml or of the image files).
+                 * @example createGenerationTask
+                 */
+                operation?: components["parameters"]["JournalOperation"];
+                /**
+                 * @description Free text, ignoring the case of ASCII letters: entries where it occurs in the path, the query,
+                 *     a body (as kept: the first 2,048 characters), a recorded header, the task id, the key's label,
+                 *     the operation or what injected it.
+                 * @example red fox
+                 */
+                q?: components["parameters"]["JournalText"];
+                /**
+                 * @description Start after this entry id (default: the newest entry).
+                 * @example 41
+                 */
+                after?: string;
+            };
+            header?: {
+                /**
+                 * @description The world an operator's call acts in: a tenant's id, or `default` (the default when absent). A
+                 *     tenant credential acts in its own tenant only: naming another is 403.
+                 * @example t-0123456789ab
+                 */
+                "X-Mock-Tenant"?: components["parameters"]["TenantHeader"];
+                /**
+                 * @description Sent by a reconnecting EventSource; wins over `after`.
+                 * @example 41
+                 */
+                "Last-Event-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The stream, until the client closes it. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example retry: 2000
+                     *
+                     *     id: 42
+                     *     event: entry
+                     *     data: {"id":42,"method":"POST","path":"/api/generate","status":200}
+                     *
+                     *     : keep-alive
+                     */
+                    "text/event-stream": string;
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getMetrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The exposition. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example # HELP dreamcore_http_requests_total Requests answered, by operationId, status and whether QA injected the answer.
+                     *     # TYPE dreamcore_http_requests_total counter
+                     *     dreamcore_http_requests_total{operation="createGenerationTask",status="200",injected="false"} 1
+                     */
+                    "text/plain": string;
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getConsole: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            403: components["responses"]["Error"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getConsoleAsset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example console.js */
+                asset: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/javascript": string;
+                    "text/css": string;
+                    "application/json": Record<string, never>;
+                };
+            };
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    getDocs: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The document shown first (default `api`, openapi.yaml).
+                 * @example control
+                 */
+                doc?: "api" | "control";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            403: components["responses"]["Error"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getDocsDocument: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example openapi.json */
+                document: "openapi.json" | "control-api.json";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The document. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            400: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getDocsAsset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example swagger-ui-bundle.js */
+                asset: "swagger-ui-bundle.js" | "swagger-ui-standalone-preset.js" | "swagger-ui.css" | "favicon-32x32.png" | "docs.js" | "docs.css";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/javascript": string;
+                    "text/css": string;
+                    "image/png": string;
+                };
+            };
+            400: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            503: components["responses"]["Error"];
         };
     };
     getTaskImage: {

@@ -34,6 +34,8 @@ function banner(config: Config, url: string, seed = config.seed): string {
     `  Rate limit: ${config.rateLimit === 'off' ? 'off' : `generate ${config.rateLimit.generate.limit}/${config.rateLimit.generate.windowMs / 1000}s, status ${config.rateLimit.status.limit}/${config.rateLimit.status.windowMs / 1000}s per key`}`,
     ...modeBanner(config),
     `  Control:   ${url}/__mock/health${config.controlToken ? `  (token${config.controlTokenGenerated ? ` ${config.controlToken}` : ' set'})` : ''}`,
+    // The token travels in the fragment, which the browser never sends: the console reads it and keeps it in the tab.
+    `  Console:   ${url}/__mock/console${config.controlTokenGenerated ? `#token=${config.controlToken}` : ''}   Docs: ${url}/docs`,
     '',
     '  Try it:',
     `    curl -s ${url}/api/generate -H 'Authorization: Bearer ${key}' -H 'Content-Type: application/json' \\`,

@@ -103,6 +103,20 @@ describe('each drift, with its place in the spec', () => {
     expect(exchanges).toEqual([true]);
   });
 
+  it('counts findings and checked exchanges in the metrics, by kind, provenance and side', async () => {
+    const stand = await standIn(renameField('task_id', 'taskId'));
+    const proxy = await proxyTo(stand.url);
+    expect((await call(proxy.url, 'POST', '/api/generate', { key: LIVE_KEY, body: BODY })).status).toBe(200);
+    expect((await call(proxy.url, 'GET', unknownTask, { key: LIVE_KEY })).status).toBe(404);
+    const metrics = (await call(proxy.url, 'GET', '/__mock/metrics')).text;
+    // The renamed field: one missing required property and one unexpected one, both in the answer.
+    expect(metrics).toContain(
+      'dreamcore_drift_findings_total{kind="body",provenance="documented",side="response"} 2',
+    );
+    expect(metrics).toContain('dreamcore_drift_exchanges_total{drifted="true"} 1');
+    expect(metrics).toContain('dreamcore_drift_exchanges_total{drifted="false"} 1');
+  });
+
   it('a missing header: the 429 without Retry-After, inferred, at #/components/headers/Retry-After', async () => {
     await live.control.addFault({ match: { path: '/api/status' }, action: { status: 429 }, times: 1 });
     const stand = await standIn(dropHeader('Retry-After'));

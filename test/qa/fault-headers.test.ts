@@ -397,8 +397,14 @@ describe('task-shaping headers on generate', () => {
         /^(prompt|aspectRatio|quality|imageUrls|numImages)$/.test(k),
       ),
     ).toBe(true);
+    // The journal shows which headers a request carried in its own field, request_headers (issue 14),
+    // and nowhere else.
+    expect(generateEntry.request_headers).toMatchObject({
+      'x-mock-outcome': 'failed',
+      'x-mock-error-message': message,
+    });
     for (const entry of entries) {
-      const requestSide = JSON.stringify({ ...entry, response_body: undefined });
+      const requestSide = JSON.stringify({ ...entry, response_body: undefined, request_headers: undefined });
       expect(requestSide.toLowerCase()).not.toContain('x-mock');
       expect(requestSide).not.toContain(message);
       expect(Object.keys(entry).sort()).toEqual(

@@ -17,6 +17,8 @@ function record(overrides: Partial<JournalRecord> = {}): JournalRecord {
     keyOwner: 'owner',
     taskId: null,
     injected: null,
+    operation: 'createGenerationTask',
+    requestHeaders: {},
     rawRequestBody: undefined,
     responseBody: undefined,
     ...overrides,

@@ -87,6 +87,8 @@ export interface JournalEntryView {
   api_key: string | null;
   task_id: string | null;
   injected: string | null;
+  operation: string | null;
+  request_headers?: Record<string, string>;
   request_body?: unknown;
   response_body?: unknown;
 }

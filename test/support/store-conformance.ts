@@ -54,6 +54,8 @@ function journalRecord(overrides: Partial<JournalRecord> = {}): JournalRecord {
     keyOwner: 'owner',
     taskId: null,
     injected: null,
+    operation: 'createGenerationTask',
+    requestHeaders: {},
     rawRequestBody: undefined,
     responseText: undefined,
     ...overrides,
@@ -832,6 +834,85 @@ export function describeStore(name: string, factory: StoreFactory): void {
         expect(await statuses({ path: '/api/generate' })).toEqual([500, 200]);
         expect(await statuses({ keyOwner: 'a' })).toEqual([500, 200]);
         expect(await statuses({ taskId: 'sd45_0000000000000001' })).toEqual([200]);
+      });
+
+      it('keeps the operation and the recorded request headers, and reads them back', async () => {
+        const store = await factory({});
+        const requestHeaders = { 'content-type': 'application/json', 'x-mock-status': '500' };
+        await store.appendJournal(journalRecord({ requestHeaders, operation: 'getTaskStatus' }));
+        const [entry] = (await store.queryJournal()).entries;
+        expect(entry).toMatchObject({ operation: 'getTaskStatus', requestHeaders });
+      });
+
+      it('filters by injected or not, and by what injected it', async () => {
+        const store = await factory({});
+        await store.appendJournal(journalRecord({ status: 200 }));
+        await store.appendJournal(journalRecord({ status: 500, injected: 'header' }));
+        await store.appendJournal(journalRecord({ status: 500, injected: 'rule_2' }));
+        await store.appendJournal(journalRecord({ status: 429, injected: 'rate-limit' }));
+        const injected = async (value: boolean | string) =>
+          (await store.queryJournal({ injected: value })).entries.map((e) => e.injected);
+        expect(await injected(true)).toEqual(['rate-limit', 'rule_2', 'header']);
+        expect(await injected(false)).toEqual([null]);
+        expect(await injected('rule_2')).toEqual(['rule_2']);
+        expect(await injected('rule_')).toEqual([]);
+      });
+
+      it('filters by operation', async () => {
+        const store = await factory({});
+        await store.appendJournal(journalRecord({ operation: 'createGenerationTask', at: 1 }));
+        await store.appendJournal(journalRecord({ operation: 'getTaskStatus', at: 2 }));
+        await store.appendJournal(journalRecord({ operation: null, at: 3 }));
+        const ats = async (operation: string) =>
+          (await store.queryJournal({ operation })).entries.map((e) => e.at);
+        expect(await ats('getTaskStatus')).toEqual([2]);
+        expect(await ats('createGenerationTask')).toEqual([1]);
+      });
+
+      it('filters by free text in the path, query, bodies, headers, task, key label and injected, ignoring ASCII case', async () => {
+        const store = await factory({});
+        const add = (over: Partial<JournalRecord>) => store.appendJournal(journalRecord(over));
+        await add({ at: 1, rawRequestBody: Buffer.from('{"prompt":"A Red Fox in the snow"}') });
+        await add({ at: 2, responseText: '{"code":402,"message":"Insufficient credits"}' });
+        await add({ at: 3, rawQuery: 'task_id=sd45_00000000000000ab&note=a%20blue%20whale' });
+        await add({ at: 4, requestHeaders: { 'x-mock-error-message': 'Upstream Exploded' } });
+        await add({ at: 5, taskId: 'sd45_00000000deadbeef', keyLabel: 'sk-q…poor' });
+        await add({ at: 6, injected: 'chaos', method: 'GET', path: '/files/sd45_0000000000000007/0.jpg' });
+        const ats = async (text: string) => (await store.queryJournal({ text })).entries.map((e) => e.at);
+        expect(await ats('red fox')).toEqual([1]);
+        expect(await ats('INSUFFICIENT')).toEqual([2]);
+        expect(await ats('blue whale')).toEqual([3]);
+        expect(await ats('exploded')).toEqual([4]);
+        expect(await ats('DEADBEEF')).toEqual([5]);
+        expect(await ats('q…poor')).toEqual([5]);
+        expect(await ats('chaos')).toEqual([6]);
+        expect(await ats('/files/')).toEqual([6]);
+        expect(await ats('nowhere to be found')).toEqual([]);
+        // Combined with the other filters, and paged like them.
+        expect((await store.queryJournal({ text: 'e', status: '2xx', limit: 2 })).entries).toHaveLength(2);
+      });
+
+      it('reads the query string decoded the same lenient way: + a space, %XX its byte, a bad escape as it is', async () => {
+        const store = await factory({});
+        await store.appendJournal(
+          journalRecord({ at: 1, rawQuery: 'prompt=caf%C3%A9+au+lait&x=100%&y=%zz' }),
+        );
+        const ats = async (text: string) => (await store.queryJournal({ text })).entries.map((e) => e.at);
+        expect(await ats('café au lait')).toEqual([1]);
+        expect(await ats('CAFÉ')).toEqual([]); // only ASCII letters fold
+        expect(await ats('x=100%&y=%zz')).toEqual([1]);
+        expect(await ats('caf%c3')).toEqual([]);
+      });
+
+      it('with `after`, reads only newer entries, newest first, and pages back down to `after`', async () => {
+        const store = await factory({});
+        for (let i = 1; i <= 9; i++) await store.appendJournal(journalRecord({ at: i }));
+        const first = await store.queryJournal({ after: 4, limit: 3 });
+        expect(first.entries.map((e) => e.id)).toEqual([9, 8, 7]);
+        const second = await store.queryJournal({ after: 4, limit: 3, before: first.next! });
+        expect(second.entries.map((e) => e.id)).toEqual([6, 5]);
+        expect(second.next).toBeUndefined();
+        expect((await store.queryJournal({ after: 9 })).entries).toEqual([]);
       });
 
       it('pages: `next` reads on from where a page stopped, to the oldest entry', async () => {

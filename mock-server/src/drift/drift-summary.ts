@@ -114,7 +114,16 @@ class WorldDrift {
 export class DriftSummaries {
   private readonly worlds = new Map<string, WorldDrift>();
 
-  constructor(private readonly hooks: DriftHooks = {}) {}
+  private readonly hooks: DriftHooks[];
+
+  constructor(hooks: DriftHooks = {}) {
+    this.hooks = [hooks];
+  }
+
+  /** Tells `hooks` of every exchange from now on too (the app's metrics, besides an embedder's). */
+  observe(hooks: DriftHooks): void {
+    this.hooks.push(hooks);
+  }
 
   /** One checked exchange of a world (its findings already redacted). */
   record(worldId: string, example: DriftExample): void {
@@ -125,8 +134,10 @@ export class DriftSummaries {
     this.worlds.set(worldId, world);
     if (this.worlds.size > MAX_WORLDS) this.worlds.delete(this.worlds.keys().next().value!);
     world.add(example);
-    for (const f of example.findings) this.hooks.onDrift?.(f.kind, f.provenance, f.side);
-    this.hooks.onExchange?.(example.findings.length > 0);
+    for (const hooks of this.hooks) {
+      for (const f of example.findings) hooks.onDrift?.(f.kind, f.provenance, f.side);
+      hooks.onExchange?.(example.findings.length > 0);
+    }
   }
 
   summary(worldId: string): DriftSummaryData {

@@ -2,7 +2,7 @@
  * createApp(deps) builds the Express app from the specs and the simulator; it never listens, so
  * tests drive it with supertest and main.ts owns the process.
  */
-import express, { type Express, type Request } from 'express';
+import express, { type Express, type Request, type RequestHandler } from 'express';
 import type { OpenAPIV3 } from 'openapi-types';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
@@ -11,6 +11,10 @@ import type { ImageRenderer } from '../images/image-renderer.js';
 import type { QaState } from '../qa/qa-state.js';
 import { controlScope, isOperator } from './admin/control-scope.js';
 import { controlHandlers } from './admin/control-handlers.js';
+import { consoleHandlers } from './console/console-pages.js';
+import { docsHandlers } from './docs/docs-pages.js';
+import { SimulatorMetrics } from './metrics/metrics.js';
+import { metricsHandlers } from './metrics/metrics-route.js';
 import { fileHandlers } from './handlers/files.js';
 import { generationHandlers } from './handlers/generation.js';
 import { specOperations } from './load-spec.js';
@@ -97,14 +101,34 @@ export function createApp(deps: AppDeps): Express {
   const apiPaths = routePaths(apiOperations);
   const generatePath = apiOperations.find((op) => op.operationId === 'createGenerationTask')!.expressPath;
   const statusPath = apiOperations.find((op) => op.operationId === 'getTaskStatus')!.expressPath;
-  const fileOperations = controlOperations.filter((op) => !op.path.startsWith('/__mock'));
+  // The image files (not the pages under /docs, which only this origin needs).
+  const fileOperations = controlOperations.filter((op) => op.operation.tags?.includes('files'));
 
+  // The console, the reference page and the metrics (issue 14): one Registry per app, every world's
+  // Store timed, every request counted; the console's page and files open like health (no data).
+  const metrics = new SimulatorMetrics({ worldStats: () => tenancy.worldStats() });
+  tenancy.instrumentStores(metrics.timeStore);
+  const driftSummaries = deps.driftSummaries ?? new DriftSummaries();
+  driftSummaries.observe(metrics.driftHooks);
+  const consolePaths = new Set(
+    controlOperations
+      .filter((op) => op.operationId === 'getConsole' || op.operationId === 'getConsoleAsset')
+      .map((op) => op.expressPath),
+  );
+  const unlessConsolePage = (handler: RequestHandler): RequestHandler => {
+    const isPage = (path: string) =>
+      consolePaths.has(path) || consolePaths.has(path.replace(/\/[^/]*$/, '/:asset'));
+    return (req, res, next) =>
+      req.method === 'GET' && isPage(req.originalUrl.split('?', 1)[0]!) ? next() : handler(req, res, next);
+  };
+
+  app.use(metrics.countRequests(render));
   if (options.logRequests) app.use(requestLogger(logger, render));
   // Before anything else, and touching nothing: a Host the simulator does not serve (DNS rebinding),
   // then cross-site requests to the control API; then CORS, whose preflights end before the journal,
   // fault injection, authentication and the rate limiter ever see them.
   app.use(hostAllowlist(options.allowedHosts));
-  app.use('/__mock', controlCrossSiteGuard(options.controlCors));
+  app.use('/__mock', unlessConsolePage(controlCrossSiteGuard(options.controlCors)));
   const controlCorsHandler = controlCors(options.controlCors);
   if (controlCorsHandler) app.use('/__mock', controlCorsHandler);
   for (const ops of [apiOperations, fileOperations]) {
@@ -149,11 +173,13 @@ export function createApp(deps: AppDeps): Express {
   }
   app.use(
     '/__mock',
-    controlScope({
-      tenancy,
-      token: options.controlToken,
-      openTenantCreation: options.openTenantCreation,
-    }),
+    unlessConsolePage(
+      controlScope({
+        tenancy,
+        token: options.controlToken,
+        openTenantCreation: options.openTenantCreation,
+      }),
+    ),
   );
   // An image link of a tenant's task names the tenant (task-record.ts).
   const filesPath = controlOperations.find((op) => op.operationId === 'getTaskImage')!.expressPath;
@@ -193,9 +219,16 @@ export function createApp(deps: AppDeps): Express {
         controlAuthorized: (req) => isOperator(options.controlToken, req),
         baseUrl,
         ruleStatuses: ruleStatusChecker(apiOperations),
-        drift: { summaries: deps.driftSummaries ?? new DriftSummaries(), gateway: gateway?.info },
+        drift: { summaries: driftSummaries, gateway: gateway?.info },
         onReset: (worldId) => gateway?.onReset(worldId),
+        journalStream: {
+          onOpen: () => metrics.journalStreams.inc(),
+          onClose: () => metrics.journalStreams.dec(),
+        },
       }),
+      ...consoleHandlers({ tenancy, version: options.version }),
+      ...docsHandlers({ tenancy, apiSpec: deps.apiSpec, controlSpec: deps.controlSpec, baseUrl }),
+      ...metricsHandlers(metrics),
     },
     validators,
   );

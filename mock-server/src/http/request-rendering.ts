@@ -22,6 +22,8 @@ export interface RenderedRequest {
   query: string;
   /** The OpenAPI path template the path matched, if any. */
   template: string | undefined;
+  /** The operationId of the method on that template, if the spec has one (a bounded set: metrics use it). */
+  operationId: string | undefined;
 }
 
 export type RequestRenderer = (req: { method: string; originalUrl?: string; url: string }) => RenderedRequest;
@@ -38,6 +40,8 @@ interface Template {
   params: Array<ValueCheck | undefined>;
   /** Declared query parameters of any operation on this path. */
   query: Map<string, ValueCheck | undefined>;
+  /** operationId by upper-case method. */
+  operations: Map<string, string>;
 }
 
 /** What a parameter's value must be to be printed; undefined when it never is (secret). */
@@ -81,9 +85,11 @@ function templatesOf(operations: readonly SpecOperation[]): Template[] {
           return parameter ? valueCheck(parameter) : undefined;
         }),
         query: new Map(),
+        operations: new Map(),
       };
       byPath.set(op.path, template);
     }
+    template.operations.set(op.method.toUpperCase(), op.operationId);
     for (const p of op.parameters)
       if (p.in === 'query' && !template.query.has(p.name)) template.query.set(p.name, valueCheck(p));
   }
@@ -143,12 +149,20 @@ export function requestRenderer(operations: readonly SpecOperation[]): RequestRe
         path,
         query: renderQuery(rawQuery, template.query),
         template: template.path,
+        // HEAD is answered by the GET route.
+        operationId: template.operations.get(req.method === 'HEAD' ? 'GET' : req.method),
       };
     }
     const path = rawPath
       .split('/')
       .map((segment) => (segment === '' || literals.has(segment) ? segment : '*'))
       .join('/');
-    return { method: req.method, path, query: renderQuery(rawQuery, undefined), template: undefined };
+    return {
+      method: req.method,
+      path,
+      query: renderQuery(rawQuery, undefined),
+      template: undefined,
+      operationId: undefined,
+    };
   };
 }

@@ -22,6 +22,13 @@ export interface JournalEntry {
   keyOwner: string | null;
   taskId: string | null;
   injected: string | null;
+  /** The spec's operationId of the route the request matched, or null (an unknown path). */
+  operation: string | null;
+  /**
+   * An allowlist of the request's headers (journalHeaders): content type, user agent, `Prefer`, the
+   * `X-Mock-*` fault headers, and `Authorization` as the redacted key. Never a key or a token.
+   */
+  requestHeaders: Record<string, string>;
   requestBody: unknown;
   responseBody: unknown;
   /** Proxy and replay modes: how the exchange departs from openapi.yaml (absent when it does not). */
@@ -39,7 +46,52 @@ export interface JournalFilter {
   before?: number;
   /** Only entries newer than this id. */
   after?: number;
+  /** `true`: only answers QA injected (any source); `false`: only the others; a string: that source exactly (`header`, `chaos`, `rate-limit`, `rule_3`). */
+  injected?: boolean | string;
+  /** Only entries of this operationId. */
+  operation?: string;
+  /**
+   * Free text: entries where it occurs, ignoring the case of ASCII letters, in the path, the query
+   * string, the request or response body (as sent, possibly truncated), a recorded header value, the
+   * task id, the key's redacted label, the operation or what injected it.
+   */
+  text?: string;
   limit?: number;
+}
+
+/** The longest free-text filter accepted (the control API refuses longer ones). */
+export const MAX_JOURNAL_TEXT = 200;
+
+const HEADER_VALUE_CHARS = 256;
+const MAX_MOCK_HEADERS = 16;
+const JOURNAL_HEADERS = new Set(['content-type', 'user-agent', 'prefer']);
+
+/**
+ * The request headers a journal entry keeps: an allowlist, so that no header that can carry a secret
+ * (cookies, proxies' credentials, X-Mock-Token) is ever stored. `Authorization` is kept as what it
+ * authenticates with, the key's redacted label (`Bearer sk-d…-dev`), never the key; each value is cut
+ * to 256 characters and at most 16 `X-Mock-*` headers are kept.
+ */
+export function journalHeaders(
+  headers: Record<string, string | string[] | undefined>,
+  redact: (key: string) => string,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  let mock = 0;
+  for (const [name, raw] of Object.entries(headers)) {
+    if (raw === undefined) continue;
+    const lower = name.toLowerCase();
+    const value = (Array.isArray(raw) ? raw.join(', ') : raw).slice(0, HEADER_VALUE_CHARS);
+    if (lower === 'authorization') {
+      const bearer = /^Bearer\s+(\S+)\s*$/i.exec(value);
+      out[lower] = bearer ? `Bearer ${redact(bearer[1]!)}` : '[redacted]';
+    } else if (JOURNAL_HEADERS.has(lower)) out[lower] = value;
+    else if (lower.startsWith('x-mock-') && lower !== 'x-mock-token' && mock < MAX_MOCK_HEADERS) {
+      out[lower] = value;
+      mock++;
+    }
+  }
+  return out;
 }
 
 /** The most entries one read returns: larger reads page, so one read never stalls the server. */
@@ -142,6 +194,7 @@ export function journalEntryBytes(e: {
   rawQuery: string;
   keyLabel: string | null;
   injected: string | null;
+  requestHeaders?: Record<string, string>;
   requestBody: Buffer | string | undefined;
   responseText: string | undefined;
   drift?: readonly DriftFinding[] | undefined;
@@ -153,8 +206,12 @@ export function journalEntryBytes(e: {
     (n, f) => n + 200 + text(f.where) + text(f.message) + text(f.pointer) + text(f.schemaPath),
     0,
   );
+  let headers = 0;
+  for (const [name, value] of Object.entries(e.requestHeaders ?? {}))
+    headers += 48 + text(name) + text(value);
   return (
     512 +
+    headers +
     text(e.path) +
     text(e.rawQuery) +
     text(e.keyLabel) +
@@ -184,6 +241,51 @@ export function storedEntry(id: number, record: JournalRecord): StoredEntry {
   const entry = { ...rest, id, requestBody, responseText, responseBody: undefined, bytes: 0 };
   entry.bytes = journalEntryBytes(entry);
   return entry;
+}
+
+/** Whether an entry's `injected` marker passes the `injected` filter. */
+export function injectedMatches(injected: string | null, wanted: boolean | string): boolean {
+  if (wanted === true) return injected !== null;
+  if (wanted === false) return injected === null;
+  return injected === wanted;
+}
+
+/** Lower-cases ASCII letters only, so that every store (a Lua script too) folds case the same way. */
+export function asciiLower(text: string): string {
+  return text.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+}
+
+const isHex = (c: number) => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+
+/**
+ * The query string as a person reads it (`prompt=a red fox`, not `prompt=a%20red%20fox`): `+` a
+ * space, each `%XX` its byte, the bytes read as UTF-8. Lenient (a malformed escape stays as it is),
+ * and byte for byte what the Redis store's script does, so both stores find the same entries.
+ */
+export function decodedQuery(raw: string): string {
+  const src = Buffer.from(raw.replace(/\+/g, ' '), 'utf8');
+  const out = Buffer.allocUnsafe(src.length);
+  let n = 0;
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i]!;
+    if (c === 0x25 && i + 2 < src.length && isHex(src[i + 1]!) && isHex(src[i + 2]!)) {
+      out[n++] = parseInt(String.fromCharCode(src[i + 1]!, src[i + 2]!), 16);
+      i += 2;
+    } else out[n++] = c;
+  }
+  return out.subarray(0, n).toString('utf8');
+}
+
+/** The free-text filter over everything an entry shows (JournalFilter.text); `needle` is asciiLower'd. */
+function containsText(e: StoredEntry, needle: string): boolean {
+  const has = (s: string | null | undefined) =>
+    s !== null && s !== undefined && asciiLower(s).includes(needle);
+  if (has(e.path) || has(decodedQuery(e.rawQuery)) || has(e.taskId) || has(e.keyLabel)) return true;
+  if (has(e.injected) || has(e.operation)) return true;
+  const body = e.requestBody;
+  if (body !== undefined && has(typeof body === 'string' ? body : body.toString('utf8'))) return true;
+  if (has(e.responseText)) return true;
+  return Object.values(e.requestHeaders ?? {}).some(has);
 }
 
 export interface JournalBounds {
@@ -241,6 +343,7 @@ export class Journal {
     const out: JournalEntry[] = [];
     const limit = Math.min(filter.limit ?? 100, MAX_JOURNAL_PAGE);
     const statusClass = /^([1-5])xx$/.exec(filter.status ?? '')?.[1];
+    const needle = filter.text ? asciiLower(filter.text) : undefined;
     const firstId = this.size === 0 ? this.nextId : this.entries[this.head]!.id;
     // Entries are consecutive: the one with id `before - 1` is at a known index.
     const startId = Math.min(this.nextId - 1, (filter.before ?? Infinity) - 1);
@@ -261,6 +364,9 @@ export class Journal {
         continue;
       if (filter.keyOwner && e.keyOwner !== filter.keyOwner) continue;
       if (filter.taskId && e.taskId !== filter.taskId) continue;
+      if (filter.operation && e.operation !== filter.operation) continue;
+      if (filter.injected !== undefined && !injectedMatches(e.injected, filter.injected)) continue;
+      if (needle && !containsText(e, needle)) continue;
       out.push(materialise(e));
     }
     // Entries from index i down are still to be read: the next page starts with entries[i].

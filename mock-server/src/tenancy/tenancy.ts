@@ -21,7 +21,11 @@ import {
   type StoreBackend,
   type TenantRecord,
   type WorldSpec,
+  type WorldStats,
 } from '../store/store.js';
+
+/** Wraps a world's Store (the metrics' timing decorator); must change no behaviour. */
+export type StoreDecorator = (store: Store, backend: StoreBackend['kind']) => Store;
 
 export interface TenancyOptions {
   backend: StoreBackend;
@@ -69,6 +73,9 @@ export class Tenancy implements Worlds {
   private readonly touched = new Map<string, number>();
   /** One domain service per world whose store keeps a live clock in this process. */
   private readonly simulators = new WeakMap<Store, Simulator>();
+  private decorate: StoreDecorator | undefined;
+  /** One decorated store per store, so that a world's store keeps one identity (the simulators above). */
+  private readonly decorated = new WeakMap<Store, Store>();
 
   constructor(private readonly options: TenancyOptions) {
     this.backend = options.backend;
@@ -107,12 +114,32 @@ export class Tenancy implements Worlds {
     return this.worldById(world.id);
   }
 
+  /** Wraps every world's Store from now on (the metrics' timing); once, before serving requests. */
+  instrumentStores(decorate: StoreDecorator): void {
+    this.decorate = decorate;
+  }
+
+  /** The Store of a world, decorated. */
+  private storeOf(id: string): Store {
+    const raw = this.backend.world(id);
+    if (!this.decorate) return raw;
+    let store = this.decorated.get(raw);
+    if (!store) this.decorated.set(raw, (store = this.decorate(raw, this.backend.kind)));
+    return store;
+  }
+
+  /** The stats of every world, for the metrics: without touching them (a scrape keeps no tenant alive). */
+  async worldStats(): Promise<WorldStats[]> {
+    const worlds = await this.backend.listWorlds();
+    return Promise.all(worlds.map((w) => this.storeOf(w.id).stats()));
+  }
+
   /**
    * A world as one request sees it: its view read now, and the domain service over it. With `caller`
    * (a public request's key), the view carries that account too, for authentication to use.
    */
   async worldById(id: string, caller?: Owner): Promise<World> {
-    const store = this.backend.world(id);
+    const store = this.storeOf(id);
     let view: World['view'];
     try {
       view = await store.view(caller);
@@ -205,7 +232,7 @@ export class Tenancy implements Worlds {
 
   /** Puts one world back to its start: its own keys and balances, and nothing else. */
   async resetWorld(id: string): Promise<void> {
-    const store = this.backend.world(id);
+    const store = this.storeOf(id);
     const record = await this.backend.getWorld(id);
     if (!record) return;
     const start = new Set(record.spec.accounts.map((a) => a.owner));

@@ -16,11 +16,22 @@ import { worldOf, type World } from '../world.js';
 import { controlErrors, scopeOf } from './control-scope.js';
 import { journalEntryView, journalFilterOf, waitForJournal } from './journal-handlers.js';
 import { shortReason } from '../../short-reason.js';
+import { streamJournal, type JournalStreamOptions } from './journal-stream.js';
 import { tenantHandlers } from './tenant-handlers.js';
 import { driftHandlers, type DriftHandlerDeps } from './drift-handlers.js';
 import { ruleProblems, type RuleCheckOptions } from '../../qa/rule-checks.js';
 
-export type ControlOperationId = Exclude<keyof operations, 'getTaskImage'>;
+/** The pages and the metrics have modules of their own (http/console, http/docs, http/metrics). */
+export type ControlOperationId = Exclude<
+  keyof operations,
+  | 'getTaskImage'
+  | 'getMetrics'
+  | 'getConsole'
+  | 'getConsoleAsset'
+  | 'getDocs'
+  | 'getDocsDocument'
+  | 'getDocsAsset'
+>;
 
 type HealthData = operations['getHealth']['responses'][200]['content']['application/json']['data'];
 export type HealthComponents = HealthData['components'];
@@ -44,6 +55,7 @@ export interface ControlDeps {
   drift: Pick<DriftHandlerDeps, 'summaries' | 'gateway'>;
   /** After a reset (`undefined`: the global one): what lives outside the store starts again. */
   onReset?: (worldId: string | undefined) => void;
+  journalStream?: JournalStreamOptions;
 }
 
 const notFound = (what: string) => new ApiError(404, `${what} not found`, { type: 'not_found' });
@@ -205,15 +217,41 @@ export function controlHandlers(deps: ControlDeps): Record<ControlOperationId, R
       res.json(accountView(await accountOf(world, apiKey)));
     },
 
+    listAccounts: async (req, res) => {
+      const world = worldOf(res.locals);
+      const limit = Math.min(limitOf(req.query.limit, 100), 1_000);
+      const offset = Number(req.query.offset ?? 0);
+      const entries = Math.min(limitOf(req.query.ledger, 10), 100);
+      // Settled first, as getAccount does, so balances include refunds of tasks that failed unpolled.
+      await world.simulator.settleDue();
+      const all = (await world.store.listAccounts()).sort(
+        (a, b) => a.label.localeCompare(b.label) || a.owner.localeCompare(b.owner),
+      );
+      const page = all.slice(offset, offset + limit);
+      const accounts = await Promise.all(
+        page.map(async (account) => ({
+          apiKey: account.label,
+          balance: account.balance,
+          ledger: entries === 0 ? [] : (await world.store.ledger(account.owner, entries)).map(ledgerEntry),
+        })),
+      );
+      res.json(success({ total: all.length, accounts }));
+    },
+
     listTasks: async (req, res) => {
       const world = worldOf(res.locals);
       const simulator = world.simulator;
       const { apiKey, status } = req.query as { apiKey?: string; status?: Task['status'] };
-      const tasks = await simulator.listTasks({
-        ...(apiKey ? { owner: ownerOf(apiKey) } : {}),
-        ...(status ? { status } : {}),
-        limit: limitOf(req.query.limit, 100),
-      });
+      const offset = Number(req.query.offset ?? 0);
+      // One read examines at most 10,000 tasks: a page past them is empty, never a stall.
+      const limit = Math.max(0, Math.min(limitOf(req.query.limit, 100), 10_000 - offset));
+      const tasks = (
+        await simulator.listTasks({
+          ...(apiKey ? { owner: ownerOf(apiKey) } : {}),
+          ...(status ? { status } : {}),
+          limit: offset + limit,
+        })
+      ).slice(offset);
       res.json(success({ tasks: await Promise.all(tasks.map((t) => taskView(world, t, req))) }));
     },
 
@@ -312,6 +350,8 @@ export function controlHandlers(deps: ControlDeps): Record<ControlOperationId, R
       );
       res.json(success({ timed_out: timedOut, entries: entries.map(journalEntryView) }));
     },
+
+    streamJournal: (req, res) => streamJournal(worldOf(res.locals).store, req, res, deps.journalStream),
   };
 }
 

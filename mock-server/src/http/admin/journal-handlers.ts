@@ -20,6 +20,11 @@ export function journalFilterOf(q: Record<string, string | undefined>): JournalF
     ...(q.status ? { status: q.status } : {}),
     ...(q.apiKey ? { keyOwner: ownerOf(q.apiKey) } : {}),
     ...(q.taskId ? { taskId: q.taskId } : {}),
+    ...(q.injected
+      ? { injected: q.injected === 'true' ? true : q.injected === 'false' ? false : q.injected }
+      : {}),
+    ...(q.operation ? { operation: q.operation } : {}),
+    ...(q.q ? { text: q.q } : {}),
     ...(q.before ? { before: Number(q.before) } : {}),
     ...(q.after ? { after: Number(q.after) } : {}),
     limit: q.limit === undefined ? 100 : Math.min(Number(q.limit), 10_000),
@@ -38,6 +43,8 @@ export function journalEntryView(e: JournalEntry) {
     api_key: e.keyLabel,
     task_id: e.taskId,
     injected: e.injected,
+    operation: e.operation,
+    request_headers: e.requestHeaders,
     ...(e.requestBody === undefined ? {} : { request_body: e.requestBody }),
     ...(e.responseBody === undefined ? {} : { response_body: e.responseBody }),
     ...journalDriftView(e.drift),

@@ -20,6 +20,8 @@ import { rateLimitHeaders } from './rate-limit.js';
 
 export interface QaLocals {
   injected?: FaultSource;
+  /** What the injection did (the metrics' `kind`): a status, a network fault, a delay, a task scenario. */
+  injectedKind?: 'status' | 'reset' | 'empty' | 'malformed' | 'hang' | 'delay' | 'task';
   scenario?: TaskScenario;
   /** A task-shaping rule to count once the generate really creates a task. */
   pendingRuleId?: string;
@@ -178,6 +180,10 @@ export function faultInjection(deps: {
 
     if (action.task && route.isGenerate) locals.scenario = action.task;
     locals.injected = source;
+    locals.injectedKind =
+      action.status !== undefined
+        ? 'status'
+        : (action.fault ?? (action.task && route.isGenerate ? 'task' : 'delay'));
     res.set('X-Mock-Injected', source);
     const delay = Math.min(action.delayMs ?? 0, qa.options.maxDelayMs);
 

@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import { Redactor } from '../../cassette/redaction.js';
 import { nowOf } from '../../domain/clock.js';
 import { ownerOf, redactKey } from '../../domain/keys.js';
-import type { JournalRecord } from '../../qa/journal.js';
+import { journalHeaders, type JournalRecord } from '../../qa/journal.js';
 import type { RequestRenderer } from '../request-rendering.js';
 import { maybeWorldOf, type World, type Worlds } from '../world.js';
 import { bearerToken } from './auth.js';
@@ -25,9 +25,10 @@ const TASK_ID_IN_RESPONSE = /"task_id":"(sd45_[0-9a-f]{16})"/;
 const TASK_IN_PATH = /^\/files\/(sd45_[0-9a-f]{16})\//;
 
 /**
- * Whether a path is the control API's under any spelling the router or a proxy might accept (case,
- * percent-encoding, repeated slashes, dot segments). Control calls are not journaled: their bodies
- * can carry keys (a fault rule's `match.apiKey`).
+ * Whether a path is the control API's (or the reference page's, `/docs`) under any spelling the
+ * router or a proxy might accept (case, percent-encoding, repeated slashes, dot segments). Control
+ * calls are not journaled: their bodies can carry keys (a fault rule's `match.apiKey`); nor are the
+ * pages the simulator serves about itself, which no client of the API makes.
  */
 export function isControlPath(rawPath: string): boolean {
   let path = rawPath;
@@ -42,7 +43,7 @@ export function isControlPath(rawPath: string): boolean {
     if (segment === '..') segments.pop();
     else segments.push(segment);
   }
-  return segments[0] === '__mock';
+  return segments[0] === '__mock' || segments[0] === 'docs';
 }
 
 function taskIdOf(
@@ -108,6 +109,15 @@ export function journalRequests(deps: {
         keyOwner: (res.locals as { owner?: string }).owner ?? (token === undefined ? null : ownerOf(token)),
         taskId: taskIdOf(req.query, req.body, responseText, rendered.path),
         injected: (res.locals as QaLocals).injected ?? null,
+        operation: rendered.operationId ?? null,
+        // The kept headers (an allowlist, the key as its label), and a key the client put in one of
+        // them anyway is not kept either.
+        requestHeaders: Object.fromEntries(
+          Object.entries(journalHeaders(req.headers, redactKey)).map(([name, value]) => [
+            name,
+            textWithoutKey(value, token),
+          ]),
+        ),
         // A key the client put into a body (or that an answer names back) is not kept either.
         rawRequestBody: withoutKey(rawBodyOf(req), token),
         responseText: responseText === undefined ? undefined : textWithoutKey(responseText, token),

@@ -39,6 +39,7 @@ export function rateLimit(config: RateLimitConfig | 'off', bucket: 'generate' | 
     res.set(headers);
     if (verdict.allowed) return next();
     (res.locals as QaLocals).injected = 'rate-limit';
+    (res.locals as QaLocals).injectedKind = 'status';
     res.set('X-Mock-Injected', 'rate-limit');
     next(errors.rateLimited(verdict.retryAfterSeconds, headers));
   };

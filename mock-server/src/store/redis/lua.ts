@@ -458,11 +458,32 @@ return id
 `,
 
   // ARGV: 6 method, 7 path, 8 status ('' | '429' | '4'), 9 keyOwner, 10 taskId, 11 before|'', 12 after|'',
-  // 13 limit, 14 most to examine. Returns { next|'', entry... } newest first.
+  // 13 limit, 14 most to examine, 15 injected ('' | 'any' | 'none' | '=<source>'), 16 operation, 17 free
+  // text (ASCII lower-cased; qa/journal.ts containsText, field for field). Returns { next|'', entry... }
+  // newest first. A line is: id, bytes, method, status, path, keyOwner, taskId, injected, operation,
+  // then the entry's JSON (which never holds the separator: JSON escapes control characters).
   queryJournal: `
 local method, path, status, keyOwner, taskId = ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10]
 local before, after = tonumber(nz(ARGV[11])), tonumber(nz(ARGV[12]))
 local limit, scan = tonumber(ARGV[13]), tonumber(ARGV[14])
+local injected, operation, needle = ARGV[15] or '', ARGV[16] or '', ARGV[17] or ''
+-- string.lower folds A-Z only: Redis runs Lua in the C locale (asciiLower in qa/journal.ts).
+local function has(s) return type(s) == 'string' and string.find(string.lower(s), needle, 1, true) ~= nil end
+local function decodedQuery(q)
+  q = string.gsub(q, '%+', ' ')
+  q = string.gsub(q, '%%(%x%x)', function(h) return string.char(tonumber(h, 16)) end)
+  return q
+end
+local function containsText(json)
+  local e = cjson.decode(json)
+  if has(e.path) or (type(e.rawQuery) == 'string' and has(decodedQuery(e.rawQuery))) or has(e.taskId) or
+    has(e.keyLabel) or has(e.injected) or has(e.operation) or has(e.rawBody) or has(e.cutBody) or
+    has(e.responseText) then return true end
+  if type(e.requestHeaders) == 'table' then
+    for _, v in pairs(e.requestHeaders) do if has(v) then return true end end
+  end
+  return false
+end
 local newest = tonumber(redis.call('HGET', k('meta'), 'c:journal') or '0')
 local total = redis.call('LLEN', k('journal'))
 local oldest = newest - total + 1
@@ -477,8 +498,9 @@ local lastId
 for _, line in ipairs(lines) do
   local f = {}
   local pos = 1
-  for i = 1, 8 do
+  for i = 1, 9 do
     local sep = string.find(line, '\\31', pos, true)
+    if not sep then break end
     f[i] = string.sub(line, pos, sep - 1)
     pos = sep + 1
   end
@@ -486,9 +508,14 @@ for _, line in ipairs(lines) do
   if after and id <= after then return out end
   lastId = id
   local st = f[4]
-  if (method == '' or f[3] == method) and (path == '' or f[5] == path) and
+  local inj = f[8]
+  if f[9] and (method == '' or f[3] == method) and (path == '' or f[5] == path) and
     (keyOwner == '' or f[6] == keyOwner) and (taskId == '' or f[7] == taskId) and
-    (status == '' or st == status or (#status == 1 and string.sub(st, 1, 1) == status)) then
+    (status == '' or st == status or (#status == 1 and string.sub(st, 1, 1) == status)) and
+    (operation == '' or f[9] == operation) and
+    (injected == '' or (injected == 'any' and inj ~= '') or (injected == 'none' and inj == '') or
+      injected == '=' .. inj) and
+    (needle == '' or containsText(string.sub(line, pos))) then
     out[#out + 1] = f[1] .. '\\31' .. string.sub(line, pos)
     if #out - 1 >= limit then break end
   end

@@ -11,6 +11,7 @@ import type { BucketVerdict } from '../../domain/token-bucket.js';
 import { ruleOf, type FaultRule, type FaultRuleInput, type RuleRequest } from '../../qa/fault-rules.js';
 import {
   MAX_JOURNAL_PAGE,
+  asciiLower,
   MAX_JOURNAL_SCAN,
   materialise,
   storedEntry,
@@ -375,6 +376,7 @@ export class RedisStore implements Store {
       rest.keyOwner ?? '',
       rest.taskId ?? '',
       rest.injected ?? '',
+      rest.operation ?? '',
     ].join(US);
     await this.run(
       'appendJournal',
@@ -402,6 +404,15 @@ export class RedisStore implements Store {
       filter.after ?? '',
       Math.min(filter.limit ?? 100, MAX_JOURNAL_PAGE),
       MAX_JOURNAL_SCAN,
+      filter.injected === undefined
+        ? ''
+        : filter.injected === true
+          ? 'any'
+          : filter.injected === false
+            ? 'none'
+            : `=${filter.injected}`,
+      filter.operation ?? '',
+      filter.text ? asciiLower(filter.text) : '',
     )) as string[];
     const [next, ...lines] = reply;
     const entries = lines.map((line) => {

@@ -1,0 +1,159 @@
+/** Tenants: isolated worlds; create one (its keys and credential are shown once), reset, drop, act in it. */
+import { useState } from 'preact/hooks';
+import type { CreatedTenant, Tenant } from '../api.js';
+import { Problem, Section, time, useConsole, useLoad } from '../ui.js';
+
+export function TenantsView(props: { world: string; onWorld: (id: string) => void }) {
+  const { api, tick, operator, changed } = useConsole();
+  const { value, error } = useLoad(
+    async () => (await api.get<{ tenants: Tenant[] }>('/__mock/tenants')).tenants,
+    [api, tick],
+  );
+  const [name, setName] = useState('');
+  const [seed, setSeed] = useState('');
+  const [clock, setClock] = useState('virtual');
+  const [balances, setBalances] = useState('1000');
+  const [created, setCreated] = useState<CreatedTenant | undefined>(undefined);
+  const [problem, setProblem] = useState<string | undefined>(undefined);
+  const act = async (call: () => Promise<unknown>) => {
+    setProblem(undefined);
+    try {
+      await call();
+      changed();
+    } catch (err) {
+      setProblem((err as Error).message);
+    }
+  };
+  const resetOf = (id: string) => () =>
+    fetch('/__mock/reset', { method: 'POST', headers: { ...api.headers(), 'X-Mock-Tenant': id } }).then(
+      (r) => {
+        if (!r.ok) throw new Error(`reset answered ${r.status}`);
+      },
+    );
+  return (
+    <div class="stack">
+      {operator && (
+        <Section title="Create a tenant">
+          <form
+            class="inline"
+            data-testid="tenant-form"
+            onSubmit={(e) => {
+              e.preventDefault();
+              void act(async () => {
+                const keys = balances
+                  .split(',')
+                  .map((b) => b.trim())
+                  .filter(Boolean)
+                  .map((b) => ({ balance: Number(b) }));
+                setCreated(
+                  await api.call<CreatedTenant>('POST', '/__mock/tenants', {
+                    ...(name ? { name } : {}),
+                    ...(seed ? { seed } : {}),
+                    clock,
+                    ...(keys.length > 0 ? { keys } : {}),
+                  }),
+                );
+              });
+            }}
+          >
+            <label>
+              Name
+              <input
+                name="name"
+                value={name}
+                onInput={(e) => setName(e.currentTarget.value)}
+                placeholder="ci-job-42"
+              />
+            </label>
+            <label>
+              Seed
+              <input
+                name="seed"
+                value={seed}
+                onInput={(e) => setSeed(e.currentTarget.value)}
+                placeholder="random"
+              />
+            </label>
+            <label>
+              Clock
+              <select name="clock" value={clock} onChange={(e) => setClock(e.currentTarget.value)}>
+                <option>virtual</option>
+                <option>real</option>
+              </select>
+            </label>
+            <label>
+              Key balances
+              <input
+                name="keys"
+                value={balances}
+                onInput={(e) => setBalances(e.currentTarget.value)}
+                placeholder="1000, 20"
+              />
+            </label>
+            <button type="submit">Create</button>
+          </form>
+          {created && (
+            <div class="created" data-testid="created-tenant">
+              <p>
+                Tenant <span class="mono">{created.tenant.id}</span> created. Its credential and keys are
+                shown this once:
+              </p>
+              <dl>
+                <dt>credential (X-Mock-Token)</dt>
+                <dd class="mono">{created.token}</dd>
+                {created.keys.map((k) => (
+                  <>
+                    <dt>key ({k.balance} credits)</dt>
+                    <dd class="mono">{k.apiKey}</dd>
+                  </>
+                ))}
+              </dl>
+            </div>
+          )}
+        </Section>
+      )}
+      <Section title="Tenants">
+        <Problem text={error ?? problem} />
+        <table class="grid" data-testid="tenants">
+          <thead>
+            <tr>
+              <th>tenant</th>
+              <th>name</th>
+              <th>clock</th>
+              <th>latency</th>
+              <th>created (system time)</th>
+              <th>last seen (system time)</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {value?.map((t) => (
+              <tr data-tenant={t.id} class={t.id === props.world ? 'selected' : ''}>
+                <td class="mono">{t.id}</td>
+                <td>{t.name}</td>
+                <td>{t.clock}</td>
+                <td>{t.latency}</td>
+                <td>{time(t.created_at)}</td>
+                <td>{time(t.last_seen_at)}</td>
+                <td class="row-actions">
+                  {t.id !== props.world && operator && (
+                    <button onClick={() => props.onWorld(t.id)}>Act in it</button>
+                  )}
+                  <button onClick={() => void act(resetOf(t.id))}>Reset</button>
+                  {t.id !== 'default' && operator && (
+                    <button
+                      class="danger"
+                      onClick={() => void act(() => api.call('DELETE', `/__mock/tenants/${t.id}`))}
+                    >
+                      Drop
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </Section>
+    </div>
+  );
+}

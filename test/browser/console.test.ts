@@ -1,0 +1,371 @@
+/**
+ * The QA console in a real browser (issue 14): each scenario ends on what the page shows. The
+ * simulator runs in this process (startSimulator) on a virtual clock; the "curl" requests are made
+ * from here over HTTP, as a client would.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startSimulator, type SimulatorHandle } from '../../mock-server/src/index.js';
+import { launchBrowser, watchedPage, type Browser, type WatchedPage } from './browser.js';
+
+const DEV_KEY = 'sk-dreamcore-dev';
+const BODY = { prompt: 'a red fox in the snow', aspectRatio: '1:1', quality: 'basic' } as const;
+/** Waiting for the page: a generous bound for a loaded 2-core machine, never a speed claim. */
+const PAGE_WAIT = { timeout: 15_000 };
+
+async function generate(
+  sim: SimulatorHandle,
+  headers: Record<string, string> = {},
+  key = DEV_KEY,
+): Promise<{ status: number; taskId: string | undefined }> {
+  const res = await fetch(`${sim.url}/api/generate`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json', ...headers },
+    body: JSON.stringify(BODY),
+  });
+  const body = (await res.json()) as { data?: { task_id?: string } };
+  return { status: res.status, taskId: body.data?.task_id };
+}
+
+describe('the QA console', () => {
+  let sim: SimulatorHandle;
+  let browser: Browser;
+  let w: WatchedPage;
+
+  beforeAll(async () => {
+    sim = await startSimulator({
+      clock: 'virtual',
+      seed: 'console',
+      rateLimit: 'off',
+      validateResponses: true,
+    });
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await sim?.stop();
+  });
+
+  const open = async (view = 'journal') => {
+    w = await watchedPage(browser, sim.url);
+    await w.page.goto(`${sim.url}/__mock/console#/${view}`);
+    await w.page.locator('nav.views a.active').waitFor(PAGE_WAIT);
+    if (view === 'journal')
+      await w.page.locator('[data-testid="live"]', { hasText: 'live' }).waitFor(PAGE_WAIT);
+    return w.page;
+  };
+
+  afterEach(async () => {
+    // Every scenario: nothing but the simulator was asked for anything, and nothing went wrong.
+    expect(w.foreign()).toEqual([]);
+    expect(w.errors).toEqual([]);
+    await w.page.close();
+    await sim.reset();
+  });
+
+  it('shows a generate made with curl in the live journal, from the stream, without reading the journal again', async () => {
+    const page = await open('journal');
+    const journalReads = () => w.requests.filter((u) => new URL(u).pathname === '/__mock/journal').length;
+    const readsBefore = journalReads();
+    const sent = performance.now();
+    const { status, taskId } = await generate(sim);
+    expect(status).toBe(200);
+    const row = page.locator('[data-testid="journal"] tr', { hasText: taskId! });
+    await row.waitFor(PAGE_WAIT);
+    const shownAfterMs = performance.now() - sent;
+    console.log(
+      `console: a generate appeared in the live journal ${shownAfterMs.toFixed(0)} ms after it was answered`,
+    );
+    expect(await row.textContent()).toContain('POST /api/generate');
+    expect(await row.locator('.status').textContent()).toBe('200');
+    // It came by the stream: the page did not read the journal again to show it.
+    expect(journalReads()).toBe(readsBefore);
+    expect(w.requests.some((u) => new URL(u).pathname === '/__mock/journal/stream')).toBe(true);
+    // Its detail: headers with the key redacted, the body, the answer, and a curl that sends it again.
+    await row.click();
+    const detail = page.locator('[data-testid="entry-detail"]');
+    await detail.waitFor(PAGE_WAIT);
+    const text = (await detail.textContent())!;
+    expect(text).toContain('"authorization": "Bearer sk-d…-dev"');
+    expect(text).not.toContain(`Bearer ${DEV_KEY}"`);
+    expect(text).toContain('a red fox in the snow');
+    expect(text).toContain(taskId!);
+    const curl = (await page.locator('[data-testid="curl"]').textContent())!;
+    expect(curl).toContain(`'${sim.url}/api/generate'`);
+    expect(curl).toContain(`'Authorization: Bearer ${DEV_KEY}'`);
+    await w.screenshot('scenario-journal');
+    // The command really sends the same request again: run its parts (no shell needed to check it).
+    const again = await generate(sim);
+    expect(again.status).toBe(200);
+  });
+
+  it('adds a rule from the form; the next generate fails, and the journal marks it injected by that rule', async () => {
+    const page = await open('rules');
+    const form = page.locator('[data-testid="rule-form"]');
+    await form.locator('select[name="method"]').selectOption('POST');
+    await form.locator('select[name="path"]').selectOption('/api/generate');
+    await form.locator('select[name="status"]').selectOption('500');
+    await form.locator('input[name="times"]').fill('1');
+    await form.locator('button[type="submit"]').click();
+    const rule = page.locator('[data-testid="rules"] tr[data-rule="rule_1"]');
+    await rule.waitFor(PAGE_WAIT);
+    expect(await rule.locator('[data-testid="times-left"]').textContent()).toBe('1');
+    await w.screenshot('scenario-rules');
+
+    const failed = await generate(sim);
+    expect(failed.status).toBe(500);
+    // The rule retired after its one time: the list shows it gone once the page reads again.
+    await page
+      .locator('[data-testid="rules"] tr[data-rule="rule_1"]')
+      .waitFor({ state: 'detached', ...PAGE_WAIT });
+
+    await page.locator('nav.views a', { hasText: 'Journal' }).click();
+    const row = page.locator('[data-testid="journal"] tr.injected').first();
+    await row.waitFor(PAGE_WAIT);
+    expect(await row.locator('.badge.injected').textContent()).toBe('rule_1');
+    expect(await row.locator('.status').textContent()).toBe('500');
+    await row.click();
+    expect(await page.locator('[data-testid="injected-by"]').textContent()).toBe('fault rule rule_1');
+    // The injected filter shows it alone; "not injected" hides it.
+    await page.locator('select[name="injected"]').selectOption('false');
+    await page.locator('[data-testid="journal"] tr.injected').waitFor({ state: 'detached', ...PAGE_WAIT });
+    await page.locator('select[name="injected"]').selectOption('true');
+    await page.locator('[data-testid="journal"] tr.injected').first().waitFor(PAGE_WAIT);
+    expect(await page.locator('[data-testid="journal"] tbody tr').count()).toBe(1);
+  });
+
+  it('fails a task by its button, and the ledger shows the refund', async () => {
+    const { taskId } = await generate(sim, { 'X-Mock-Duration-Ms': '3600000' });
+    const page = await open('tasks');
+    const row = page.locator(`[data-testid="tasks"] tr[data-task="${taskId}"]`);
+    await row.waitFor(PAGE_WAIT);
+    expect(await row.textContent()).toContain('in 60 min'); // planned end, on the simulator's clock
+    await w.screenshot('scenario-tasks');
+    await row.locator('button', { hasText: 'Fail' }).click();
+    await row.waitFor({ state: 'detached', ...PAGE_WAIT }); // no longer IN_PROGRESS
+
+    await page.locator('nav.views a', { hasText: 'Accounts' }).click();
+    const account = page.locator('[data-testid="accounts"] article[data-account="sk-d…-dev"]');
+    const refund = account.locator('tr[data-kind="refund"]', { hasText: taskId! });
+    await refund.waitFor(PAGE_WAIT);
+    expect(await refund.textContent()).toContain('+12');
+    expect(await account.locator('[data-testid="balance"]').textContent()).toBe('1000 credits');
+    await w.screenshot('scenario-accounts');
+  });
+
+  it('shows one world at a time: choosing a tenant hides the other tenants and the default world', async () => {
+    const created = (
+      (await await fetch(`${sim.url}/__mock/tenants`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ name: 'qa-team-b', clock: 'virtual' }),
+      }).then((r) => r.json())) as { data: { tenant: { id: string }; keys: Array<{ apiKey: string }> } }
+    ).data;
+    const mine = await generate(sim);
+    const theirs = await generate(sim, {}, created.keys[0]!.apiKey);
+    const page = await open('journal');
+    const journal = page.locator('[data-testid="journal"]');
+    await journal.locator('tr', { hasText: mine.taskId! }).waitFor(PAGE_WAIT);
+    expect(await journal.locator('tr', { hasText: theirs.taskId! }).count()).toBe(0);
+
+    await page.locator('select[data-testid="world"]').selectOption(created.tenant.id);
+    await journal.locator('tr', { hasText: theirs.taskId! }).waitFor(PAGE_WAIT);
+    expect(await journal.locator('tr', { hasText: mine.taskId! }).count()).toBe(0);
+    // The live stream follows the chosen world too.
+    const next = await generate(sim, {}, created.keys[0]!.apiKey);
+    const other = await generate(sim);
+    await journal.locator('tr', { hasText: next.taskId! }).waitFor(PAGE_WAIT);
+    expect(await journal.locator('tr', { hasText: other.taskId! }).count()).toBe(0);
+
+    await page.locator('nav.views a', { hasText: 'Tenants' }).click();
+    await page.locator(`[data-testid="tenants"] tr[data-tenant="${created.tenant.id}"]`).waitFor(PAGE_WAIT);
+    await w.screenshot('scenario-tenants');
+  });
+
+  it('moves the clock from the header', async () => {
+    const page = await open('journal');
+    const now = page.locator('[data-testid="clock-now"]');
+    await now.filter({ hasText: '2025-06-14 05:21:11' }).waitFor(PAGE_WAIT);
+    await page.locator('[data-testid="clock"] button', { hasText: '+1 min' }).click();
+    await now.filter({ hasText: '2025-06-14 05:22:11' }).waitFor(PAGE_WAIT);
+    expect((await sim.clock.get()).iso).toBe('2025-06-14T05:22:11.000Z');
+  });
+});
+
+describe('the QA console behind a control token', () => {
+  const TOKEN = 'console-test-token-0123456789';
+  let sim: SimulatorHandle;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    sim = await startSimulator({ clock: 'virtual', seed: 'token', rateLimit: 'off', controlToken: TOKEN });
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await sim?.stop();
+  });
+
+  it('asks for the token, takes it from a #token= fragment, and never puts it in a URL', async () => {
+    const w = await watchedPage(browser, sim.url);
+    const page = w.page;
+    // Without a token: the page (which holds no data) loads, and asks for one.
+    const errorsBefore = w.errors.length;
+    await page.goto(`${sim.url}/__mock/console`);
+    await page.locator('[data-testid="login"]').waitFor(PAGE_WAIT);
+    // The refused call shows as a console error of the browser's own ("401"); nothing else does.
+    expect(w.errors.slice(errorsBefore).every((e) => e.includes('401'))).toBe(true);
+    w.errors.length = 0;
+
+    await page.goto(`${sim.url}/__mock/console#token=${TOKEN}`);
+    await page.reload();
+    await page.locator('[data-testid="live"]', { hasText: 'live' }).waitFor(PAGE_WAIT);
+    expect(page.url()).not.toContain(TOKEN); // the fragment was taken out of the address bar
+    const { taskId } = await generate(sim);
+    await page.locator('[data-testid="journal"] tr', { hasText: taskId! }).waitFor(PAGE_WAIT);
+    expect(w.requests.filter((u) => u.includes(TOKEN))).toEqual([]);
+    expect(w.foreign()).toEqual([]);
+    expect(w.errors).toEqual([]);
+    await page.close();
+  });
+});
+
+/** Requests in parallel batches (the simulator's own loopback socket, bounded in count). */
+async function many(count: number, make: (i: number) => Promise<unknown>, batch = 50): Promise<void> {
+  for (let i = 0; i < count; i += batch)
+    await Promise.all(Array.from({ length: Math.min(batch, count - i) }, (_, j) => make(i + j)));
+}
+
+describe('the QA console with a full journal and thousands of tasks', () => {
+  const TASKS = 5_000;
+  const JOURNAL = 10_000;
+  let sim: SimulatorHandle;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    sim = await startSimulator({
+      clock: 'virtual',
+      seed: 'scale',
+      rateLimit: 'off',
+      journalSize: JOURNAL,
+      keys: { 'sk-qa-scale-0001': 1_000_000 },
+    });
+    // 5,000 tasks in progress and 5,000 status polls: a journal of 10,000 entries, full.
+    const ids: string[] = [];
+    await many(TASKS, async () => {
+      const { taskId } = await generate(sim, { 'X-Mock-Duration-Ms': '3600000' }, 'sk-qa-scale-0001');
+      ids.push(taskId!);
+    });
+    await many(JOURNAL - TASKS, (i) =>
+      fetch(`${sim.url}/api/status?task_id=${ids[i % ids.length]}`, {
+        headers: { Authorization: 'Bearer sk-qa-scale-0001' },
+      }).then((r) => r.arrayBuffer()),
+    );
+    browser = await launchBrowser();
+  }, 180_000);
+  afterAll(async () => {
+    await browser?.close();
+    await sim?.stop();
+  });
+
+  it('shows one page of each at a time, whatever their number', async () => {
+    const w = await watchedPage(browser, sim.url);
+    const { page } = w;
+    const started = performance.now();
+    await page.goto(`${sim.url}/__mock/console#/journal`);
+    await page.locator('[data-testid="journal"] tbody tr[data-entry]').first().waitFor(PAGE_WAIT);
+    const journalMs = performance.now() - started;
+    expect(await page.locator('[data-testid="journal"] tbody tr').count()).toBe(50);
+    // The next page is one click, and still 50 rows.
+    await page.locator('.pager button', { hasText: 'Older' }).click();
+    await page.locator('[data-testid="journal"] tbody tr[data-entry="9950"]').waitFor(PAGE_WAIT);
+    expect(await page.locator('[data-testid="journal"] tbody tr').count()).toBe(50);
+
+    const tasksStarted = performance.now();
+    await page.locator('nav.views a', { hasText: 'Tasks' }).click();
+    await page.locator('[data-testid="tasks"] tbody tr[data-task]').first().waitFor(PAGE_WAIT);
+    const tasksMs = performance.now() - tasksStarted;
+    expect(await page.locator('[data-testid="tasks"] tbody tr').count()).toBe(50);
+    // (A string: this file is type-checked without the DOM library.)
+    const elements = (await page.evaluate("document.getElementsByTagName('*').length")) as number;
+    expect(elements).toBeLessThan(3_000);
+    console.log(
+      `console at scale (${JOURNAL} journal entries, ${TASKS} tasks): journal shown ${journalMs.toFixed(0)} ms after navigation, tasks view ${tasksMs.toFixed(0)} ms after the click, ${elements} DOM elements`,
+    );
+    expect(w.foreign()).toEqual([]);
+    expect(w.errors).toEqual([]);
+    await page.close();
+  });
+});
+
+describe('screenshots of a busy simulator (for the README)', () => {
+  let sim: SimulatorHandle;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    sim = await startSimulator({
+      clock: 'virtual',
+      seed: 'readme',
+      rateLimit: 'off',
+      keys: { 'sk-qa-poor-0001': 20 },
+    });
+    browser = await launchBrowser();
+    const poll = (taskId: string) =>
+      fetch(`${sim.url}/api/status?task_id=${taskId}`, { headers: { Authorization: `Bearer ${DEV_KEY}` } });
+    const done = await generate(sim, { 'X-Mock-Duration-Ms': '2000' });
+    await generate(sim, { 'X-Mock-Outcome': 'failed', 'X-Mock-Duration-Ms': '4000' });
+    for (let i = 0; i < 3; i++) await generate(sim, { 'X-Mock-Duration-Ms': String(60_000 * (i + 1)) });
+    await sim.rules.add({
+      match: { method: 'POST', path: '/api/generate' },
+      action: { status: 500 },
+      times: 2,
+    });
+    await sim.rules.add({ match: { path: '/api/status' }, action: { fault: 'reset' }, probability: 0.05 });
+    await generate(sim);
+    await generate(sim, {}, 'sk-qa-poor-0001');
+    await generate(sim, {}, 'sk-qa-poor-0001');
+    await generate(sim, { 'X-Mock-Status': '429' });
+    await sim.clock.advance(5_000);
+    await poll(done.taskId!);
+    await fetch(`${sim.url}/api/status?task_id=sd45_0000000000000000`, {
+      headers: { Authorization: `Bearer ${DEV_KEY}` },
+    });
+    await fetch(`${sim.url}/api/generate`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${DEV_KEY}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ prompt: '', aspectRatio: '5:4', quality: 'basic' }),
+    });
+    await fetch(`${sim.url}/__mock/tenants`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name: 'ci-job-4711', seed: 'replay-me', clock: 'virtual' }),
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await sim?.stop();
+  });
+
+  it('takes one of each view', async () => {
+    const w = await watchedPage(browser, sim.url);
+    const { page } = w;
+    await page.goto(`${sim.url}/__mock/console#/journal`);
+    const injected = page.locator('[data-testid="journal"] tr.injected', { hasText: 'rule_1' }).first();
+    await injected.waitFor(PAGE_WAIT);
+    await injected.click();
+    await page.locator('[data-testid="entry-detail"]').waitFor(PAGE_WAIT);
+    await w.screenshot('console-journal');
+    for (const [view, ready] of [
+      ['Accounts', '[data-testid="accounts"] article'],
+      ['Tasks', '[data-testid="tasks"] tr[data-task]'],
+      ['Fault rules', '[data-testid="rules"] tr[data-rule]'],
+      ['Tenants', '[data-testid="tenants"] tr[data-tenant]'],
+    ] as const) {
+      await page.locator('nav.views a', { hasText: view }).click();
+      await page.locator(ready).first().waitFor(PAGE_WAIT);
+      await w.screenshot(`console-${view.toLowerCase().replace(' ', '-')}`);
+    }
+    expect(w.foreign()).toEqual([]);
+    expect(w.errors).toEqual([]);
+    await page.close();
+  });
+});
