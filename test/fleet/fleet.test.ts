@@ -178,5 +178,20 @@ describe('three replicas on one Redis', () => {
       // The default world's books are untouched by the tenant's task.
       expect((await a.http.get(`/__mock/accounts/${DEV_KEY}`)).body.data.balance).toBe(1000);
     });
+
+    it('a tenant dropped through one replica: its key is unknown (401) on a replica that had used it', async () => {
+      const [a, b] = fleet.replicas as [(typeof fleet.replicas)[0], (typeof fleet.replicas)[0]];
+      const created = (await a.http.post('/__mock/tenants').send({ keys: [{ balance: 100 }] })).body.data;
+      const key: string = created.keys[0].apiKey;
+      expect((await generate(b.url, key)).status).toBe(200); // b now knows the key's tenant
+      const dropped = await a.http
+        .delete(`/__mock/tenants/${created.tenant.id}`)
+        .set('X-Mock-Token', created.token);
+      expect(dropped.status).toBe(200);
+      const after = await generate(b.url, key);
+      expect([after.status, after.body.message]).toEqual([401, 'Invalid API key']);
+      // Nothing was charged or created anywhere meanwhile.
+      expect((await a.http.get('/__mock/invariants')).body.data.ok).toBe(true);
+    });
   });
 });

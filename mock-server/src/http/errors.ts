@@ -143,6 +143,13 @@ export const errors = {
       retryAfterSeconds,
     );
   },
+  /** A tenant dropped (through another replica) while this request was being served: a retry sees it gone. */
+  worldGone(): ApiError {
+    return errors.serviceUnavailable(
+      'The tenant this request acts in was dropped meanwhile: retry after 1 s',
+      1,
+    );
+  },
   internal(message = 'The service encountered an unexpected internal error. Please retry later.'): ApiError {
     return new ApiError(500, message, { type: 'internal_error' });
   },

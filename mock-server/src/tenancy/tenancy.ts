@@ -98,12 +98,27 @@ export class Tenancy implements Worlds {
 
   async ofOwner(owner: Owner | undefined): Promise<World> {
     if (owner === undefined) return this.defaultWorld();
-    let id = this.keyWorlds.get(owner);
-    if (id === undefined) {
-      id = await this.backend.worldOfKey(owner);
-      if (id !== undefined) this.remember(owner, id);
+    const cached = this.keyWorlds.get(owner);
+    if (cached !== undefined) {
+      try {
+        return await this.worldById(cached, owner);
+      } catch (err) {
+        // Dropped since (through another replica, or its idle sweep): ask the directory again.
+        if (!(err instanceof WorldMissingError)) throw err;
+        this.forget(cached);
+      }
     }
-    return this.worldById(id ?? DEFAULT_WORLD, owner);
+    const id = await this.backend.worldOfKey(owner);
+    if (id === undefined) return this.worldById(DEFAULT_WORLD, owner);
+    this.remember(owner, id);
+    try {
+      return await this.worldById(id, owner);
+    } catch (err) {
+      // Dropped between the directory's answer and the read: the key belongs to no world now.
+      if (!(err instanceof WorldMissingError)) throw err;
+      this.forget(id);
+      return this.worldById(DEFAULT_WORLD, owner);
+    }
   }
 
   defaultWorld(): Promise<World> {

@@ -6,6 +6,7 @@ import type { SpecOperation } from '../load-spec.js';
 import { requestRenderer, type RequestRenderer } from '../request-rendering.js';
 import type { QaLocals } from './fault-injection.js';
 import { StoreUnavailableError } from '../../store/redis/connection.js';
+import { WorldMissingError } from '../../store/store.js';
 import { translateBodyParserError } from './json-body.js';
 
 /**
@@ -68,6 +69,7 @@ export function errorHandler(
     const known =
       (err instanceof ApiError ? err : undefined) ??
       (err instanceof StoreUnavailableError ? errors.storeUnavailable(err.retryAfterSeconds) : undefined) ??
+      (err instanceof WorldMissingError ? errors.worldGone() : undefined) ??
       translateBodyParserError(err, bodyLimit, req.headers) ??
       translateRouterError(err);
     if (known) {
