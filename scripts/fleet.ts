@@ -97,6 +97,7 @@ function start(name: string, file: string, args: string[]): ChildProcess {
         const again = start(name, file, args);
         children.splice(children.indexOf(children.find((c) => c.child === again)!), 1);
         children[index] = { name, child: again };
+        process.stderr.write(`npm run fleet: ${name} started again (pid ${again.pid})\n`);
       }, 1_000);
       return;
     }
@@ -229,7 +230,9 @@ try {
     // A replica whose Redis is gone answers 503 here and leaves the rotation; it comes back by itself.
     '  option httpchk GET /__mock/health',
     '  http-check expect status 200',
-    '  retry-on conn-failure empty-response',
+    // A request is sent again to another replica only when it never reached one (conn-failure, the
+    // default): one that did may have been charged, and sent again it would be charged twice.
+    '  retry-on conn-failure',
     '  option redispatch',
     ...ports.map((p, i) => `  server replica${i + 1} 127.0.0.1:${p} check inter 1s fall 2 rise 1`),
     '',

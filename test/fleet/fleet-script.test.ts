@@ -49,6 +49,11 @@ describe('npm run fleet', () => {
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     child.stderr.on('data', (c: Buffer) => (out += c.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    // Every process the fleet started, for the clean-up when the test fails before Ctrl-C.
+    const started = () => [
+      ...[...(/Pids: +(.*)/.exec(out)?.[1]?.matchAll(/\w+ (\d+)/g) ?? [])].map((m) => Number(m[1])),
+      ...[...out.matchAll(/started again \(pid (\d+)\)/g)].map((m) => Number(m[1])),
+    ];
     try {
       await eventually(() => /Ctrl-C stops all of it/.test(out), 60_000, `the fleet's banner:\n${out}`);
       const url = /DreamCore fleet listening on (http:\/\/\S+)/.exec(out)![1]!;
@@ -69,8 +74,39 @@ describe('npm run fleet', () => {
       };
       expect(account.data.balance).toBe(1000 - 6 * 12);
 
-      // A replica killed: the load balancer keeps serving through the other; the fleet starts it again.
+      // A replica killed while it holds accepted (charged) generates: HAProxy must not send those
+      // requests again to the other replica, which would charge each twice for the one task id the
+      // client may see. Four held generates over both replicas, then replica1 dies.
+      const HELD = 4;
+      const held = Array.from({ length: HELD }, () =>
+        fetch(`${url}/api/generate`, {
+          method: 'POST',
+          headers: { ...KEY, 'X-Mock-Delay-Ms': '3000', Connection: 'close' },
+          body: BODY,
+        }),
+      );
+      const balance = async () =>
+        (
+          (await (await fetch(`${url}/__mock/accounts/sk-dreamcore-dev`)).json()) as {
+            data: { balance: number };
+          }
+        ).data.balance;
+      const before = 1000 - 6 * 12;
+      await eventually(
+        async () => (await balance()) === before - HELD * 12,
+        10_000,
+        'the held generates charged',
+      );
       process.kill(pids.replica1!, 'SIGKILL');
+      // Those in flight on replica1 get no answer: HAProxy's 502, or the connection closed, as when a
+      // server dies. Those on replica2 are answered. None is accepted a second time.
+      const outcomes = await Promise.all(held.map((r) => r.then((res) => res.status).catch(() => 'closed')));
+      const unanswered = outcomes.filter((o) => o !== 200);
+      expect(unanswered.length, `outcomes ${outcomes.join(', ')}`).toBeGreaterThan(0); // replica1 held some
+      expect(unanswered.every((o) => o === 502 || o === 'closed')).toBe(true);
+      expect(await balance()).toBe(before - HELD * 12);
+
+      // The load balancer keeps serving through the other replica; the fleet starts replica1 again.
       for (let i = 0; i < 10; i++) {
         const res = await fetch(`${url}/api/status?task_id=${ids[i % ids.length]}`, { headers: KEY });
         expect(res.status).toBe(200);
@@ -104,7 +140,12 @@ describe('npm run fleet', () => {
         'the port closed',
       );
     } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGINT'); // the fleet stops what it started
+        await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 15_000))]);
+        child.kill('SIGKILL');
+      }
+      for (const pid of started()) if (alive(pid)) process.kill(pid, 'SIGKILL');
     }
   }, 120_000);
 });

@@ -20,7 +20,7 @@ async function generate(url: string, key: string, headers: Record<string, string
   return {
     status: res.status,
     headers: res.headers,
-    body: (await res.json()) as { data: Record<string, unknown> },
+    body: (await res.json()) as { message?: string; data: Record<string, unknown> },
   };
 }
 

@@ -82,6 +82,13 @@ describe('docker-compose.yml', () => {
     expect(spawnSync('haproxy', ['-v'], { encoding: 'utf8' }).stdout).toMatch(/version 2\.6\./);
   });
 
+  // The same rule as npm run fleet's HAProxy, whose behaviour test/fleet/fleet-script.test.ts shows
+  // with a replica killed while it held a charged generate.
+  it('HAProxy sends a request to another replica only when it never reached one (no double charge)', () => {
+    const retryOn = [...haproxy.matchAll(/^\s*retry-on\s+(.+)$/gm)].map((m) => m[1]!.trim());
+    expect(retryOn.every((r) => r === 'conn-failure' || r === 'none')).toBe(true);
+  });
+
   it("HAProxy's health check is the simulator's open health route, which answers 503 when Redis is gone", () => {
     const path = /option httpchk GET (\S+)/.exec(haproxy)![1]!;
     const control = loadRawSpec('mock-server/control-api.yaml') as {
