@@ -19,7 +19,6 @@ import { createImageRenderer, type ImageRenderer } from './images/image-renderer
 import { projectRoot } from './project-root.js';
 import { QaState } from './qa/qa-state.js';
 import { MemoryBackend } from './store/memory-backend.js';
-import { RedisBackend } from './store/redis/redis-backend.js';
 import type { Store, StoreBackend, WorldSpec } from './store/store.js';
 import { Tenancy } from './tenancy/tenancy.js';
 import { DriftSummaries, type DriftHooks } from './drift/drift-summary.js';
@@ -106,7 +105,10 @@ export async function compose(
   };
   const backend: StoreBackend =
     config.store === 'redis'
-      ? await RedisBackend.open({
+      ? // Loaded only for a fleet: the Redis client is most of a start-up's time.
+        await (
+          await import('./store/redis/redis-backend.js')
+        ).RedisBackend.open({
           url: config.redisUrl!,
           prefix: config.redisPrefix,
           ...limits,

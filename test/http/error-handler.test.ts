@@ -8,8 +8,7 @@ import { pino } from 'pino';
 import supertest from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { errorHandler } from '../../mock-server/src/http/middleware/error-handler.js';
-import { StoreUnavailableError } from '../../mock-server/src/store/redis/connection.js';
-import { WorldMissingError } from '../../mock-server/src/store/store.js';
+import { StoreUnavailableError, WorldMissingError } from '../../mock-server/src/store/store.js';
 
 function appThrowing(err: unknown) {
   const app = express();

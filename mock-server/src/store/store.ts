@@ -23,6 +23,20 @@ import type { TaskStatus } from '../domain/wire-types.js';
 import type { FaultRule, FaultRuleInput, RuleRequest } from '../qa/fault-rules.js';
 import type { JournalEntry, JournalFilter, JournalRecord } from '../qa/journal.js';
 
+/**
+ * A shared store cannot be reached (or did not answer in time): the HTTP layer answers 503 with
+ * Retry-After. Here rather than beside the Redis connection, so that the error path does not load
+ * the Redis client into a simulator on the memory store (it is most of a start-up's time).
+ */
+export class StoreUnavailableError extends Error {
+  readonly retryAfterSeconds = 1;
+
+  constructor(reason: string) {
+    super(`The simulator's store is unavailable: ${reason}`);
+    this.name = 'StoreUnavailableError';
+  }
+}
+
 /** A world a shared store no longer has (dropped, or the store lost its data). */
 export class WorldMissingError extends Error {
   constructor(world: string) {

@@ -5,8 +5,7 @@ import { ApiError, errors, sendError } from '../errors.js';
 import type { SpecOperation } from '../load-spec.js';
 import { requestRenderer, type RequestRenderer } from '../request-rendering.js';
 import type { QaLocals } from './fault-injection.js';
-import { StoreUnavailableError } from '../../store/redis/connection.js';
-import { WorldMissingError } from '../../store/store.js';
+import { StoreUnavailableError, WorldMissingError } from '../../store/store.js';
 import { translateBodyParserError } from './json-body.js';
 
 /**

@@ -9,16 +9,10 @@
  */
 import { createHash } from 'node:crypto';
 import { createClient } from 'redis';
+import { StoreUnavailableError } from '../store.js';
 import { DIRECTORY_SCRIPTS, LIB, SCRIPTS } from './lua.js';
 
-export class StoreUnavailableError extends Error {
-  readonly retryAfterSeconds = 1;
-
-  constructor(reason: string) {
-    super(`The simulator's store is unavailable: ${reason}`);
-    this.name = 'StoreUnavailableError';
-  }
-}
+export { StoreUnavailableError };
 
 export interface RedisConnectionOptions {
   url: string;
