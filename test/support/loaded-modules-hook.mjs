@@ -2,6 +2,7 @@
 // `loaded-modules: [...]`, so a test can say which packages a start loads (module.registerHooks,
 // Node 22.15+). Used by test/process/start-cost.test.ts.
 import { registerHooks } from 'node:module';
+import process from 'node:process';
 
 const urls = new Set();
 registerHooks({
