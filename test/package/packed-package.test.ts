@@ -127,6 +127,9 @@ describe('the packed package, installed in a fresh project', () => {
         });
         const health = await fetch(`${url}/__mock/health`);
         expect(health.status).toBe(200);
+        // The console and the API reference, from the bundle the package ships (no sources, no esbuild).
+        for (const page of ['/__mock/console', '/__mock/console/console.js', '/docs', '/docs/assets/docs.js'])
+          expect((await fetch(`${url}${page}`)).status, page).toBe(200);
         expect(out).toContain('Dev key:   sk-dreamcore-dev');
       } finally {
         child.kill('SIGTERM');
@@ -169,5 +172,7 @@ describe('the packed package, installed in a fresh project', () => {
     expect(files).toContain('package/dist/contracts/client/index.d.ts');
     expect(files).toContain('package/openapi.yaml');
     expect(files).toContain('package/mock-server/control-api.yaml');
+    expect(files).toContain('package/dist/console/console.js');
+    expect(files).toContain('package/dist/console/manifest.json');
   });
 });

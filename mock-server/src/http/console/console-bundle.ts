@@ -94,12 +94,13 @@ export async function writeConsoleBundle(): Promise<string> {
 function readBuilt(): { manifest: Manifest; bundle: ConsoleBundle } | undefined {
   try {
     const manifest = JSON.parse(readFileSync(join(CONSOLE_DIST_DIR, MANIFEST), 'utf8')) as Manifest;
-    const bundle = new Map(
-      manifest.files.map((name) => [
-        name,
-        { contentType: contentTypeOf(name), body: readFileSync(join(CONSOLE_DIST_DIR, name)) },
-      ]),
-    );
+    const bundle = new Map<string, BundleFile>();
+    for (const name of manifest.files) {
+      const path = join(CONSOLE_DIST_DIR, name);
+      // The package ships no source maps (package.json `files`): a build without them still serves.
+      if (name.endsWith('.map') && !existsSync(path)) continue;
+      bundle.set(name, { contentType: contentTypeOf(name), body: readFileSync(path) });
+    }
     return { manifest, bundle };
   } catch {
     return undefined; // not built yet
