@@ -122,6 +122,12 @@ export function createApp(deps: AppDeps): Express {
       req.method === 'GET' && isPage(req.originalUrl.split('?', 1)[0]!) ? next() : handler(req, res, next);
   };
 
+  // Express 5 parses the query string again on every read of `req.query` (a getter), and a public
+  // request is read by validation, fault injection, the handler and the journal: parsed once here.
+  app.use((req, _res, next) => {
+    Object.defineProperty(req, 'query', { value: req.query, writable: true, enumerable: true, configurable: true });
+    next();
+  });
   app.use(metrics.countRequests(render));
   if (options.logRequests) app.use(requestLogger(logger, render));
   // Before anything else, and touching nothing: a Host the simulator does not serve (DNS rebinding),

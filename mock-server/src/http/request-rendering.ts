@@ -121,8 +121,19 @@ export function requestRenderer(operations: readonly SpecOperation[]): RequestRe
     return out.toString();
   };
 
+  // The journal, the metrics and the error handler each ask about the same request: rendered once.
+  const rendered = new WeakMap<object, { url: string; method: string; result: RenderedRequest }>();
   return (req) => {
-    let url = req.originalUrl ?? req.url;
+    const url = req.originalUrl ?? req.url;
+    const cached = rendered.get(req);
+    if (cached && cached.url === url && cached.method === req.method) return cached.result;
+    const result = render(req.method, url);
+    rendered.set(req, { url, method: req.method, result });
+    return result;
+  };
+
+  function render(method: string, requestUrl: string): RenderedRequest {
+    let url = requestUrl;
     if (ABSOLUTE_FORM.test(url)) {
       try {
         const parsed = new URL(url);
@@ -145,12 +156,12 @@ export function requestRenderer(operations: readonly SpecOperation[]): RequestRe
         return value !== undefined && check && check(value) ? value : '*';
       });
       return {
-        method: req.method,
+        method,
         path,
         query: renderQuery(rawQuery, template.query),
         template: template.path,
         // HEAD is answered by the GET route.
-        operationId: template.operations.get(req.method === 'HEAD' ? 'GET' : req.method),
+        operationId: template.operations.get(method === 'HEAD' ? 'GET' : method),
       };
     }
     const path = rawPath
@@ -158,11 +169,11 @@ export function requestRenderer(operations: readonly SpecOperation[]): RequestRe
       .map((segment) => (segment === '' || literals.has(segment) ? segment : '*'))
       .join('/');
     return {
-      method: req.method,
+      method,
       path,
       query: renderQuery(rawQuery, undefined),
       template: undefined,
       operationId: undefined,
     };
-  };
+  }
 }

@@ -18,8 +18,23 @@ export interface ParsedHost {
   port: number | undefined;
 }
 
+/**
+ * Every request's Host is parsed (the allowlist, then image URLs), and a client sends the same few:
+ * the answers for the last few hundred are kept (frozen, so a caller cannot change a kept one).
+ */
+const parsedHosts = new Map<string, ParsedHost | undefined>();
+const PARSED_HOSTS_KEPT = 256;
+
 /** `name[:port]`, `1.2.3.4[:port]` or `[v6][:port]`; undefined for anything else. */
 export function parseHostHeader(value: string): ParsedHost | undefined {
+  if (parsedHosts.has(value)) return parsedHosts.get(value);
+  const parsed = parseHost(value);
+  if (parsedHosts.size >= PARSED_HOSTS_KEPT) parsedHosts.clear();
+  parsedHosts.set(value, parsed && Object.freeze(parsed));
+  return parsed;
+}
+
+function parseHost(value: string): ParsedHost | undefined {
   const m = /^(\[[0-9a-f:.]+\]|[^:[\]]+)(?::(\d{1,5}))?$/i.exec(value);
   if (!m) return undefined;
   const port = m[2] === undefined ? undefined : Number(m[2]);

@@ -68,16 +68,36 @@ function textOf(res: Response, chunk: unknown): string | undefined {
   return typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : undefined;
 }
 
-function textWithoutKey(text: string, key: string | undefined): string {
-  return key === undefined || (!text.includes(key) && !text.includes(encodeURIComponent(key)))
-    ? text
-    : new Redactor(key).redact(text);
+/** The caller's key, as sent and percent-encoded: what must not be kept of a request. */
+interface CallerKey {
+  key: string;
+  encoded: string;
 }
 
-function withoutKey(body: Buffer | undefined, key: string | undefined): Buffer | undefined {
-  if (body === undefined || key === undefined) return body;
-  if (!body.includes(key) && !body.includes(encodeURIComponent(key))) return body;
-  return Buffer.from(new Redactor(key).redact(body.toString('utf8')));
+function keyOfCaller(token: string | undefined): CallerKey | undefined {
+  return token === undefined ? undefined : { key: token, encoded: encodeURIComponent(token) };
+}
+
+function textWithoutKey(text: string, caller: CallerKey | undefined): string {
+  return caller === undefined || (!text.includes(caller.key) && !text.includes(caller.encoded))
+    ? text
+    : new Redactor(caller.key).redact(text);
+}
+
+function withoutKey(body: Buffer | undefined, caller: CallerKey | undefined): Buffer | undefined {
+  if (body === undefined || caller === undefined) return body;
+  if (!body.includes(caller.key) && !body.includes(caller.encoded)) return body;
+  return Buffer.from(new Redactor(caller.key).redact(body.toString('utf8')));
+}
+
+/** The kept headers (journalHeaders: an allowlist, the key as its label), and no copy of the key. */
+function headersWithoutKey(
+  headers: Record<string, string | string[] | undefined>,
+  caller: CallerKey | undefined,
+): Record<string, string> {
+  const kept = journalHeaders(headers, redactKey);
+  if (caller !== undefined) for (const name in kept) kept[name] = textWithoutKey(kept[name]!, caller);
+  return kept;
 }
 
 export function journalRequests(deps: {
@@ -97,6 +117,7 @@ export function journalRequests(deps: {
 
     const recordOf = (world: World, answered: boolean, responseText: string | undefined): JournalRecord => {
       const token = bearerToken(req);
+      const caller = keyOfCaller(token);
       return {
         at: nowOf(world.view.clock, startedAt),
         method: rendered.method,
@@ -110,17 +131,11 @@ export function journalRequests(deps: {
         taskId: taskIdOf(req.query, req.body, responseText, rendered.path),
         injected: (res.locals as QaLocals).injected ?? null,
         operation: rendered.operationId ?? null,
-        // The kept headers (an allowlist, the key as its label), and a key the client put in one of
-        // them anyway is not kept either.
-        requestHeaders: Object.fromEntries(
-          Object.entries(journalHeaders(req.headers, redactKey)).map(([name, value]) => [
-            name,
-            textWithoutKey(value, token),
-          ]),
-        ),
+        // A key the client put in a kept header anyway is not kept either.
+        requestHeaders: headersWithoutKey(req.headers, caller),
         // A key the client put into a body (or that an answer names back) is not kept either.
-        rawRequestBody: withoutKey(rawBodyOf(req), token),
-        responseText: responseText === undefined ? undefined : textWithoutKey(responseText, token),
+        rawRequestBody: withoutKey(rawBodyOf(req), caller),
+        responseText: responseText === undefined ? undefined : textWithoutKey(responseText, caller),
         // Proxy and replay modes: the exchange's drift findings (proxy/exchange.ts), already redacted.
         ...((res.locals as DriftLocals).drift ? { drift: (res.locals as DriftLocals).drift } : {}),
       };
