@@ -15,6 +15,7 @@ export type Clock = Schemas['Clock'];
 export type Tenant = Schemas['Tenant'];
 export type TenantInput = Schemas['TenantInput'];
 export type CreatedTenant = Schemas['CreatedTenantEnvelope']['data'];
+export type DriftSummary = Schemas['DriftSummary'];
 
 const TOKEN_KEY = 'dreamcore-console-token';
 const WORLD_KEY = 'dreamcore-console-world';

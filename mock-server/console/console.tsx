@@ -21,6 +21,7 @@ import {
 import { followJournal } from './journal-follow.js';
 import { Ctx, type ConsoleContext, Problem, time } from './ui.js';
 import { AccountsView } from './views/accounts.js';
+import { DriftView } from './views/drift.js';
 import { JournalView, NO_FILTER, type JournalFilter, type JournalState } from './views/journal.js';
 import { RulesView } from './views/rules.js';
 import { TasksView } from './views/tasks.js';
@@ -32,6 +33,7 @@ const VIEWS = [
   ['tasks', 'Tasks'],
   ['rules', 'Fault rules'],
   ['tenants', 'Tenants'],
+  ['drift', 'Drift'],
 ] as const;
 type View = (typeof VIEWS)[number][0];
 const PAGE = 50;
@@ -367,6 +369,7 @@ function App() {
             {view === 'tasks' && <TasksView />}
             {view === 'rules' && <RulesView />}
             {view === 'tenants' && <TenantsView world={actingIn} onWorld={setWorld} />}
+            {view === 'drift' && <DriftView />}
           </main>
         </Ctx.Provider>
       ) : (

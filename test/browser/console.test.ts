@@ -5,6 +5,11 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type SimulatorHandle } from '../../mock-server/src/index.js';
+import {
+  renameField,
+  startRewritingProxy,
+  type RewritingProxy,
+} from '../../contracts/provider/rewriting-proxy.js';
 import { launchBrowser, watchedPage, type Browser, type WatchedPage } from './browser.js';
 
 const DEV_KEY = 'sk-dreamcore-dev';
@@ -188,6 +193,62 @@ describe('the QA console', () => {
     await page.locator('[data-testid="clock"] button', { hasText: '+1 min' }).click();
     await now.filter({ hasText: '2025-06-14 05:22:11' }).waitFor(PAGE_WAIT);
     expect((await sim.clock.get()).iso).toBe('2025-06-14T05:22:11.000Z');
+  });
+});
+
+describe('the drift view, in front of a drifting API', () => {
+  let live: SimulatorHandle;
+  let standIn: RewritingProxy;
+  let proxy: SimulatorHandle;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    // The "live" API is a second simulator; the stand-in in front of it renames a field the spec requires.
+    live = await startSimulator({ clock: 'virtual', seed: 'live', rateLimit: 'off' });
+    standIn = await startRewritingProxy(live.url, renameField('task_id', 'taskId'));
+    proxy = await startSimulator({ proxy: standIn.url, proxyMaxCredits: 100, clock: 'virtual' });
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await proxy?.stop();
+    await standIn?.close();
+    await live?.stop();
+  });
+
+  it('shows each place in the spec the answers departed from, its provenance, and the credit guard', async () => {
+    const res = await generate(proxy);
+    expect(res.status).toBe(200); // the answer goes back unchanged, drift and all
+    const w = await watchedPage(browser, proxy.url);
+    await w.page.goto(`${proxy.url}/__mock/console#/drift`);
+    const places = w.page.locator('[data-testid="drift-places"]');
+    await places.waitFor(PAGE_WAIT);
+    const required = places.locator('tr', { hasText: '#/components/schemas/GenerateResponse/properties/data/required' });
+    expect(await required.textContent()).toContain('documented');
+    expect(await required.textContent()).toContain("must have required property 'task_id'");
+    expect(await w.page.locator('[data-testid="drift-exchanges"]').textContent()).toMatch(/^1, 1 with drift/);
+    expect(await w.page.locator('[data-testid="drift-credits"]').textContent()).toBe(
+      '12 of 100 credits forwarded',
+    );
+    await w.screenshot('console-drift');
+    // Forgetting the counts is the control API's DELETE; the guard's spending stays.
+    await w.page.locator('[data-testid="drift-forget"]').click();
+    await w.page.locator('[data-testid="drift-exchanges"]', { hasText: /^0, 0 with drift/ }).waitFor(PAGE_WAIT);
+    expect(await w.page.locator('[data-testid="drift-credits"]').textContent()).toBe(
+      '12 of 100 credits forwarded',
+    );
+    expect(w.foreign()).toEqual([]);
+    expect(w.errors).toEqual([]);
+    await w.page.close();
+  });
+
+  it('says how to see drift when the simulator answers itself', async () => {
+    const w = await watchedPage(browser, live.url);
+    await w.page.goto(`${live.url}/__mock/console#/drift`);
+    await w.page.locator('[data-testid="drift-off"]').waitFor(PAGE_WAIT);
+    expect(await w.page.locator('[data-testid="drift-off"]').textContent()).toContain('--proxy');
+    expect(w.errors).toEqual([]);
+    await w.page.close();
   });
 });
 
