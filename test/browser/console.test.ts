@@ -223,7 +223,9 @@ describe('the drift view, in front of a drifting API', () => {
     await w.page.goto(`${proxy.url}/__mock/console#/drift`);
     const places = w.page.locator('[data-testid="drift-places"]');
     await places.waitFor(PAGE_WAIT);
-    const required = places.locator('tr', { hasText: '#/components/schemas/GenerateResponse/properties/data/required' });
+    const required = places.locator('tr', {
+      hasText: '#/components/schemas/GenerateResponse/properties/data/required',
+    });
     expect(await required.textContent()).toContain('documented');
     expect(await required.textContent()).toContain("must have required property 'task_id'");
     expect(await w.page.locator('[data-testid="drift-exchanges"]').textContent()).toMatch(/^1, 1 with drift/);
@@ -233,7 +235,9 @@ describe('the drift view, in front of a drifting API', () => {
     await w.screenshot('console-drift');
     // Forgetting the counts is the control API's DELETE; the guard's spending stays.
     await w.page.locator('[data-testid="drift-forget"]').click();
-    await w.page.locator('[data-testid="drift-exchanges"]', { hasText: /^0, 0 with drift/ }).waitFor(PAGE_WAIT);
+    await w.page
+      .locator('[data-testid="drift-exchanges"]', { hasText: /^0, 0 with drift/ })
+      .waitFor(PAGE_WAIT);
     expect(await w.page.locator('[data-testid="drift-credits"]').textContent()).toBe(
       '12 of 100 credits forwarded',
     );

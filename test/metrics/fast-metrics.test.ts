@@ -24,8 +24,19 @@ function pair() {
     reference,
     counter: new FastCounter('t_requests_total', 'help', ['operation', 'status'], [fast]),
     histogram: new FastHistogram('t_duration_seconds', 'help', ['operation'], BUCKETS, [fast]),
-    refCounter: new Counter({ name: 't_requests_total', help: 'help', labelNames: ['operation', 'status'], registers: [reference] }),
-    refHistogram: new Histogram({ name: 't_duration_seconds', help: 'help', labelNames: ['operation'], buckets: BUCKETS, registers: [reference] }),
+    refCounter: new Counter({
+      name: 't_requests_total',
+      help: 'help',
+      labelNames: ['operation', 'status'],
+      registers: [reference],
+    }),
+    refHistogram: new Histogram({
+      name: 't_duration_seconds',
+      help: 'help',
+      labelNames: ['operation'],
+      buckets: BUCKETS,
+      registers: [reference],
+    }),
   };
 }
 

@@ -35,8 +35,9 @@ export function DriftView() {
       >
         {drift.mode === 'off' ? (
           <p class="muted" data-testid="drift-off">
-            The simulator answers itself: nothing is checked here. Start it with <code>--proxy &lt;url&gt;</code>{' '}
-            (in front of the live API) or <code>--replay &lt;cassette&gt;</code> to see drift.
+            The simulator answers itself: nothing is checked here. Start it with{' '}
+            <code>--proxy &lt;url&gt;</code> (in front of the live API) or{' '}
+            <code>--replay &lt;cassette&gt;</code> to see drift.
           </p>
         ) : (
           <dl class="facts" data-testid="drift-summary">

@@ -125,7 +125,12 @@ export function createApp(deps: AppDeps): Express {
   // Express 5 parses the query string again on every read of `req.query` (a getter), and a public
   // request is read by validation, fault injection, the handler and the journal: parsed once here.
   app.use((req, _res, next) => {
-    Object.defineProperty(req, 'query', { value: req.query, writable: true, enumerable: true, configurable: true });
+    Object.defineProperty(req, 'query', {
+      value: req.query,
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    });
     next();
   });
   app.use(metrics.countRequests(render));

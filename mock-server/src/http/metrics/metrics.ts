@@ -188,7 +188,10 @@ export class SimulatorMetrics {
         this.requests.inc({ operation, status: String(status), injected: String(injected !== undefined) });
         this.durations.observe(this.durations.series({ operation }), (performance.now() - started) / 1000);
         if (injected !== undefined)
-          this.faults.inc({ source: faultSource(injected), kind: (res.locals as QaLocals).injectedKind ?? 'status' });
+          this.faults.inc({
+            source: faultSource(injected),
+            kind: (res.locals as QaLocals).injectedKind ?? 'status',
+          });
       });
       next();
     };
