@@ -20,17 +20,13 @@ import {
   startGatewaySimulator,
   startLive,
   startProxy,
+  LIGHTHOUSE,
+  FAILURE,
   visible,
   type Answer,
   type TestProxy,
 } from './support.js';
 
-const LIGHTHOUSE = {
-  prompt: 'A lighthouse at dawn, watercolour',
-  aspectRatio: '1:1',
-  quality: 'basic',
-} as const;
-const FAILURE = 'The request failed because the output image may contain sensitive information.';
 /** The replaying client's key: another one than the recording's, as in CI. */
 const REPLAY_KEY = 'sk-ci-replay-0000000000000000';
 

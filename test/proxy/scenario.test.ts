@@ -21,15 +21,11 @@ import {
   startGatewaySimulator,
   startLive,
   startProxy,
+  LIGHTHOUSE,
+  FAILURE,
   type Answer,
 } from './support.js';
 
-const LIGHTHOUSE = {
-  prompt: 'A lighthouse at dawn, watercolour',
-  aspectRatio: '1:1',
-  quality: 'basic',
-} as const;
-const FAILURE = 'The request failed because the output image may contain sensitive information.';
 const DEV = 'sk-dreamcore-dev';
 
 interface Step {

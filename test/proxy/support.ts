@@ -27,6 +27,14 @@ export const BODY = {
   quality: 'high',
 } as const;
 
+/** A basic-quality request (12 credits), and the provider's moderation failure, for recordings. */
+export const LIGHTHOUSE = {
+  prompt: 'A lighthouse at dawn, watercolour',
+  aspectRatio: '1:1',
+  quality: 'basic',
+} as const;
+export const FAILURE = 'The request failed because the output image may contain sensitive information.';
+
 /** The live API: a virtual clock, no rate limit, ids that a reset replays (to compare two runs). */
 export function startLive(extra: readonly string[] = []): Promise<InProcessSimulator> {
   return startSimulator([
