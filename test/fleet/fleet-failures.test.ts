@@ -195,18 +195,24 @@ describe('a fleet on a bad day', () => {
     type Phase = 'before' | 'down' | 'after';
     let phase = 'before' as Phase;
     const byPhase: Record<Phase, Answer[]> = { before: [], down: [], after: [] };
+    const inFlight: Record<Phase, number> = { before: 0, down: 0, after: 0 };
     let stopLoad = false;
     const load = Promise.all(
       Array.from({ length: 8 }, async (_, w) => {
         for (let n = 0; !stopLoad; n++) {
           const at = phase;
+          inFlight[at]++;
           const answer = await call((n + w) % 2 ? a.url : b.url, 'POST', '/api/generate', BODY);
+          inFlight[at]--;
           byPhase[at].push(answer);
         }
       }),
     );
     await eventually(async () => byPhase.before.length > 100, 30_000, 'load running');
     phase = 'down'; // requests sent from now on may meet Redis gone
+    // Those sent before must all be answered first: one in flight when Redis goes may rightly get 503
+    // (seen once on Node 22 in CI), and it would count against "before".
+    await eventually(async () => inFlight.before === 0, 30_000, 'requests sent before answered');
     await redis.stop();
     await eventually(async () => byPhase.down.length > 100, 30_000, 'requests answered while Redis is down');
     const health = await fetch(`${a.url}/__mock/health`);
@@ -229,7 +235,7 @@ describe('a fleet on a bad day', () => {
     stopLoad = true;
     await load;
 
-    expect(byPhase.before.every((x) => x.status === 200)).toBe(true);
+    expect(byPhase.before.filter((x) => x.status !== 200).map((x) => x.status)).toEqual([]);
     // While Redis was down: 503 in the envelope with Retry-After, each within a bound, never a 500.
     const down = byPhase.down.filter((x) => x.status !== 200); // some were answered just before it went
     expect(down.length).toBeGreaterThan(50);
@@ -238,7 +244,7 @@ describe('a fleet on a bad day', () => {
       expect(x.retryAfter).toBe('1');
       expect(x.elapsedMs).toBeLessThan(5_000);
     }
-    expect(byPhase.after.every((x) => x.status === 200)).toBe(true);
+    expect(byPhase.after.filter((x) => x.status !== 200).map((x) => x.status)).toEqual([]);
     const report = await expectBooksHold(a.url);
     expect((report.checked as { tasks: number }).tasks).toBeGreaterThan(200);
   }, 180_000);
