@@ -45,11 +45,12 @@ test('a task, a refund and the journal, without a real second of waiting', async
 
 describe('the packed package, installed in a fresh project', () => {
   let project: string;
+  let packDir: string;
   let tarball: string;
 
   beforeAll(async () => {
     project = await mkdtemp(join(tmpdir(), 'dreamcore-consumer-'));
-    const packDir = await mkdtemp(join(tmpdir(), 'dreamcore-pack-'));
+    packDir = await mkdtemp(join(tmpdir(), 'dreamcore-pack-'));
     // dist/ was built once for the whole run (test/support/build-once.ts): pack it as it is.
     await run('npm', ['pack', '--ignore-scripts', '--pack-destination', packDir, '--silent'], {
       cwd: ROOT,
@@ -96,6 +97,7 @@ describe('the packed package, installed in a fresh project', () => {
 
   afterAll(async () => {
     if (project) await rm(project, { recursive: true, force: true });
+    if (packDir) await rm(packDir, { recursive: true, force: true });
   });
 
   it(
