@@ -22,6 +22,7 @@ import {
   startProxy,
   LIGHTHOUSE,
   FAILURE,
+  BAD_DAY_FAULTS,
   visible,
   type Answer,
   type TestProxy,
@@ -76,24 +77,8 @@ async function session(url: string, key: string, hooks: Hooks): Promise<unknown[
 }
 
 const liveBadDay: Hooks['beforeStep'] = async (step) => {
-  if (step === 'task fails')
-    await live.control.addFault({
-      match: { path: '/api/generate' },
-      action: { task: { outcome: 'failed', errorMessage: FAILURE, durationMs: 20_000 } },
-      times: 1,
-    });
-  if (step === 'poll limited')
-    await live.control.addFault({
-      match: { path: '/api/status' },
-      action: { status: 429, retryAfterSeconds: 4 },
-      times: 1,
-    });
-  if (step === 'generate fails')
-    await live.control.addFault({
-      match: { path: '/api/generate' },
-      action: { status: 500, message: 'Upstream overloaded, retry later' },
-      times: 1,
-    });
+  const rule = BAD_DAY_FAULTS[step];
+  if (rule) await live.control.addFault(rule);
 };
 
 async function replayOf(file: string, extra: string[] = []): Promise<TestProxy> {

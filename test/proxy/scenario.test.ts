@@ -23,6 +23,7 @@ import {
   startProxy,
   LIGHTHOUSE,
   FAILURE,
+  BAD_DAY_FAULTS,
   type Answer,
 } from './support.js';
 
@@ -103,24 +104,8 @@ beforeAll(async () => {
     recorded = await badDay(proxy.url, LIVE_KEY, {
       advance: async (ms) => void (await live.control.advanceClock(ms)),
       before: async (step) => {
-        if (step === 'poll limited')
-          await live.control.addFault({
-            match: { path: '/api/status' },
-            action: { status: 429, retryAfterSeconds: 4 },
-            times: 1,
-          });
-        if (step === 'task fails')
-          await live.control.addFault({
-            match: { path: '/api/generate' },
-            action: { task: { outcome: 'failed', errorMessage: FAILURE, durationMs: 20_000 } },
-            times: 1,
-          });
-        if (step === 'generate fails')
-          await live.control.addFault({
-            match: { path: '/api/generate' },
-            action: { status: 500, message: 'Upstream overloaded, retry later' },
-            times: 1,
-          });
+        const rule = BAD_DAY_FAULTS[step];
+        if (rule) await live.control.addFault(rule);
       },
     });
   } finally {

@@ -9,7 +9,7 @@ import { Writable } from 'node:stream';
 import { compose, createLogger, type Composition } from '../../mock-server/src/compose.js';
 import { parseConfig } from '../../mock-server/src/config.js';
 import type { DriftHooks } from '../../mock-server/src/drift/drift-summary.js';
-import { ControlApi } from '../../contracts/provider/control-api.js';
+import { ControlApi, type FaultRuleInput } from '../../contracts/provider/control-api.js';
 import {
   closeServer,
   startSimulator,
@@ -34,6 +34,21 @@ export const LIGHTHOUSE = {
   quality: 'basic',
 } as const;
 export const FAILURE = 'The request failed because the output image may contain sensitive information.';
+
+/** The live API's bad day, by the step of a recorded session it comes before: one rule each, once. */
+export const BAD_DAY_FAULTS: Readonly<Record<string, FaultRuleInput>> = {
+  'task fails': {
+    match: { path: '/api/generate' },
+    action: { task: { outcome: 'failed', errorMessage: FAILURE, durationMs: 20_000 } },
+    times: 1,
+  },
+  'poll limited': { match: { path: '/api/status' }, action: { status: 429, retryAfterSeconds: 4 }, times: 1 },
+  'generate fails': {
+    match: { path: '/api/generate' },
+    action: { status: 500, message: 'Upstream overloaded, retry later' },
+    times: 1,
+  },
+};
 
 /** The live API: a virtual clock, no rate limit, ids that a reset replays (to compare two runs). */
 export function startLive(extra: readonly string[] = []): Promise<InProcessSimulator> {

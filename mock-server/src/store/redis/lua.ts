@@ -112,6 +112,23 @@ local function settleIfDue(t, now)
   return t
 end
 
+-- One firing of a rule: a hit, and one of its \`times\` used (the rule goes with its last).
+local function consumeRule(id, leftRaw)
+  local hits = redis.call('HINCRBY', k('rule:' .. id), 'hits', 1)
+  local left = tonumber(nz(leftRaw))
+  if left then
+    left = left - 1
+    if left <= 0 then
+      redis.call('LREM', k('rules'), 0, id)
+      redis.call('DEL', k('rule:' .. id))
+      redis.call('HINCRBY', k('meta'), 'rules', -1)
+    else
+      redis.call('HSET', k('rule:' .. id), 'left', num(left))
+    end
+  end
+  return hits, left
+end
+
 local function drop(id)
   local owner = redis.call('HGET', k('t:' .. id), 'o')
   if not owner then return end
@@ -358,21 +375,6 @@ return #ids
   fireRule: `
 local method, path, owner, createsTask = ARGV[6], ARGV[7], ARGV[8], ARGV[9] == '1'
 local seed = redis.call('HGET', k('meta'), 'seed')
-local function consume(id, v)
-  local hits = redis.call('HINCRBY', k('rule:' .. id), 'hits', 1)
-  local left = tonumber(nz(v[2]))
-  if left then
-    left = left - 1
-    if left <= 0 then
-      redis.call('LREM', k('rules'), 0, id)
-      redis.call('DEL', k('rule:' .. id))
-      redis.call('HINCRBY', k('meta'), 'rules', -1)
-    else
-      redis.call('HSET', k('rule:' .. id), 'left', num(left))
-    end
-  end
-  return hits, left
-end
 for _, id in ipairs(redis.call('LRANGE', k('rules'), 0, -1)) do
   local v = redis.call('HMGET', k('rule:' .. id), 'j', 'left', 'hits')
   local rule = cjson.decode(v[1])
@@ -387,7 +389,7 @@ for _, id in ipairs(redis.call('LRANGE', k('rules'), 0, -1)) do
   end
   if matches then
     local hits, left = tonumber(v[3]), tonumber(nz(v[2]))
-    if not taskOnly then hits, left = consume(id, v) end
+    if not taskOnly then hits, left = consumeRule(id, v[2]) end
     return { id, v[1], left and num(left) or '', num(hits) }
   end
 end
@@ -398,18 +400,7 @@ return false
 local id = ARGV[6]
 local v = redis.call('HMGET', k('rule:' .. id), 'j', 'left', 'hits')
 if not v[1] then return 0 end
-redis.call('HINCRBY', k('rule:' .. id), 'hits', 1)
-local left = tonumber(nz(v[2]))
-if left then
-  left = left - 1
-  if left <= 0 then
-    redis.call('LREM', k('rules'), 0, id)
-    redis.call('DEL', k('rule:' .. id))
-    redis.call('HINCRBY', k('meta'), 'rules', -1)
-  else
-    redis.call('HSET', k('rule:' .. id), 'left', num(left))
-  end
-end
+consumeRule(id, v[2])
 return 1
 `,
 
