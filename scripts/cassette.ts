@@ -13,7 +13,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { readCassette } from '../mock-server/src/cassette/cassette.js';
 import { cassetteToScenario } from '../mock-server/src/cassette/to-scenario.js';
 import { API_SPEC_PATH, loadSpec, specOperations } from '../mock-server/src/http/load-spec.js';
-import { ruleStatusChecker } from '../mock-server/src/http/middleware/fault-injection.js';
+import { ruleStatusChecker } from '../mock-server/src/qa/rule-checks.js';
 
 export async function main(
   argv: readonly string[],

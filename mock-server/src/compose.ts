@@ -14,7 +14,7 @@ import type { Simulator } from './domain/simulator.js';
 import { createApp } from './http/app.js';
 import { API_SPEC_PATH, CONTROL_SPEC_PATH, loadSpec, specOperations } from './http/load-spec.js';
 import { loadSpecValidators } from './http/validation/spec-validators.js';
-import { DEFAULT_WORLD } from './http/world.js';
+import { DEFAULT_WORLD } from './tenancy/world.js';
 import { createImageRenderer, type ImageRenderer } from './images/image-renderer.js';
 import { projectRoot } from './project-root.js';
 import { QaState } from './qa/qa-state.js';

@@ -2,12 +2,13 @@ import { describe, it, expect } from 'vitest';
 import { VirtualClock } from '../../mock-server/src/domain/clock.js';
 import { ownerOf, type Owner } from '../../mock-server/src/domain/keys.js';
 import { createRng } from '../../mock-server/src/domain/rng.js';
+import { Simulator, type SimulatorOptions } from '../../mock-server/src/domain/simulator.js';
 import {
-  Simulator,
-  type SimulatorOptions,
+  ABANDONED_MESSAGE,
+  consumedCredits,
+  type Task,
   type TaskScenario,
-} from '../../mock-server/src/domain/simulator.js';
-import { ABANDONED_MESSAGE, consumedCredits, type Task } from '../../mock-server/src/domain/tasks.js';
+} from '../../mock-server/src/domain/tasks.js';
 import { DEFAULT_FAILURE_MESSAGE, UPSTREAM_FAILURES } from '../../mock-server/src/domain/upstream-errors.js';
 import type { GenerateRequest } from '../../mock-server/src/domain/wire-types.js';
 import { DEFAULT_RETENTION, MemoryStore } from '../../mock-server/src/store/memory-store.js';

@@ -197,7 +197,7 @@ describe('internal errors', () => {
   it('answer 500 in the envelope without a stack trace or internal detail', async () => {
     const config = parseConfig([...BASE_ARGS, '--validate-responses=off'], {});
     const { app, store } = await compose(config);
-    store.acceptTask = async () => {
+    store.accept = () => {
       throw new Error('disk on fire at /secret/path.ts:42');
     };
     const res = await supertest(app)

@@ -126,11 +126,11 @@ describe('the metrics of one simulator', () => {
     expect(value(after, 'dreamcore_tasks_in_progress')).toBe(0);
     expect(value(after, 'dreamcore_journal_entries')).toBe(2);
     expect(value(after, 'dreamcore_journal_bytes')).toBeGreaterThan(0);
-    // Store operations are timed by backend and operation.
+    // Store operations are timed by backend and operation (a generate's task is stored by `accept`).
     expect(
       histogram(after.text, 'dreamcore_store_operation_duration_seconds', {
         backend: 'memory',
-        operation: 'acceptTask',
+        operation: 'accept',
       }).count,
     ).toBe(1);
     // The types a Prometheus server expects.

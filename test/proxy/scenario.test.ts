@@ -12,7 +12,7 @@ import { startRewritingProxy, storm } from '../../contracts/provider/rewriting-p
 import { CASSETTE_FORMAT, type Cassette } from '../../mock-server/src/cassette/cassette.js';
 import { cassetteToScenario } from '../../mock-server/src/cassette/to-scenario.js';
 import { API_SPEC_PATH, loadSpec, specOperations } from '../../mock-server/src/http/load-spec.js';
-import { ruleStatusChecker } from '../../mock-server/src/http/middleware/fault-injection.js';
+import { ruleStatusChecker } from '../../mock-server/src/qa/rule-checks.js';
 import { main as cassetteCli } from '../../scripts/cassette.js';
 import {
   BODY,

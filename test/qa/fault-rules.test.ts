@@ -164,10 +164,20 @@ describe('matching', () => {
     expect(res.status).toBe(401);
   });
 
-  it('a rule with no match acts on every public route, and needs no valid key', async () => {
+  it('a rule with no match acts on every public route', async () => {
     await addRule(sim, { action: { status: 500 } });
-    expect(sim.conforms(await sim.http.post('/api/generate').send(BODY)).status).toBe(500);
+    expect((await generate(sim)).status).toBe(500);
     expect((await status(sim, 'sd45_0123456789abcdef')).status).toBe(500);
+  });
+
+  // A rule acts for a key the world knows: an anonymous request (a stray curl, a health prober) gets
+  // the real API's 401 and neither spends the rule's `times` nor shifts the seeded draws (issue 18).
+  it('a request without a valid key gets 401 and spends no rule', async () => {
+    await addRule(sim, { action: { status: 500 }, times: 1 });
+    expect(sim.conforms(await sim.http.post('/api/generate').send(BODY)).status).toBe(401);
+    expect((await generate(sim, {}, BODY, 'sk-not-a-known-key')).status).toBe(401);
+    expect(await rules()).toEqual([expect.objectContaining({ times_left: 1, hits: 0 })]);
+    expect((await generate(sim)).status).toBe(500);
   });
 
   it('the first matching rule acts', async () => {

@@ -97,6 +97,10 @@ describe('a 500 on a control path that names a key', () => {
     sim.store.getAccount = async () => {
       throw new Error('store on fire');
     };
+    // A generate reads its account in Store.admit (one operation per request): broken the same way.
+    sim.store.admit = () => {
+      throw new Error('store on fire');
+    };
     const res = await sim.http.get(`/__mock/accounts/${ENCODED}`);
     expect(res.status).toBe(500);
     await flushLogs();

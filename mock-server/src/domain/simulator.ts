@@ -3,24 +3,24 @@
  * it if its time has come), force an outcome, manage balances, reset. No HTTP here: the adapters
  * map wire shapes to these calls and back.
  */
-import type { Store } from '../store/store.js';
+import type { AcceptResult, AdvanceResult, MaybePromise, Store } from '../store/store.js';
+import { checkInvariants, type InvariantReport } from './invariants.js';
 import type { Clock } from './clock.js';
 import { ownerOf, redactKey, type Owner } from './keys.js';
 import type { Account, LedgerEntry } from './ledger.js';
 import { taskDurationMs, type LatencyProfileName } from './latency.js';
 import { imageCountOf, presetOf, priceOf } from './pricing.js';
 import type { Rng } from './rng.js';
-import { TASK_ID_PREFIX, snapshotOf, type Outcome, type Task, type TaskPlan } from './tasks.js';
+import {
+  TASK_ID_PREFIX,
+  snapshotOf,
+  type Outcome,
+  type Task,
+  type TaskPlan,
+  type TaskScenario,
+} from './tasks.js';
 import { DEFAULT_FAILURE_MESSAGE, drawFailureMessage } from './upstream-errors.js';
 import type { GenerateRequest } from './wire-types.js';
-
-/** What QA may decide about a task instead of the seeded draws (headers, rules or prompt markers). */
-export interface TaskScenario {
-  outcome?: Outcome;
-  errorMessage?: string;
-  durationMs?: number;
-  completeOnPoll?: number;
-}
 
 export interface StartAccount {
   apiKey: string;
@@ -74,10 +74,6 @@ export class Simulator {
     return this.options.clock;
   }
 
-  get store(): Store {
-    return this.options.store;
-  }
-
   /** Back to the world's start: its accounts, no tasks, the clock and the random streams rewound. */
   async reset(): Promise<void> {
     const { store, clock, accounts = [] } = this.options;
@@ -93,6 +89,70 @@ export class Simulator {
     return (await this.options.store.getAccount(owner)) ? owner : undefined;
   }
 
+  /**
+   * The task a generate would create as task n of the world at `now`: its id, price and fate (drawn
+   * from task n's own streams, or decided by the scenario). Pure: nothing is stored.
+   */
+  planTask(owner: Owner, request: GenerateRequest, scenario: TaskScenario, n: number, now: number): Task {
+    const preset = presetOf(request);
+    return {
+      id: flat(TASK_ID_PREFIX + this.stream('task-ids', n, this.options.idSalt ?? '').hex(16)),
+      owner,
+      request: snapshotOf(request),
+      preset,
+      price: priceOf(preset),
+      imageCount: imageCountOf(preset),
+      createdAt: now,
+      status: 'IN_PROGRESS',
+      settledAt: null,
+      errorMessage: null,
+      polls: 0,
+      plan: this.plan(request, preset, now, scenario, n),
+    };
+  }
+
+  /**
+   * Accepts a generate admitted with counter value `n` (Store.admit): one store operation, which also
+   * settles the owner's due tasks first (a refund counts for this debit), spends a task-shaping rule
+   * and applies retention every `pruneEvery` tasks.
+   */
+  accept(
+    owner: Owner,
+    request: GenerateRequest,
+    scenario: TaskScenario,
+    n: number,
+    now: number,
+    consumeRule?: string,
+  ): MaybePromise<GenerateResult> {
+    const every = this.options.pruneEvery ?? 1024;
+    const result = this.options.store.accept({
+      task: this.planTask(owner, request, scenario, n, now),
+      ...(consumeRule === undefined ? {} : { consumeRule }),
+      prune: n % every === every - 1,
+    });
+    return result instanceof Promise
+      ? result.then((r) => this.accepted(r, owner, request, scenario, now, consumeRule))
+      : this.accepted(result, owner, request, scenario, now, consumeRule);
+  }
+
+  private accepted(
+    result: AcceptResult,
+    owner: Owner,
+    request: GenerateRequest,
+    scenario: TaskScenario,
+    now: number,
+    consumeRule: string | undefined,
+  ): MaybePromise<GenerateResult> {
+    if (result.accepted) return { ok: true, task: result.task, balance: result.balance };
+    if (result.reason === 'insufficient_credits')
+      return { ok: false, reason: result.reason, balance: result.balance, required: result.required };
+    if (result.reason === 'unknown_account') return { ok: false, reason: result.reason };
+    // A duplicate id (2^-64 odds): the next counter value, never an overwritten task.
+    return Promise.resolve(this.options.store.nextCounter('tasks')).then((n) =>
+      this.accept(owner, request, scenario, n, now, consumeRule),
+    );
+  }
+
   async generate(
     owner: Owner,
     request: GenerateRequest,
@@ -103,23 +163,9 @@ export class Simulator {
     // A task that has already failed has already refunded: its credits count for this debit. The
     // counter does not depend on it: both are sent at once (one round trip to a shared store).
     const [, first] = await Promise.all([store.settleDue(now, owner), store.nextCounter('tasks')]);
-    const preset = presetOf(request);
     for (let attempt = 0; ; attempt++) {
       const n = attempt === 0 ? first : await store.nextCounter('tasks');
-      const task: Task = {
-        id: flat(TASK_ID_PREFIX + this.stream('task-ids', n, this.options.idSalt ?? '').hex(16)),
-        owner,
-        request: snapshotOf(request),
-        preset,
-        price: priceOf(preset),
-        imageCount: imageCountOf(preset),
-        createdAt: now,
-        status: 'IN_PROGRESS',
-        settledAt: null,
-        errorMessage: null,
-        polls: 0,
-        plan: this.plan(request, preset, now, scenario, n),
-      };
+      const task = this.planTask(owner, request, scenario, n, now);
       const result = await store.acceptTask(task);
       if (result.accepted) {
         const every = this.options.pruneEvery ?? 1024;
@@ -174,6 +220,60 @@ export class Simulator {
     const account = await this.options.store.getAccount(owner);
     if (!account) return undefined;
     return { account, ledger: await this.options.store.ledger(owner) };
+  }
+
+  /** Accounts sorted by label, one page, each with its newest `ledgerEntries` entries; refunds due settled first. */
+  async listAccounts(page: {
+    offset: number;
+    limit: number;
+    ledgerEntries: number;
+  }): Promise<{ total: number; accounts: Array<{ account: Account; ledger: LedgerEntry[] }> }> {
+    const { store } = this.options;
+    await this.settleDue();
+    const all = (await store.listAccounts()).sort(
+      (a, b) => a.label.localeCompare(b.label) || a.owner.localeCompare(b.owner),
+    );
+    const accounts = await Promise.all(
+      all.slice(page.offset, page.offset + page.limit).map(async (account) => ({
+        account,
+        ledger: page.ledgerEntries === 0 ? [] : await store.ledger(account.owner, page.ledgerEntries),
+      })),
+    );
+    return { total: all.length, accounts };
+  }
+
+  /** The account of an owner (a task's, say), without settling anything. */
+  accountOf(owner: Owner): Promise<Account | undefined> {
+    return this.options.store.getAccount(owner);
+  }
+
+  countAccounts(): Promise<number> {
+    return this.options.store.listAccounts().then((accounts) => accounts.length);
+  }
+
+  countTasks(): Promise<number> {
+    return this.options.store.countTasks();
+  }
+
+  /** Moves the world's clock (refused, changing nothing, past the clock's limit). */
+  advanceClock(ms: number): Promise<AdvanceResult> {
+    return this.options.store.advanceClock(ms);
+  }
+
+  /** The books checked (GET /__mock/invariants): every balance, debit and refund accounted for. */
+  async invariants(): Promise<InvariantReport> {
+    const { store } = this.options;
+    const accounts = await Promise.all(
+      (await store.listAccounts()).map(async (account) => ({
+        account,
+        ledger: await store.ledger(account.owner),
+      })),
+    );
+    return checkInvariants({
+      accounts,
+      tasks: await store.listTasks({}),
+      tasksDropped: (await store.stats()).tasksDropped,
+    });
   }
 
   async setBalance(apiKey: string, balance: number): Promise<Account> {

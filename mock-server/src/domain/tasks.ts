@@ -11,6 +11,14 @@ import type { RequestSnapshot, TaskStatus } from './wire-types.js';
 
 export type Outcome = 'success' | 'failed';
 
+/** What QA may decide about a task instead of the seeded draws (headers, rules or prompt markers). */
+export interface TaskScenario {
+  outcome?: Outcome;
+  errorMessage?: string;
+  durationMs?: number;
+  completeOnPoll?: number;
+}
+
 export interface TaskPlan {
   outcome: Outcome;
   /** error_message when the outcome is `failed`. */

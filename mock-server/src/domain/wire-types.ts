@@ -12,3 +12,5 @@ export type TaskStatus = Schemas['TaskStatus'];
 export type AspectRatio = Schemas['AspectRatio'];
 export type Quality = Schemas['Quality'];
 export type ErrorType = Schemas['ErrorType'];
+/** One offending field of a 400 (`body.prompt`, `query.task_id`) and what is wrong with it. */
+export type FieldError = Schemas['FieldError'];

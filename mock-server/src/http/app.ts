@@ -10,29 +10,29 @@ import type { RateLimitConfig } from '../config.js';
 import type { ImageRenderer } from '../images/image-renderer.js';
 import type { QaState } from '../qa/qa-state.js';
 import { controlScope, isOperator } from './admin/control-scope.js';
+import { requestContexts } from './after-answer.js';
+import { Responder } from './answer.js';
+import { contextOf } from './context.js';
+import { JournalRecorder } from './journal-recorder.js';
+import { publicApi } from './public/public-api.js';
 import { controlHandlers } from './admin/control-handlers.js';
 import { consoleHandlers } from './console/console-pages.js';
 import { docsHandlers } from './docs/docs-pages.js';
 import { SimulatorMetrics } from './metrics/metrics.js';
 import { metricsHandlers } from './metrics/metrics-route.js';
 import { fileHandlers } from './handlers/files.js';
-import { generationHandlers } from './handlers/generation.js';
 import { specOperations } from './load-spec.js';
-import { authenticate, bearerOwner } from './middleware/auth.js';
 import { controlCors, publicCors } from './middleware/cors.js';
 import { controlCrossSiteGuard } from './middleware/cross-site.js';
-import { errorHandler, notFound } from './middleware/error-handler.js';
-import { faultInjection, ruleStatusChecker, type QaLocals } from './middleware/fault-injection.js';
+import { errorHandler, errorTranslator, notFound } from './middleware/error-handler.js';
 import { hostAllowlist, listeningAuthority, wellFormedHost } from './middleware/host-allowlist.js';
-import { journalRequests } from './middleware/journal.js';
-import { rateLimit } from './middleware/rate-limit.js';
 import { jsonBody } from './middleware/json-body.js';
-import { taskScenarioHooks } from './middleware/task-scenario.js';
 import { mountOperations, routePaths } from './mount.js';
 import { requestRenderer, type RequestRenderer } from './request-rendering.js';
 import type { SpecValidators } from './validation/spec-validators.js';
+import { ruleStatusChecker } from '../qa/rule-checks.js';
 import type { Tenancy } from '../tenancy/tenancy.js';
-import { DEFAULT_WORLD, resolveWorld } from './world.js';
+import { DEFAULT_WORLD } from '../tenancy/world.js';
 import { DriftSummaries } from '../drift/drift-summary.js';
 import type { Gateway } from '../proxy/gateway.js';
 
@@ -95,12 +95,9 @@ export function createApp(deps: AppDeps): Express {
 
   const apiOperations = specOperations(deps.apiSpec);
   const controlOperations = specOperations(deps.controlSpec);
+  assertDistinctPaths(deps.apiSpec, deps.controlSpec);
   // Every log line and journal entry renders its request here, from what the specs say is safe.
   const render = requestRenderer([...apiOperations, ...controlOperations]);
-
-  const apiPaths = routePaths(apiOperations);
-  const generatePath = apiOperations.find((op) => op.operationId === 'createGenerationTask')!.expressPath;
-  const statusPath = apiOperations.find((op) => op.operationId === 'getTaskStatus')!.expressPath;
   // The image files (not the pages under /docs, which only this origin needs).
   const fileOperations = controlOperations.filter((op) => op.operation.tags?.includes('files'));
 
@@ -122,8 +119,55 @@ export function createApp(deps: AppDeps): Express {
       req.method === 'GET' && isPage(req.originalUrl.split('?', 1)[0]!) ? next() : handler(req, res, next);
   };
 
-  // Express 5 parses the query string again on every read of `req.query` (a getter), and a public
-  // request is read by validation, fault injection, the handler and the journal: parsed once here.
+  // The one error exit and the one answer (answer.ts): the journal first, then the bytes.
+  const translate = errorTranslator(logger, options.bodyLimit);
+  const recorder = new JournalRecorder(tenancy, logger, qa.options.journalSize > 0);
+  const responder = new Responder(recorder, logger, translate);
+  // Never an unchecked Host header (it could carry a path or another site): a well-formed one (the
+  // allowlist has already refused names it does not serve), else the address the request came in on.
+  const publicUrl = options.publicUrl?.replace(/\/+$/, '');
+  const baseUrl = (req: Request) =>
+    publicUrl ?? `${req.protocol}://${wellFormedHost(req) ?? listeningAuthority(req)}`;
+  const { gateway } = deps;
+
+  // ---- every request: its context (and the after-answer hook), then its log line ----------------
+  app.use(
+    requestContexts({ render, recorder, respond: responder, afterAnswer: (ctx) => metrics.count(ctx) }),
+  );
+  if (options.logRequests) app.use(requestLogger(logger, render));
+
+  // ---- the public API: its own path, every step named in http/public/pipeline.ts -----------------
+  app.use(
+    publicApi({
+      tenancy,
+      responder,
+      validators: deps.validators,
+      operations: apiOperations,
+      baseUrl,
+      options: {
+        faultHeaders: qa.options.faultHeaders,
+        maxDelayMs: qa.options.maxDelayMs,
+        chaos: qa.options.chaos,
+        rateLimit: options.rateLimit,
+        bodyLimit: options.bodyLimit,
+        cors: options.cors,
+        allowedHosts: options.allowedHosts,
+      },
+      ...(gateway ? { gateway } : {}),
+    }),
+  );
+
+  // ---- everything else: the control API, the pages, the image files, unknown routes -------------
+  //   pin the query        Express 5 parses `req.query` again on every read
+  //   host                 403: a Host not served (DNS rebinding)
+  //   cross-site           403: a page of another site driving /__mock
+  //   CORS                 /__mock for --control-cors, the image files for --cors; preflights end here
+  //   scope                who calls /__mock, and in which world (the control token, a tenant credential)
+  //   world                the image files: the tenant their link names
+  //   body                 JSON, bounded
+  //   validation, handler  per operation of control-api.yaml (mount.ts)
+  //   not found            404, or 405 with Allow
+  //   error                the envelope (and, for a journaled request, the responder)
   app.use((req, _res, next) => {
     Object.defineProperty(req, 'query', {
       value: req.query,
@@ -133,90 +177,35 @@ export function createApp(deps: AppDeps): Express {
     });
     next();
   });
-  app.use(metrics.countRequests(render));
-  if (options.logRequests) app.use(requestLogger(logger, render));
-  // Before anything else, and touching nothing: a Host the simulator does not serve (DNS rebinding),
-  // then cross-site requests to the control API; then CORS, whose preflights end before the journal,
-  // fault injection, authentication and the rate limiter ever see them.
   app.use(hostAllowlist(options.allowedHosts));
   app.use('/__mock', unlessConsolePage(controlCrossSiteGuard(options.controlCors)));
   const controlCorsHandler = controlCors(options.controlCors);
   if (controlCorsHandler) app.use('/__mock', controlCorsHandler);
-  for (const ops of [apiOperations, fileOperations]) {
-    for (const path of routePaths(ops)) {
-      const methods = ops.filter((op) => op.expressPath === path).map((op) => op.method.toUpperCase());
-      const handler = publicCors(options.cors, methods);
-      if (handler) app.all(path, handler);
-    }
-  }
-  app.use(journalRequests({ worlds: tenancy, render, enabled: qa.options.journalSize > 0, logger }));
-
-  // The world first (the key's, or the default one); QA faults before authentication (a forced 500
-  // needs no valid key); then authentication on every method of every API route (a bad key touches
-  // nothing, and gets 401 even when its body is also bad); then the per-key rate limit.
-  app.all(
-    apiPaths,
-    resolveWorld((req) => tenancy.ofOwner(bearerOwner(req))),
-  );
-  app.all(
-    apiPaths,
-    faultInjection({
-      qa,
-      operations: apiOperations,
-      bodyLimit: options.bodyLimit,
-      rateLimit: options.rateLimit,
-    }),
-  );
-  // Never an unchecked Host header (it could carry a path or another site): a well-formed one (the
-  // allowlist has already refused names it does not serve), else the address the request came in on.
-  const publicUrl =
-    options.publicUrl?.replace(/\/+$/, '') ??
-    ((req: Request) => `${req.protocol}://${wellFormedHost(req) ?? listeningAuthority(req)}`);
-  const baseUrl = (req: Request) => (typeof publicUrl === 'string' ? publicUrl : publicUrl(req));
-  const { gateway } = deps;
-  if (gateway) {
-    // Proxy and replay modes: the live API (or its recording) authenticates and answers (proxy/).
-    app.all(apiPaths, ...gateway.publicHandlers({ baseUrl }));
-  } else {
-    app.all(apiPaths, authenticate());
-    app.all(generatePath, rateLimit(options.rateLimit, 'generate'));
-    app.all(statusPath, rateLimit(options.rateLimit, 'status'));
+  for (const path of routePaths(fileOperations)) {
+    const methods = fileOperations
+      .filter((op) => op.expressPath === path)
+      .map((op) => op.method.toUpperCase());
+    const handler = publicCors(options.cors, methods);
+    if (handler) app.all(path, notJournaledIfPreflight, handler);
   }
   app.use(
     '/__mock',
     unlessConsolePage(
-      controlScope({
-        tenancy,
-        token: options.controlToken,
-        openTenantCreation: options.openTenantCreation,
-      }),
+      controlScope({ tenancy, token: options.controlToken, openTenantCreation: options.openTenantCreation }),
     ),
   );
   // An image link of a tenant's task names the tenant (task-record.ts).
   const filesPath = controlOperations.find((op) => op.operationId === 'getTaskImage')!.expressPath;
-  app.get(
-    filesPath,
-    resolveWorld((req) => {
-      const tenant = req.query.tenant;
-      return typeof tenant === 'string' && TENANT_ID.test(tenant)
-        ? tenancy.worldById(tenant)
-        : tenancy.worldById(DEFAULT_WORLD);
-    }),
-  );
+  app.get(filesPath, async (req, res, next) => {
+    const tenant = req.query.tenant;
+    const id = typeof tenant === 'string' && TENANT_ID.test(tenant) ? tenant : DEFAULT_WORLD;
+    contextOf(res).world = await tenancy.worldById(id);
+    next();
+  });
   // A replay serves its recorded tasks' images itself (the simulator's own, at the recorded size).
   const replayFiles = gateway?.fileHandler?.(deps.images);
   if (replayFiles) app.get(filesPath, replayFiles);
   app.use(jsonBody(options.bodyLimit));
-  assertDistinctPaths(deps.apiSpec, deps.controlSpec);
-  // Each operation's validators run on its own route, after the router has picked it.
-  const { validators } = deps;
-
-  mountOperations(
-    app,
-    apiOperations,
-    generationHandlers({ publicUrl, ...taskScenarioHooks(qa) }),
-    validators,
-  );
   mountOperations(
     app,
     controlOperations,
@@ -224,7 +213,7 @@ export function createApp(deps: AppDeps): Express {
       ...fileHandlers({ images: deps.images, imageTtlMs: options.imageTtlMs }),
       ...controlHandlers({
         tenancy,
-        qa,
+        journalSize: qa.options.journalSize,
         healthComponents: { images: () => deps.images.encoderHealth(), store: () => tenancy.storeHealth() },
         version: options.version,
         controlAuthorized: (req) => isOperator(options.controlToken, req),
@@ -241,13 +230,20 @@ export function createApp(deps: AppDeps): Express {
       ...docsHandlers({ tenancy, apiSpec: deps.apiSpec, controlSpec: deps.controlSpec, baseUrl }),
       ...metricsHandlers(metrics),
     },
-    validators,
+    deps.validators,
   );
 
   app.use(notFound([...apiOperations, ...controlOperations], render, apiOperations));
-  app.use(errorHandler(logger, options.bodyLimit, render));
+  app.use(errorHandler(logger, options.bodyLimit, render, translate));
   return app;
 }
+
+/** A preflight is the browser asking, not a client: it is answered by CORS and never journaled. */
+const notJournaledIfPreflight: RequestHandler = (req, res, next) => {
+  if (req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined)
+    contextOf(res).journaled = false;
+  next();
+};
 
 /** A control path that shadowed a public one would take its requests past authentication. */
 function assertDistinctPaths(api: OpenAPIV3.Document, control: OpenAPIV3.Document): void {
@@ -255,9 +251,9 @@ function assertDistinctPaths(api: OpenAPIV3.Document, control: OpenAPIV3.Documen
   if (clash.length > 0) throw new Error(`control-api.yaml redefines public paths: ${clash.join(', ')}`);
 }
 
-/** What forced this answer (fault-injection.ts, rate-limit.ts), if anything. */
+/** What forced this answer (QA, the rate limiter), if anything. */
 function injectedOf(res: unknown): string | undefined {
-  return ((res as { locals?: QaLocals }).locals ?? {}).injected;
+  return (res as { locals?: { ctx?: { injected?: string } } }).locals?.ctx?.injected;
 }
 
 /**

@@ -16,7 +16,8 @@ export type ErrorEnvelope = components['schemas']['ErrorResponse'];
  */
 export type ControlErrorType = control['schemas']['ControlErrorType'];
 export type ErrorDetails = Omit<ErrorEnvelope['data'], 'type'> & { type: ControlErrorType };
-export type FieldError = components['schemas']['FieldError'];
+export type { FieldError } from '../domain/wire-types.js';
+import type { FieldError } from '../domain/wire-types.js';
 
 export class ApiError extends Error {
   constructor(
@@ -155,7 +156,13 @@ export const errors = {
   },
 };
 
+/**
+ * Sends an error in the envelope. A journaled request's goes through its responder (answer.ts), which
+ * records it first; the others (the control API) straight out.
+ */
 export function sendError(res: Response, error: ApiError): void {
+  const ctx = res.locals.ctx;
+  if (ctx?.journaled) return ctx.respond.error(ctx, error);
   if (res.headersSent) {
     res.destroy();
     return;

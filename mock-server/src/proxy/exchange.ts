@@ -16,7 +16,7 @@
  * proxy-timeout, proxy-unreachable, replay-miss, proxy), so it is never mistaken for the live API's.
  * Keys never leave the request: drift findings, the summary and the cassette pass through a redactor.
  */
-import express, { type Request, type RequestHandler, type Response } from 'express';
+import express, { type RequestHandler, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { RateLimitConfig } from '../config.js';
 import { CREDIT_TABLE } from '../../../generated/credit-table.js';
@@ -24,23 +24,16 @@ import { presetOf, priceOf } from '../domain/pricing.js';
 import type { GenerateRequest } from '../domain/wire-types.js';
 import type { DriftSummaries } from '../drift/drift-summary.js';
 import { formatDrift, type DriftFinding, type SpecDrift } from '../drift/spec-drift.js';
+import { bearerToken, callerOf } from '../http/caller.js';
+import { contextOf, markInjected, worldOf } from '../http/context.js';
 import { ApiError, errors, sendError } from '../http/errors.js';
-import { bearerOwner, bearerToken, type AuthLocals } from '../http/middleware/auth.js';
-import type { QaLocals } from '../http/middleware/fault-injection.js';
 import { RAW_BODY, rawBodyOf } from '../http/middleware/json-body.js';
-import { rateLimit } from '../http/middleware/rate-limit.js';
-import { worldOf } from '../http/world.js';
+import { rateLimitHeaders } from '../http/public/forced-errors.js';
 import type { ImageRenderer } from '../images/image-renderer.js';
 import { decodePromptMarkers } from '../qa/prompt-markers.js';
 import type { CassetteRecorder } from '../cassette/recorder.js';
 import { Redactor } from '../cassette/redaction.js';
-import {
-  CREDIT_BUDGET,
-  TASK_SHAPING_HEADERS,
-  type DriftLocals,
-  type Gateway,
-  type GatewayInfo,
-} from './gateway.js';
+import { CREDIT_BUDGET, TASK_SHAPING_HEADERS, type Gateway, type GatewayInfo } from './gateway.js';
 import type { Upstream, UpstreamAnswer, UpstreamFailure, UpstreamRequest } from './upstream.js';
 
 export interface GatewayOptions {
@@ -94,8 +87,7 @@ export function priceOfBody(body: Buffer | undefined): number {
 }
 
 function refuse(res: Response, label: string, error: ApiError): void {
-  (res.locals as QaLocals).injected = label;
-  res.set('X-Mock-Injected', label);
+  markInjected(contextOf(res), label, 'status');
   sendError(res, error);
 }
 
@@ -130,16 +122,14 @@ function observed(answer: UpstreamAnswer) {
   return { status: answer.status, header, json, isJson };
 }
 
-function sendAnswer(req: Request, res: Response, answer: UpstreamAnswer): void {
-  res.status(answer.status);
-  const grouped = new Map<string, string[]>();
+function sendAnswer(res: Response, answer: UpstreamAnswer): void {
+  const grouped: Record<string, string[]> = {};
   for (const [name, value] of answer.headers) {
     if (NOT_RETURNED.has(name)) continue;
-    grouped.set(name, [...(grouped.get(name) ?? []), value]);
+    (grouped[name] ??= []).push(value);
   }
-  for (const [name, values] of grouped) res.setHeader(name, values.length === 1 ? values[0]! : values);
-  res.setHeader('content-length', String(req.method === 'HEAD' ? 0 : answer.body.length));
-  res.end(req.method === 'HEAD' ? undefined : answer.body);
+  const ctx = contextOf(res);
+  ctx.respond.raw(ctx, answer.status, grouped, answer.body);
 }
 
 export function createGateway(options: GatewayOptions): Gateway {
@@ -179,19 +169,23 @@ export function createGateway(options: GatewayOptions): Gateway {
   };
 
   /** 2. The local limiter, per key digest (the key is not authenticated here: the live API does that). */
-  const limiters =
-    options.rateLimit === 'off'
-      ? undefined
-      : {
-          generate: rateLimit(options.rateLimit, 'generate'),
-          status: rateLimit(options.rateLimit, 'status'),
-        };
-  const localRateLimit: RequestHandler = (req, res, next) => {
-    const owner = bearerOwner(req);
-    if (!limiters || owner === undefined) return next();
-    (res.locals as AuthLocals).owner = owner;
-    const limiter = req.path === options.generatePath ? limiters.generate : limiters.status;
-    return limiter(req, res, next);
+  const limits = options.rateLimit;
+  const localRateLimit: RequestHandler = async (req, res, next) => {
+    const { owner } = callerOf(contextOf(res));
+    if (limits === 'off' || owner === undefined) return next();
+    const bucket = req.path === options.generatePath ? 'generate' : 'status';
+    const { limit, windowMs } = limits[bucket];
+    const world = worldOf(res);
+    const verdict = await world.qa.takeToken(
+      `${bucket}:${owner}`,
+      world.simulator.clock.now(),
+      limit,
+      windowMs,
+    );
+    const headers = rateLimitHeaders(verdict.limit, verdict.remaining, verdict.resetSeconds);
+    res.set(headers);
+    if (verdict.allowed) return next();
+    refuse(res, 'rate-limit', errors.rateLimited(verdict.retryAfterSeconds, headers));
   };
 
   const rawBody = express.raw({
@@ -209,7 +203,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     localRateLimit,
     readBody,
     async (req, res) => {
-      const world = worldOf(res.locals);
+      const world = worldOf(res);
       const key = bearerToken(req);
       const redactor = new Redactor(key);
       const url = originPath(req.originalUrl);
@@ -244,7 +238,7 @@ export function createGateway(options: GatewayOptions): Gateway {
           where: redactor.redact(f.where),
           message: redactor.redact(f.message),
         }));
-        if (clean.length > 0) (res.locals as DriftLocals).drift = clean;
+        if (clean.length > 0) contextOf(res).drift = clean;
         summaries.record(world.id, {
           at: world.simulator.clock.now(),
           method: req.method,
@@ -270,7 +264,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       let reserved = 0;
       if (info.maxCredits !== undefined && isGenerate) {
         const price = priceOfBody(body);
-        const reservation = await world.store.reserveBudget(CREDIT_BUDGET, price, info.maxCredits);
+        const reservation = await world.qa.reserveBudget(CREDIT_BUDGET, price, info.maxCredits);
         if (!reservation.reserved) {
           note(402, requestFindings);
           const left = Math.max(0, info.maxCredits - reservation.total);
@@ -293,12 +287,12 @@ export function createGateway(options: GatewayOptions): Gateway {
       try {
         result = await upstream.exchange(request, {
           worldId: world.id,
-          store: world.store,
+          store: world.qa,
           now: world.simulator.clock.now(),
           baseUrl: baseUrl(req),
         });
       } catch (error) {
-        if (reserved > 0) await world.store.releaseBudget(CREDIT_BUDGET, reserved);
+        if (reserved > 0) await world.qa.releaseBudget(CREDIT_BUDGET, reserved);
         throw error;
       }
       // A 4xx was refused before any charge; nothing connected, nothing sent. Anything else (a 200, a
@@ -307,7 +301,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         (result.kind === 'answer' && result.answer.status >= 400 && result.answer.status < 500) ||
         (result.kind === 'failure' && !result.failure.mayHaveArrived) ||
         result.kind === 'miss';
-      if (reserved > 0 && notTaken) await world.store.releaseBudget(CREDIT_BUDGET, reserved);
+      if (reserved > 0 && notTaken) await world.qa.releaseBudget(CREDIT_BUDGET, reserved);
 
       if (result.kind === 'miss') {
         note(404, requestFindings);
@@ -346,7 +340,7 @@ export function createGateway(options: GatewayOptions): Gateway {
           ),
         );
       }
-      sendAnswer(req, res, answer);
+      sendAnswer(res, answer);
     },
   ];
 

@@ -4,13 +4,7 @@
  * authentication and the handlers, and what the control API shows of it.
  */
 import type { Request, RequestHandler } from 'express';
-import type { DriftFinding } from '../drift/spec-drift.js';
 import type { ImageRenderer } from '../images/image-renderer.js';
-
-/** Drift locals: the journal writes them into the exchange's entry (middleware/journal.ts). */
-export interface DriftLocals {
-  drift?: DriftFinding[];
-}
 
 export interface GatewayInfo {
   mode: 'proxy' | 'replay';

@@ -50,7 +50,7 @@ export type UpstreamResult =
 /** What an upstream may read of the world the request acts in (a replay's cursors live in its store). */
 export interface UpstreamContext {
   worldId: string;
-  store: Store;
+  store: Pick<Store, 'nextCounter'>;
   /** The simulator's clock, now (ms). */
   now: number;
   /** Base of the simulator's own URLs (replayed image links). */

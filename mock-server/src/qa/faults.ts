@@ -2,7 +2,7 @@
  * A fault is decoded at the edge (headers, rules, chaos) into this small typed value; the code that
  * acts on it does not know where it came from (Prism decodes its Prefer header the same way).
  */
-import type { TaskScenario } from '../domain/simulator.js';
+import type { TaskScenario } from '../domain/tasks.js';
 
 export const NETWORK_FAULTS = ['reset', 'empty', 'malformed', 'hang'] as const;
 export type NetworkFault = (typeof NETWORK_FAULTS)[number];
@@ -24,8 +24,3 @@ export interface FaultAction {
 
 /** What forced a response, for the journal and the X-Mock-Injected header: `header`, `chaos`, or a rule id. */
 export type FaultSource = string;
-
-export interface DecodedFault {
-  action: FaultAction;
-  source: FaultSource;
-}

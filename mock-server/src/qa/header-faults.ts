@@ -4,7 +4,7 @@
  * X-Mock-Outcome, X-Mock-Error-Message, X-Mock-Duration-Ms, X-Mock-Polls.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import type { FieldError } from '../http/errors.js';
+import type { FieldError } from '../domain/wire-types.js';
 import { NETWORK_FAULTS, type FaultAction, type NetworkFault } from './faults.js';
 
 export const FAULT_HEADERS = [

@@ -2,10 +2,14 @@
  * One small function per network fault (as Toxiproxy keeps one module per toxic). Each leaves the
  * state untouched: the request is never processed.
  */
-import type { Request, Response } from 'express';
+import type { IncomingMessage } from 'node:http';
 import type { NetworkFault } from './faults.js';
 
-type Act = (req: Request, res: Response, maxDelayMs: number) => void;
+/** What a broken proxy sends: 200 with a JSON content type and a body cut mid-object. */
+export const MALFORMED_BODY = '{"code":200,"message":"success","data":{"task_id":"sd45_';
+
+/** `answer`: sends a 200 JSON answer with the given text (the only fault that answers at all). */
+type Act = (req: IncomingMessage, answer: (text: string) => void, maxDelayMs: number) => void;
 
 const ACTS: Record<NetworkFault, Act> = {
   /** TCP RST: the client sees ECONNRESET. */
@@ -17,12 +21,9 @@ const ACTS: Record<NetworkFault, Act> = {
     req.socket.end();
     req.socket.destroySoon();
   },
-  /** 200 with a JSON content type and a body cut mid-object, as a broken proxy would send. */
-  malformed: (_req, res) => {
-    res.status(200).type('application/json').send('{"code":200,"message":"success","data":{"task_id":"sd45_');
-  },
+  malformed: (_req, answer) => answer(MALFORMED_BODY),
   /** Nothing until the client gives up; bounded so a forgotten client cannot pin a socket forever. */
-  hang: (req, _res, maxDelayMs) => {
+  hang: (req, _answer, maxDelayMs) => {
     const timer = setTimeout(() => req.socket.destroy(), maxDelayMs);
     req.socket.once('close', () => clearTimeout(timer));
   },
@@ -30,9 +31,9 @@ const ACTS: Record<NetworkFault, Act> = {
 
 export function actOnNetworkFault(
   fault: NetworkFault,
-  req: Request,
-  res: Response,
+  req: IncomingMessage,
+  answer: (text: string) => void,
   maxDelayMs: number,
 ): void {
-  ACTS[fault](req, res, maxDelayMs);
+  ACTS[fault](req, answer, maxDelayMs);
 }

@@ -3,8 +3,8 @@
  * the prompt shape the task, e.g. "a fox [mock:outcome=failed] [mock:duration=5000]".
  * Markers stay in the prompt (it is what the client sent); they only decide the task's fate.
  */
-import type { TaskScenario } from '../domain/simulator.js';
-import type { FieldError } from '../http/errors.js';
+import type { TaskScenario } from '../domain/tasks.js';
+import type { FieldError } from '../domain/wire-types.js';
 
 /** Any `[mock:name=value]`; unknown names and bad values are refused, never silently ignored. */
 const MARKER = /\[mock:([^=\]]*)=([^\]]*)\]/g;

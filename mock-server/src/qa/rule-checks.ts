@@ -2,7 +2,8 @@
  * What a fault rule must be beyond its schema (control-api.yaml's FaultRuleInput), checked wherever
  * rules come in: `POST /__mock/faults`, `POST /__mock/scenario` and `--scenario` at start.
  */
-import type { FieldError } from '../http/errors.js';
+import type { FieldError } from '../domain/wire-types.js';
+import type { SpecOperation } from '../http/load-spec.js';
 import type { FaultRuleInput } from './fault-rules.js';
 
 export interface RuleCheckOptions {
@@ -63,4 +64,33 @@ export function ruleProblems(
     });
   }
   return problems;
+}
+
+/** The error statuses the spec lists for an operation: the only ones a fault may force there. */
+export function errorStatuses(op: Pick<SpecOperation, 'operation'>): Set<number> {
+  return new Set(
+    Object.keys(op.operation.responses)
+      .map(Number)
+      .filter((s) => s >= 400),
+  );
+}
+
+/**
+ * Checks a fault rule's status against every operation its match can reach: a rule may only force a
+ * status the spec lets all of them answer, so a rule never makes the simulator break its own contract.
+ * Returns undefined when allowed, else the statuses that are.
+ */
+export function ruleStatusChecker(operations: readonly SpecOperation[]) {
+  return (match: { method?: string; path?: string } = {}, status: number): number[] | undefined => {
+    const reachable = operations.filter(
+      (op) =>
+        (match.method === undefined || op.method.toUpperCase() === match.method.toUpperCase()) &&
+        (match.path === undefined || op.path === match.path),
+    );
+    if (reachable.length === 0) return [];
+    const allowed = [...errorStatuses(reachable[0]!)].filter((s) =>
+      reachable.every((op) => errorStatuses(op).has(s)),
+    );
+    return allowed.includes(status) ? undefined : allowed.sort((a, b) => a - b);
+  };
 }

@@ -7,9 +7,8 @@
 import { readFileSync } from 'node:fs';
 import type { OpenAPIV3 } from 'openapi-types';
 import { API_SPEC_PATH, CONTROL_SPEC_PATH, loadSpec, specOperations } from '../http/load-spec.js';
-import { ruleStatusChecker } from '../http/middleware/fault-injection.js';
 import type { FaultRuleInput } from './fault-rules.js';
-import { ruleProblems } from './rule-checks.js';
+import { ruleProblems, ruleStatusChecker } from './rule-checks.js';
 
 export const SCENARIO_FORMAT = 'dreamcore-scenario';
 export const SCENARIO_VERSION = 1;

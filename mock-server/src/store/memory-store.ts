@@ -28,18 +28,23 @@ import { takeToken, type BucketState, type BucketVerdict } from '../domain/token
 import { FaultRuleBook, type FaultRule, type FaultRuleInput, type RuleRequest } from '../qa/fault-rules.js';
 import { Journal, type JournalFilter, type JournalRecord } from '../qa/journal.js';
 import { MinHeap } from './min-heap.js';
-import type {
-  AcceptResult,
-  AdvanceResult,
-  BudgetResult,
-  JournalLimits,
-  JournalPage,
-  RetentionPolicy,
-  Store,
-  TaskFilter,
-  WorldSpec,
-  WorldStats,
-  WorldView,
+import { chaosOn, chaosVerdict } from './stepwise.js';
+import {
+  answersRequest,
+  type AcceptRequest,
+  type AcceptResult,
+  type Admission,
+  type AdmitRequest,
+  type AdvanceResult,
+  type BudgetResult,
+  type JournalLimits,
+  type JournalPage,
+  type RetentionPolicy,
+  type Store,
+  type TaskFilter,
+  type WorldSpec,
+  type WorldStats,
+  type WorldView,
 } from './store.js';
 
 export const DEFAULT_RETENTION: RetentionPolicy = {
@@ -126,6 +131,54 @@ export class MemoryStore implements Store {
     return view;
   }
 
+  /** Synchronous: a request admitted on the memory store waits for no promise (store.ts, AdmitRequest). */
+  admit(request: AdmitRequest): Admission {
+    const now = this.clock.now();
+    const view: WorldView = { spec: this.spec, clock: this.clock.state(), rules: this.rules.size };
+    const stored = this.accounts.get(request.caller);
+    if (!stored) return { view, now };
+    const admission: Admission = { view, now, account: { ...stored } };
+    if (request.rule && this.rules.size > 0) {
+      const rule = this.rules.fire(request.rule);
+      if (rule) {
+        admission.rule = rule;
+        if (answersRequest(rule.action)) return admission;
+      }
+    }
+    if (chaosOn(request.chaos)) {
+      const chaos = chaosVerdict(request.chaos, counterDraw(this.spec.seed, 'chaos', this.counter('chaos')));
+      if (chaos) {
+        admission.chaos = chaos;
+        return admission;
+      }
+    }
+    if (request.bucket) {
+      const { name, limit, windowMs } = request.bucket;
+      const { state, verdict } = takeToken(this.buckets.get(name), now, limit, windowMs);
+      this.buckets.set(name, state);
+      admission.token = verdict;
+      if (!verdict.allowed) return admission;
+    }
+    const then = request.then;
+    if (then?.kind === 'reserve') admission.reserved = this.counter(then.counter);
+    else if (then?.kind === 'poll') {
+      const task = this.poll(then.taskId, request.caller, now);
+      if (task) admission.task = task;
+    }
+    return admission;
+  }
+
+  accept(request: AcceptRequest): AcceptResult {
+    const { task } = request;
+    this.settleDueOf(task.owner, task.createdAt);
+    const result = this.store(task);
+    if (result.accepted) {
+      if (request.consumeRule !== undefined) this.rules.consume(request.consumeRule);
+      if (request.prune) this.pruneNow(task.createdAt);
+    }
+    return result;
+  }
+
   async getAccount(owner: Owner): Promise<Account | undefined> {
     const account = this.accounts.get(owner);
     return account && { ...account };
@@ -148,6 +201,10 @@ export class MemoryStore implements Store {
   }
 
   async acceptTask(task: Task): Promise<AcceptResult> {
+    return this.store(task);
+  }
+
+  private store(task: Task): AcceptResult {
     const account = this.accounts.get(task.owner);
     if (!account) return { accepted: false, reason: 'unknown_account' };
     if (this.tasks.has(task.id)) return { accepted: false, reason: 'duplicate_id' };
@@ -194,6 +251,10 @@ export class MemoryStore implements Store {
   }
 
   async pollTask(id: string, owner: Owner, now: number): Promise<Task | undefined> {
+    return this.poll(id, owner, now);
+  }
+
+  private poll(id: string, owner: Owner, now: number): Task | undefined {
     const task = this.tasks.get(id);
     if (!task || task.owner !== owner) return undefined;
     if (isTerminal(task)) return task;
@@ -229,6 +290,10 @@ export class MemoryStore implements Store {
   }
 
   async prune(now: number): Promise<{ tasksDropped: number }> {
+    return this.pruneNow(now);
+  }
+
+  private pruneNow(now: number): { tasksDropped: number } {
     const { maxAgeMs } = this.retention;
     // Abandon what reached its age while still in progress (creation order: stop at the first younger).
     for (const id of this.inProgress) {

@@ -45,6 +45,76 @@ export class WorldMissingError extends Error {
   }
 }
 
+/** What a Store answers at once (the memory store) or after a round trip (a shared store). */
+export type MaybePromise<T> = T | Promise<T>;
+
+/** Chaos (`--chaos-500`, `--chaos-429`): the odds, in [0, 1], that a request is answered 500 or 429. */
+export interface ChaosOdds {
+  error500: number;
+  error429: number;
+}
+
+/**
+ * A public API request's admission, asked of its world in ONE operation: whether the caller's key is
+ * the world's, whether a fault rule or chaos answers the request instead, whether the rate limiter
+ * lets it through, and, when all of that lets it in, the task it polls or the counter value its new
+ * task takes. Each step runs only if the ones before let the request through, in this order:
+ *
+ *  1. the caller's account (none: the key is unknown here, and nothing else happens);
+ *  2. the first fault rule that matches and fires (one that forces a status or a network fault
+ *     answers the request: nothing else happens; one that shapes the task or holds the answer lets
+ *     it go on, and is spent once its task exists);
+ *  3. chaos (a 500 or a 429 drawn from the world's seeded `chaos` stream answers the request);
+ *  4. a token of the caller's bucket (none left: 429, nothing else happens);
+ *  5. `then`: the next value of a counter (a generate: its task's id and draws), or a status poll.
+ *
+ * The memory store answers synchronously; the Redis store runs it as one script.
+ */
+export interface AdmitRequest {
+  /** The digest of the caller's key. */
+  caller: Owner;
+  /** The request as fault rules match it; absent: no rule may act on it. */
+  rule?: RuleRequest;
+  /** Chaos odds; absent (or both 0): no draw. */
+  chaos?: ChaosOdds;
+  /** The caller's rate-limit bucket; absent: rate limiting is off. */
+  bucket?: { name: string; limit: number; windowMs: number };
+  /** What an admitted request does in the same operation; absent: nothing (an invalid request). */
+  then?: { kind: 'reserve'; counter: string } | { kind: 'poll'; taskId: string };
+}
+
+export interface Admission {
+  view: WorldView;
+  /** The world's time of this admission. */
+  now: number;
+  /** The caller's account; absent: the key is unknown in this world, and nothing else was done. */
+  account?: Account;
+  /** The rule that fired, if any. */
+  rule?: FaultRule;
+  /** Chaos's verdict, when it answers the request. */
+  chaos?: 500 | 429;
+  /** The rate limiter's verdict, when the request got that far with rate limiting on. */
+  token?: BucketVerdict;
+  /** `then: reserve`: the counter's value taken. */
+  reserved?: number;
+  /** `then: poll`: the task as the poll leaves it; absent: unknown, or another owner's. */
+  task?: Task;
+}
+
+/** A task to accept, with what goes with it in the same operation. */
+export interface AcceptRequest {
+  task: Task;
+  /** A task-shaping fault rule that fired for this request: spent once the task exists. */
+  consumeRule?: string;
+  /** Apply the retention policy after the task is stored. */
+  prune?: boolean;
+}
+
+/** Whether a fault action answers the request itself (a status, a network fault), rather than shaping its task. */
+export function answersRequest(action: { status?: number; fault?: string }): boolean {
+  return action.status !== undefined || action.fault !== undefined;
+}
+
 export type AcceptResult =
   | { accepted: true; task: Task; balance: number }
   | { accepted: false; reason: 'insufficient_credits'; balance: number; required: number }
@@ -154,6 +224,15 @@ export interface Store {
   listAccounts(): Promise<Account[]>;
   /** The account's entries, oldest first: the newest `limit` ones, after any carried-forward entry. */
   ledger(owner: Owner, limit?: number): Promise<LedgerEntry[]>;
+
+  /** A public API request's admission, in one operation: see AdmitRequest. */
+  admit(request: AdmitRequest): MaybePromise<Admission>;
+  /**
+   * A generate's task, in one operation: the owner's tasks whose end has come are settled first (a
+   * refund counts for this debit), then `task.price` is debited and the task stored, or neither;
+   * then the rule is spent and retention applied, as the request asks.
+   */
+  accept(request: AcceptRequest): MaybePromise<AcceptResult>;
 
   /** Debits `task.price` from `task.owner` and stores the task, or neither. */
   acceptTask(task: Task): Promise<AcceptResult>;

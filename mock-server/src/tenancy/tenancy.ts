@@ -13,16 +13,22 @@ import { ownerOf, redactKey, type Owner } from '../domain/keys.js';
 import type { LatencyProfileName } from '../domain/latency.js';
 import { createRng } from '../domain/rng.js';
 import { Simulator } from '../domain/simulator.js';
-import { DEFAULT_WORLD, type World, type Worlds } from '../http/world.js';
 import { MemoryStore } from '../store/memory-store.js';
 import {
   WorldMissingError,
+  type Admission,
+  type AdmitRequest,
+  type MaybePromise,
   type Store,
   type StoreBackend,
   type TenantRecord,
   type WorldSpec,
   type WorldStats,
+  type WorldView,
 } from '../store/store.js';
+import { DEFAULT_WORLD, WorldQa, type World, type Worlds } from './world.js';
+
+export { DEFAULT_WORLD, type World, type Worlds };
 
 /** Wraps a world's Store (the metrics' timing decorator); must change no behaviour. */
 export type StoreDecorator = (store: Store, backend: StoreBackend['kind']) => Store;
@@ -73,6 +79,7 @@ export class Tenancy implements Worlds {
   private readonly touched = new Map<string, number>();
   /** One domain service per world whose store keeps a live clock in this process. */
   private readonly simulators = new WeakMap<Store, Simulator>();
+  private readonly qas = new WeakMap<Store, WorldQa>();
   private decorate: StoreDecorator | undefined;
   /** One decorated store per store, so that a world's store keeps one identity (the simulators above). */
   private readonly decorated = new WeakMap<Store, Store>();
@@ -121,6 +128,59 @@ export class Tenancy implements Worlds {
     }
   }
 
+  /**
+   * A public request's world and admission in one store operation (Store.admit), from its key's
+   * digest: synchronous on the memory store once the key's world is known. A key no world has is
+   * admitted (refused) in the default world, which is where its request is journaled.
+   */
+  admit(request: AdmitRequest): MaybePromise<{ world: World; admission: Admission }> {
+    const cached = this.keyWorlds.get(request.caller);
+    if (cached !== undefined) {
+      const admitted = this.admitIn(cached, request);
+      if (!(admitted instanceof Promise)) return admitted;
+      return admitted.catch((err: unknown) => {
+        // Dropped since (through another replica, or its idle sweep): ask the directory again.
+        if (!(err instanceof WorldMissingError)) throw err;
+        this.forget(cached);
+        return this.admitUncached(request);
+      });
+    }
+    return this.admitUncached(request);
+  }
+
+  private async admitUncached(request: AdmitRequest): Promise<{ world: World; admission: Admission }> {
+    const id = await this.backend.worldOfKey(request.caller);
+    if (id === undefined) return this.admitIn(DEFAULT_WORLD, request);
+    this.remember(request.caller, id);
+    try {
+      return await this.admitIn(id, request);
+    } catch (err) {
+      if (!(err instanceof WorldMissingError)) throw err;
+      this.forget(id);
+      return this.admitIn(DEFAULT_WORLD, request);
+    }
+  }
+
+  private admitIn(id: string, request: AdmitRequest): MaybePromise<{ world: World; admission: Admission }> {
+    const store = this.storeOf(id);
+    const admitted = (admission: Admission) => {
+      this.touch(id);
+      return { world: this.worldOf(id, store, admission.view), admission };
+    };
+    let admission: MaybePromise<Admission>;
+    try {
+      admission = store.admit(request);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (!(admission instanceof Promise)) return admitted(admission);
+    return admission.then(admitted, (err: unknown) => {
+      if (id !== DEFAULT_WORLD || !(err instanceof WorldMissingError)) throw err;
+      // See worldById: a shared store that lost the default world gets it back from the configuration.
+      return this.start().then(() => Promise.resolve(store.admit(request)).then(admitted));
+    });
+  }
+
   defaultWorld(): Promise<World> {
     return this.worldById(DEFAULT_WORLD);
   }
@@ -155,7 +215,7 @@ export class Tenancy implements Worlds {
    */
   async worldById(id: string, caller?: Owner): Promise<World> {
     const store = this.storeOf(id);
-    let view: World['view'];
+    let view: WorldView;
     try {
       view = await store.view(caller);
     } catch (err) {
@@ -166,7 +226,13 @@ export class Tenancy implements Worlds {
       view = await store.view(caller);
     }
     this.touch(id);
-    return { id, store, view, simulator: this.simulatorOf(store, view) };
+    return this.worldOf(id, store, view);
+  }
+
+  private worldOf(id: string, store: Store, view: WorldView): World {
+    let qa = this.qas.get(store);
+    if (!qa) this.qas.set(store, (qa = new WorldQa(store)));
+    return { id, view, simulator: this.simulatorOf(store, view), qa };
   }
 
   async exists(id: string): Promise<boolean> {
@@ -280,7 +346,7 @@ export class Tenancy implements Worlds {
     return this.backend.worldOfKey(owner);
   }
 
-  private simulatorOf(store: Store, view: World['view']): Simulator {
+  private simulatorOf(store: Store, view: WorldView): Simulator {
     const live = store instanceof MemoryStore ? store.clock : undefined;
     if (live) {
       let simulator = this.simulators.get(store);
@@ -290,7 +356,7 @@ export class Tenancy implements Worlds {
     return this.newSimulator(store, view, new ClockSnapshot(view.clock, this.systemNow));
   }
 
-  private newSimulator(store: Store, view: World['view'], clock: Simulator['clock']): Simulator {
+  private newSimulator(store: Store, view: WorldView, clock: Simulator['clock']): Simulator {
     const { seed, idSalt, latency, failureRate } = view.spec;
     return new Simulator({ store, clock, seed, idSalt, createRng, latency, failureRate });
   }

@@ -10,22 +10,17 @@
  *
  * Health stays open (container checks); creating a tenant is open unless `--tenant-creation operator`.
  */
-import type { Request, RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { secretsEqual } from '../../domain/keys.js';
 import type { Tenancy } from '../../tenancy/tenancy.js';
+import { DEFAULT_WORLD } from '../../tenancy/world.js';
+import { contextOf, type ControlScope } from '../context.js';
 import { ApiError } from '../errors.js';
-import { DEFAULT_WORLD, setWorld } from '../world.js';
 
-export type ControlScope =
-  /** `named`: the operator named the world with X-Mock-Tenant (a reset then resets that world only). */
-  { kind: 'operator'; tenant: string; named: boolean } | { kind: 'tenant'; tenant: string };
+export type { ControlScope };
 
-interface ScopeLocals {
-  scope?: ControlScope;
-}
-
-export function scopeOf(locals: Record<string, unknown>): ControlScope {
-  const scope = (locals as ScopeLocals).scope;
+export function scopeOf(res: Response): ControlScope {
+  const scope = contextOf(res).scope;
   if (!scope) throw new Error('control route reached without a scope');
   return scope;
 }
@@ -90,8 +85,9 @@ export function controlScope(options: ControlScopeOptions): RequestHandler {
       if (named && named !== own) return next(controlErrors.otherTenant());
       scope = { kind: 'tenant', tenant: own };
     }
-    (res.locals as ScopeLocals).scope = scope;
-    setWorld(res.locals, await tenancy.worldById(scope.tenant));
+    const ctx = contextOf(res);
+    ctx.scope = scope;
+    ctx.world = await tenancy.worldById(scope.tenant);
     next();
   };
 }

@@ -8,7 +8,7 @@ import type { FaultRule, FaultRuleInput } from '../../qa/fault-rules.js';
 import { ruleProblems, type RuleCheckOptions } from '../../qa/rule-checks.js';
 import { success } from '../envelope.js';
 import { errors } from '../errors.js';
-import { worldOf } from '../world.js';
+import { worldOf } from '../context.js';
 
 export interface DriftHandlerDeps {
   summaries: DriftSummaries;
@@ -42,12 +42,12 @@ export function driftHandlers(
   const { gateway } = deps;
   return {
     getDrift: async (_req, res) => {
-      const world = worldOf(res.locals);
+      const world = worldOf(res);
       const summary = deps.summaries.summary(world.id);
       const credits =
         gateway?.maxCredits === undefined
           ? null
-          : { limit: gateway.maxCredits, forwarded: await world.store.readBudget(CREDIT_BUDGET) };
+          : { limit: gateway.maxCredits, forwarded: await world.qa.readBudget(CREDIT_BUDGET) };
       res.json(
         success({
           mode: gateway?.mode ?? ('off' as const),
@@ -81,7 +81,7 @@ export function driftHandlers(
     },
 
     clearDrift: (_req, res) => {
-      res.json(success({ removed: deps.summaries.clear(worldOf(res.locals).id) }));
+      res.json(success({ removed: deps.summaries.clear(worldOf(res).id) }));
     },
 
     // Every rule is checked before any is added: a scenario goes in whole, or not at all.
@@ -89,9 +89,9 @@ export function driftHandlers(
       const rules = (req.body as { rules: FaultRuleInput[] }).rules;
       const problems = rules.flatMap((rule, i) => ruleProblems(rule, deps.rules, `body.rules[${i}]`));
       if (problems.length > 0) throw errors.invalidRequest(problems.slice(0, 20));
-      const store = worldOf(res.locals).store;
+      const { qa } = worldOf(res);
       const added = [];
-      for (const rule of rules) added.push(deps.ruleView(await store.addRule(rule)));
+      for (const rule of rules) added.push(deps.ruleView(await qa.addRule(rule)));
       res.status(201).json(success({ rules: added }, 201));
     },
   };

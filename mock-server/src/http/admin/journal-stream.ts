@@ -11,8 +11,7 @@
 import { once } from 'node:events';
 import type { Request, Response } from 'express';
 import type { JournalFilter } from '../../qa/journal.js';
-import type { Store } from '../../store/store.js';
-import { journalEntryView, journalFilterOf } from './journal-handlers.js';
+import { journalEntryView, journalFilterOf, type JournalSource } from './journal-reading.js';
 
 export interface JournalStreamOptions {
   /** A comment line this often, so that proxies and load balancers keep an idle stream open. */
@@ -33,12 +32,12 @@ const PAGE = 500;
 const PAGES_PER_ROUND = 2;
 const EVENT_ID = /^[0-9]{1,15}$/;
 
-async function newestId(store: Store): Promise<number> {
+async function newestId(store: JournalSource): Promise<number> {
   return (await store.queryJournal({ limit: 1 })).entries[0]?.id ?? 0;
 }
 
 /** Where to start: after the entry a reconnecting EventSource last saw, after `after`, or after the newest. */
-async function startCursor(store: Store, req: Request): Promise<number> {
+async function startCursor(store: JournalSource, req: Request): Promise<number> {
   const lastEventId = req.headers['last-event-id'];
   if (typeof lastEventId === 'string' && EVENT_ID.test(lastEventId)) return Number(lastEventId);
   const after = req.query.after;
@@ -47,7 +46,7 @@ async function startCursor(store: Store, req: Request): Promise<number> {
 }
 
 export async function streamJournal(
-  store: Store,
+  store: JournalSource,
   req: Request,
   res: Response,
   options: JournalStreamOptions = {},

@@ -1,10 +1,10 @@
 /** POST/GET /__mock/tenants, GET/DELETE /__mock/tenants/{tenantId}: wire <-> Tenancy. */
-import type { RequestHandler } from 'express';
+import type { RequestHandler, Response } from 'express';
 import type { TenantRecord } from '../../store/store.js';
 import type { Tenancy, TenantInput } from '../../tenancy/tenancy.js';
 import { success } from '../envelope.js';
 import { ApiError } from '../errors.js';
-import { DEFAULT_WORLD } from '../world.js';
+import { DEFAULT_WORLD } from '../../tenancy/world.js';
 import { controlErrors, scopeOf } from './control-scope.js';
 
 export function tenantView(record: TenantRecord) {
@@ -25,8 +25,8 @@ type TenantOperationId = 'listTenants' | 'createTenant' | 'getTenant' | 'deleteT
 
 export function tenantHandlers(tenancy: Tenancy): Record<TenantOperationId, RequestHandler> {
   /** The tenant a path names, if this caller may reach it. */
-  const reachable = async (locals: Record<string, unknown>, id: string): Promise<TenantRecord> => {
-    const scope = scopeOf(locals);
+  const reachable = async (res: Response, id: string): Promise<TenantRecord> => {
+    const scope = scopeOf(res);
     if (scope.kind === 'tenant' && scope.tenant !== id) throw controlErrors.otherTenant();
     const record = await tenancy.get(id);
     if (!record) throw controlErrors.unknownTenant(id);
@@ -49,19 +49,19 @@ export function tenantHandlers(tenancy: Tenancy): Record<TenantOperationId, Requ
     },
 
     listTenants: async (_req, res) => {
-      const scope = scopeOf(res.locals);
+      const scope = scopeOf(res);
       const all = await tenancy.list();
       const visible = scope.kind === 'tenant' ? all.filter((t) => t.id === scope.tenant) : all;
       res.json(success({ tenants: visible.map(tenantView) }));
     },
 
     getTenant: async (req, res) => {
-      res.json(success(tenantView(await reachable(res.locals, req.params.tenantId as string))));
+      res.json(success(tenantView(await reachable(res, req.params.tenantId as string))));
     },
 
     deleteTenant: async (req, res) => {
       const id = req.params.tenantId as string;
-      await reachable(res.locals, id);
+      await reachable(res, id);
       if (id === DEFAULT_WORLD)
         throw new ApiError(409, 'The default world cannot be dropped (reset it instead)', {
           type: 'conflict',

@@ -1,6 +1,6 @@
 /** The image files of successful tasks: real JPEGs at the upstream's sizes, deterministic per task. */
 import type { RequestHandler } from 'express';
-import { worldOf } from '../world.js';
+import { worldOf } from '../context.js';
 import { outputSize } from '../../images/output-sizes.js';
 import { EncoderUnavailableError, type ImageRenderer } from '../../images/image-renderer.js';
 import { ApiError } from '../errors.js';
@@ -16,7 +16,7 @@ export function fileHandlers(deps: FileHandlerDeps): { getTaskImage: RequestHand
     getTaskImage: async (req, res) => {
       const { taskId, file } = req.params as { taskId: string; file: string };
       const index = Number.parseInt(file, 10);
-      const { simulator } = worldOf(res.locals);
+      const { simulator } = worldOf(res);
       const task = await simulator.inspectTask(taskId);
       if (!task || task.status !== 'SUCCESS' || index >= task.imageCount) {
         throw new ApiError(404, 'Image not found: the task is unknown, not finished, or has no such image', {

@@ -1,7 +1,7 @@
 /** Domain task -> the wire's TaskRecord. */
 import { consumedCredits, type Task } from '../../domain/tasks.js';
 import type { TaskRecord } from '../../domain/wire-types.js';
-import { DEFAULT_WORLD } from '../world.js';
+import { DEFAULT_WORLD } from '../../tenancy/world.js';
 
 /** `2025-06-14T05:21:11Z`: UTC to the second, as the provider's sample shows it. */
 export function utcSeconds(ms: number): string {

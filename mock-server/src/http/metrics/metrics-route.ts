@@ -7,7 +7,7 @@ import type { SimulatorMetrics } from './metrics.js';
 export function metricsHandlers(metrics: SimulatorMetrics): { getMetrics: RequestHandler } {
   return {
     getMetrics: async (_req, res) => {
-      if (scopeOf(res.locals).kind === 'tenant')
+      if (scopeOf(res).kind === 'tenant')
         throw new ApiError(403, "The metrics cover every world: they need the operator's control token", {
           type: 'forbidden',
         });

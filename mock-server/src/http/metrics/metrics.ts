@@ -12,12 +12,10 @@
  * Labels are bounded by construction: operationIds from the specs (or `unmatched`), status codes,
  * and fixed words. Never a key, a path, a tenant id or a rule id.
  */
-import type { RequestHandler } from 'express';
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { DriftHooks } from '../../drift/drift-summary.js';
 import type { Store, StoreBackend, WorldStats } from '../../store/store.js';
-import type { QaLocals } from '../middleware/fault-injection.js';
-import type { RequestRenderer } from '../request-rendering.js';
+import type { RequestContext } from '../context.js';
 import { FastCounter, FastHistogram } from './fast-metrics.js';
 
 /** Every method of the Store interface; the type below fails to compile when one is missing. */
@@ -27,6 +25,8 @@ const STORE_OPERATIONS = [
   'setBalance',
   'listAccounts',
   'ledger',
+  'admit',
+  'accept',
   'acceptTask',
   'getTask',
   'readTask',
@@ -173,28 +173,17 @@ export class SimulatorMetrics {
   }
 
   /**
-   * Counts every request when it ends (answered, or closed without an answer as a network fault
-   * does). The operation is found by the renderer that the logs and the journal use, from the specs.
+   * Counts a request once it is done (answered, or closed without an answer as a network fault does):
+   * the after-answer hook calls it. The operation is the one the renderer found, from the specs.
    */
-  countRequests(render: RequestRenderer): RequestHandler {
-    return (req, res, next) => {
-      const started = performance.now();
-      // 'close' comes after 'finish' when the answer was sent, and alone when the connection went
-      // first: one listener sees both ends.
-      res.once('close', () => {
-        const operation = render(req).operationId ?? 'unmatched';
-        const { injected } = res.locals as QaLocals;
-        const status = res.headersSent ? res.statusCode : 0;
-        this.requests.inc({ operation, status: String(status), injected: String(injected !== undefined) });
-        this.durations.observe(this.durations.series({ operation }), (performance.now() - started) / 1000);
-        if (injected !== undefined)
-          this.faults.inc({
-            source: faultSource(injected),
-            kind: (res.locals as QaLocals).injectedKind ?? 'status',
-          });
-      });
-      next();
-    };
+  count(ctx: RequestContext): void {
+    const operation = ctx.rendered.operationId ?? 'unmatched';
+    const { injected, res } = ctx;
+    const status = res.headersSent ? res.statusCode : 0;
+    this.requests.inc({ operation, status: String(status), injected: String(injected !== undefined) });
+    this.durations.observe(this.durations.series({ operation }), (performance.now() - ctx.started) / 1000);
+    if (injected !== undefined)
+      this.faults.inc({ source: faultSource(injected), kind: ctx.injectedKind ?? 'status' });
   }
 
   /**

@@ -4,7 +4,6 @@ import type { Logger } from 'pino';
 import { ApiError, errors, sendError } from '../errors.js';
 import type { SpecOperation } from '../load-spec.js';
 import { requestRenderer, type RequestRenderer } from '../request-rendering.js';
-import type { QaLocals } from './fault-injection.js';
 import { StoreUnavailableError, WorldMissingError } from '../../store/store.js';
 import { translateBodyParserError } from './json-body.js';
 
@@ -57,31 +56,58 @@ class OutageLog {
   }
 }
 
-/** @param render how a request is shown in a log line (by default: no path segment at all) */
-export function errorHandler(
-  logger: Logger,
-  bodyLimit: string,
-  render: RequestRenderer = requestRenderer([]),
-): ErrorRequestHandler {
+/**
+ * Every failure as the answer it becomes (the single error exit): our own ApiErrors as they are, a
+ * store outage as 503, the body parser's and the router's errors as the client's mistakes, anything
+ * else as a 500 that shows nothing. Logs what deserves it: a 5xx we did not mean (an injected one is
+ * no error at all), an outage once in a while, an unexpected error with its stack.
+ */
+export function errorTranslator(logger: Logger, bodyLimit: string) {
   const outage = new OutageLog();
-  return (err: unknown, req, res, _next) => {
+  return (
+    err: unknown,
+    req: { method: string; headers: Record<string, string | string[] | undefined> },
+    shown: { path: string; injected: boolean },
+  ): ApiError => {
     const known =
       (err instanceof ApiError ? err : undefined) ??
       (err instanceof StoreUnavailableError ? errors.storeUnavailable(err.retryAfterSeconds) : undefined) ??
       (err instanceof WorldMissingError ? errors.worldGone() : undefined) ??
-      translateBodyParserError(err, bodyLimit, req.headers) ??
+      translateBodyParserError(
+        err,
+        bodyLimit,
+        req.headers as { 'content-type'?: string; 'content-encoding'?: string },
+      ) ??
       translateRouterError(err);
     if (known) {
       // An ApiError is an answer we built: its stack says only where; an injected one is no error at all.
-      const injected = (res.locals as QaLocals).injected !== undefined;
       if (err instanceof StoreUnavailableError) outage.refused(logger, err.message);
-      else if (known.status >= 500 && !injected) {
-        logger.error({ method: req.method, path: render(req).path, status: known.status }, known.message);
+      else if (known.status >= 500 && !shown.injected) {
+        logger.error({ method: req.method, path: shown.path, status: known.status }, known.message);
       }
-      return sendError(res, known);
+      return known;
     }
-    logger.error({ err, method: req.method, path: render(req).path }, 'unhandled error');
-    sendError(res, errors.internal());
+    logger.error({ err, method: req.method, path: shown.path }, 'unhandled error');
+    return errors.internal();
+  };
+}
+
+export type ErrorTranslator = ReturnType<typeof errorTranslator>;
+
+/**
+ * The Express error handler (the control API, the pages, unknown routes).
+ * @param render how a request is shown in a log line (by default: no path segment at all)
+ */
+export function errorHandler(
+  logger: Logger,
+  bodyLimit: string,
+  render: RequestRenderer = requestRenderer([]),
+  translate: ErrorTranslator = errorTranslator(logger, bodyLimit),
+): ErrorRequestHandler {
+  return (err: unknown, req, res, _next) => {
+    const injected = res.locals.ctx?.injected !== undefined;
+    // sendError: a journaled request's error goes through its responder, which records it first.
+    sendError(res, translate(err, req, { path: render(req).path, injected }));
   };
 }
 

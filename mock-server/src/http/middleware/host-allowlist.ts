@@ -7,10 +7,11 @@
  * The same parsing decides whether a Host header may go into an image URL (`wellFormedHost`): only a
  * host name or IP literal with an optional port, never anything a client could smuggle a path into.
  */
+import type { IncomingMessage } from 'node:http';
 import { isIPv6 } from 'node:net';
 import type { Request, RequestHandler } from 'express';
 import { HOST_NAME } from '../../config.js';
-import { errors } from '../errors.js';
+import { errors, type ApiError } from '../errors.js';
 
 export interface ParsedHost {
   /** Lowercase; an IPv6 literal without its brackets. */
@@ -69,15 +70,26 @@ export function listeningAuthority(req: Request): string {
   return localPort === undefined ? host : `${host}:${localPort}`;
 }
 
-export function hostAllowlist(patterns: readonly string[]): RequestHandler {
-  if (patterns.includes('*')) return (_req, _res, next) => next();
+/** The Host check: the 403 for a request whose Host is not served, else undefined. */
+export function hostCheck(patterns: readonly string[]): (req: IncomingMessage) => ApiError | undefined {
+  if (patterns.includes('*')) return () => undefined;
   const served = patterns.map((p) => (p.startsWith('.') ? `*${p}` : p.includes(':') ? `[${p}]` : p));
-  return (req, _res, next) => {
+  return (req) => {
     const host = req.headers.host;
     // Only HTTP/1.0 requests may lack Host (Node refuses HTTP/1.1 ones): not a browser, nothing to rebind.
-    if (host === undefined) return next();
+    if (host === undefined) return undefined;
     const parsed = parseHostHeader(host);
-    if (parsed && hostAllowed(parsed.hostname, patterns)) return next();
-    next(errors.hostNotAllowed(host.slice(0, 100), served));
+    if (parsed && hostAllowed(parsed.hostname, patterns)) return undefined;
+    return errors.hostNotAllowed(host.slice(0, 100), served);
+  };
+}
+
+/** Refused requests touch nothing: the journal does not keep them either (metrics still count them). */
+export function hostAllowlist(patterns: readonly string[]): RequestHandler {
+  const check = hostCheck(patterns);
+  return (req, res, next) => {
+    const refused = check(req);
+    if (refused && res.locals.ctx) res.locals.ctx.journaled = false;
+    next(refused);
   };
 }

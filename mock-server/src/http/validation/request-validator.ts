@@ -12,7 +12,7 @@
  *  3. the parameters (query, path, header) and the body against their schemas (400, every field).
  */
 import type { RequestHandler } from 'express';
-import { errors, type FieldError } from '../errors.js';
+import { ApiError, errors, type FieldError } from '../errors.js';
 import type { SpecOperation } from '../load-spec.js';
 import { fieldProblems } from './field-problems.js';
 import { requestSchemas } from './request-schemas.js';
@@ -21,7 +21,22 @@ import type { Validate, ValidatorSource } from './validator-source.js';
 /** A body of thousands of bad items yields as many errors; the first ones are enough to fix it. */
 const MAX_FIELD_ERRORS = 20;
 
-export function requestValidator(op: SpecOperation, source: ValidatorSource): RequestHandler {
+/** What a request is checked on: its headers, parsed query, path parameters and parsed body. */
+export interface RequestInput {
+  headers: Record<string, string | string[] | undefined>;
+  query: Record<string, unknown>;
+  params: Record<string, string>;
+  body: unknown;
+}
+
+/**
+ * The check of one operation's requests: the first failing step's error (see above), or undefined.
+ * Defaults are written into `input.body` itself: handlers read the request as the spec describes it.
+ */
+export function requestCheck(
+  op: SpecOperation,
+  source: ValidatorSource,
+): (input: RequestInput) => ApiError | undefined {
   const schemas = requestSchemas(op);
   const validateParameters = source.get(schemas.parameters.name);
   const bodies =
@@ -29,36 +44,49 @@ export function requestValidator(op: SpecOperation, source: ValidatorSource): Re
   const { declaredQuery, allowEmpty, bodyRequired } = schemas;
 
   /** The body's validator for this Content-Type; undefined when there is no body to check. */
-  const bodyValidatorFor = (contentType: string | undefined): Validate | undefined => {
+  const bodyValidatorFor = (contentType: string | undefined): Validate | ApiError | undefined => {
     if (!bodies) return undefined;
     const mediaType = contentType?.split(';', 1)[0]!.trim().toLowerCase();
     // An optional body may be left out altogether (POST /api/status with the id in the query).
     if (!mediaType && !bodyRequired) return undefined;
     const validate = mediaType ? bodies.get(mediaType) : undefined;
-    if (!validate) throw errors.unsupportedMediaType(contentType);
-    return validate;
+    return validate ?? errors.unsupportedMediaType(contentType);
   };
 
-  return (req, _res, next) => {
-    const validateBody = bodyValidatorFor(req.headers['content-type']);
-    const query = req.query as Record<string, unknown>; // Express 5 parses it again on every read
-    for (const name of Object.keys(query)) {
+  return (input) => {
+    const contentType = input.headers['content-type'];
+    const validateBody = bodyValidatorFor(Array.isArray(contentType) ? contentType[0] : contentType);
+    if (validateBody instanceof ApiError) return validateBody;
+    const { query } = input;
+    for (const name in query) {
       if (!declaredQuery.has(name))
-        return next(badRequest([{ field: `query.${name}`, message: `Unknown query parameter '${name}'` }]));
+        return badRequest([{ field: `query.${name}`, message: `Unknown query parameter '${name}'` }]);
       if (query[name] === '' && !allowEmpty.has(name))
-        return next(
-          badRequest([
-            { field: `query.${name}`, message: `Empty value found for query parameter '${name}'` },
-          ]),
-        );
+        return badRequest([
+          { field: `query.${name}`, message: `Empty value found for query parameter '${name}'` },
+        ]);
     }
-    const problems: FieldError[] = [];
-    if (!validateParameters({ query, params: req.params, headers: req.headers }))
-      problems.push(...fieldProblems(validateParameters.errors));
-    // Defaults are written into req.body itself: handlers read the request as the spec describes it.
-    if (validateBody && !validateBody({ body: req.body as unknown }))
-      problems.push(...fieldProblems(validateBody.errors));
-    next(problems.length > 0 ? badRequest(problems) : undefined);
+    let problems: FieldError[] | undefined;
+    if (!validateParameters({ query, params: input.params, headers: input.headers }))
+      problems = fieldProblems(validateParameters.errors);
+    if (validateBody && !validateBody({ body: input.body }))
+      (problems ??= []).push(...fieldProblems(validateBody.errors));
+    return problems ? badRequest(problems) : undefined;
+  };
+}
+
+/** The same check as Express middleware, mounted on the operation's own route (the control API). */
+export function requestValidator(op: SpecOperation, source: ValidatorSource): RequestHandler {
+  const check = requestCheck(op, source);
+  return (req, _res, next) => {
+    next(
+      check({
+        headers: req.headers,
+        query: req.query as Record<string, unknown>,
+        params: req.params as Record<string, string>,
+        body: req.body as unknown,
+      }),
+    );
   };
 }
 

@@ -5,7 +5,9 @@
  */
 import type { RequestHandler } from 'express';
 import type { SpecOperation } from '../load-spec.js';
-import { requestValidator } from './request-validator.js';
+import type { ApiError } from '../errors.js';
+import { requestCheck, requestValidator, type RequestInput } from './request-validator.js';
+import type { ResponseCheck } from './response-validator.js';
 import { requestValidatorSource, type ValidatorSource } from './validator-source.js';
 
 export interface SpecValidatorOptions {
@@ -15,25 +17,39 @@ export interface SpecValidatorOptions {
   prebuilt?: boolean;
 }
 
-export type SpecValidators = ((op: SpecOperation) => RequestHandler[]) & { requests: ValidatorSource };
+export interface SpecValidators {
+  /** The middleware mounted before each control operation's handler (response check, then request check). */
+  (op: SpecOperation): RequestHandler[];
+  requests: ValidatorSource;
+  /** A public operation's request check (the public pipeline runs it itself). */
+  requestCheck(op: SpecOperation): (input: RequestInput) => ApiError | undefined;
+  /** A public operation's response check; undefined when responses are not validated. */
+  responseCheck(op: SpecOperation): ResponseCheck | undefined;
+}
 
 export async function loadSpecValidators(
   operations: readonly SpecOperation[],
   options: SpecValidatorOptions,
 ): Promise<SpecValidators> {
   const requests = await requestValidatorSource(operations, { prebuilt: options.prebuilt ?? true });
-  let forResponses: ((op: SpecOperation) => RequestHandler) | undefined;
+  let responses:
+    | { check: (op: SpecOperation) => ResponseCheck; middleware: (op: SpecOperation) => RequestHandler }
+    | undefined;
   if (options.validateResponses) {
-    const [{ responseAjv }, { responseValidator }] = await Promise.all([
+    const [{ responseAjv }, { responseValidator, responseCheck }] = await Promise.all([
       import('./spec-ajv.js'),
       import('./response-validator.js'),
     ]);
     const ajv = responseAjv();
-    forResponses = (op) => responseValidator(op, ajv);
+    responses = { check: (op) => responseCheck(op, ajv), middleware: (op) => responseValidator(op, ajv) };
   }
   const validators = (op: SpecOperation) => [
-    ...(forResponses ? [forResponses(op)] : []),
+    ...(responses ? [responses.middleware(op)] : []),
     requestValidator(op, requests),
   ];
-  return Object.assign(validators, { requests });
+  return Object.assign(validators, {
+    requests,
+    requestCheck: (op: SpecOperation) => requestCheck(op, requests),
+    responseCheck: (op: SpecOperation) => responses?.check(op),
+  });
 }

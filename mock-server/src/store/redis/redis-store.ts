@@ -19,8 +19,12 @@ import {
   type JournalRecord,
   type StoredEntry,
 } from '../../qa/journal.js';
+import { acceptStepwise, admitStepwise } from '../stepwise.js';
 import {
   WorldMissingError,
+  type AcceptRequest,
+  type Admission,
+  type AdmitRequest,
   type AcceptResult,
   type BudgetResult,
   type AdvanceResult,
@@ -149,6 +153,15 @@ export class RedisStore implements Store {
             };
     }
     return view;
+  }
+
+  // LIMITATION (for now): the composite operations as a sequence of this store's own scripts.
+  admit(request: AdmitRequest): Promise<Admission> {
+    return admitStepwise(this, request, this.options.systemNow);
+  }
+
+  accept(request: AcceptRequest): Promise<AcceptResult> {
+    return acceptStepwise(this, request);
   }
 
   async getAccount(owner: Owner): Promise<Account | undefined> {

@@ -1,0 +1,60 @@
+/** GET/PUT /__mock/accounts/{apiKey} and GET /__mock/accounts: wire <-> the world's accounts. */
+import type { RequestHandler } from 'express';
+import { ownerOf } from '../../domain/keys.js';
+import type { Tenancy } from '../../tenancy/tenancy.js';
+import type { World } from '../../tenancy/world.js';
+import { worldOf } from '../context.js';
+import { success } from '../envelope.js';
+import { controlErrors } from './control-scope.js';
+import { ledgerEntryView, limitOf, notFound } from './control-views.js';
+
+export function accountHandlers(
+  tenancy: Tenancy,
+): Record<'getAccount' | 'putAccount' | 'listAccounts', RequestHandler> {
+  /** The account's view, or the reason it cannot be shown: not in this world (404) or another's (403). */
+  const accountOf = async (world: World, apiKey: string) => {
+    const found = await world.simulator.account(apiKey);
+    if (found) return found;
+    const holder = await tenancy.worldOfKey(ownerOf(apiKey));
+    throw holder !== undefined && holder !== world.id ? controlErrors.otherTenant() : notFound('Account');
+  };
+  const accountView = (found: Awaited<ReturnType<typeof accountOf>>) =>
+    success({
+      apiKey: found.account.label,
+      balance: found.account.balance,
+      ledger: found.ledger.map(ledgerEntryView),
+    });
+
+  return {
+    getAccount: async (req, res) => {
+      res.json(accountView(await accountOf(worldOf(res), req.params.apiKey as string)));
+    },
+
+    putAccount: async (req, res) => {
+      const world = worldOf(res);
+      const apiKey = req.params.apiKey as string;
+      // The key becomes this world's first, so no other world can take it meanwhile.
+      if (!(await tenancy.claimKey(ownerOf(apiKey), world.id))) throw controlErrors.otherTenant();
+      await world.simulator.setBalance(apiKey, (req.body as { balance: number }).balance);
+      res.json(accountView(await accountOf(world, apiKey)));
+    },
+
+    listAccounts: async (req, res) => {
+      const { total, accounts } = await worldOf(res).simulator.listAccounts({
+        offset: Number(req.query.offset ?? 0),
+        limit: Math.min(limitOf(req.query.limit, 100), 1_000),
+        ledgerEntries: Math.min(limitOf(req.query.ledger, 10), 100),
+      });
+      res.json(
+        success({
+          total,
+          accounts: accounts.map(({ account, ledger }) => ({
+            apiKey: account.label,
+            balance: account.balance,
+            ledger: ledger.map(ledgerEntryView),
+          })),
+        }),
+      );
+    },
+  };
+}

@@ -1,0 +1,140 @@
+/**
+ * The answer: the one place a journaled request's response is written. In order:
+ *
+ *  1. a hold QA asked for (X-Mock-Delay-Ms, a rule's delayMs): the request has been processed, its
+ *     answer waits (a client that times out has still been charged, as in production);
+ *  2. the body, serialised once; with response validation on, checked against the spec (a body
+ *     that breaks it is our bug: a 500 that says so goes out instead);
+ *  3. the journal entry, written before the answer's bytes leave (journal-recorder.ts): on the
+ *     memory store synchronously, on a shared store awaited;
+ *  4. the bytes, in one write.
+ *
+ * What happens after the answer (metrics, the request log, the journal of a request that got none)
+ * is the after-answer hook (after-answer.ts): nothing here patches the response.
+ */
+import type { Logger } from 'pino';
+import type { AnswerableError, Answering, RequestContext } from './context.js';
+import type { ApiError } from './errors.js';
+import type { ErrorTranslator } from './middleware/error-handler.js';
+import type { JournalRecorder } from './journal-recorder.js';
+import type { ResponseCheck } from './validation/response-validator.js';
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+export interface AnswerOptions {
+  /** Check the body against the spec (response validation on); `describe` names the operation. */
+  check?: { check: ResponseCheck; describe: (status: number, problem: string) => ApiError } | undefined;
+  headers?: Readonly<Record<string, string | readonly string[]>>;
+}
+
+export class Responder implements Answering {
+  constructor(
+    private readonly recorder: JournalRecorder,
+    private readonly logger: Logger,
+    private readonly translate: ErrorTranslator,
+  ) {}
+
+  /** A JSON answer (`body` an object, serialised here). */
+  json(ctx: RequestContext, status: number, body: unknown, options: AnswerOptions = {}): void {
+    if (options.check) {
+      const problem = options.check.check(status, body);
+      if (problem !== undefined) {
+        const error = options.check.describe(status, problem);
+        this.logger.error(
+          { method: ctx.req.method, path: ctx.rendered.path, status: error.status },
+          error.message,
+        );
+        return this.text(ctx, error.status, JSON.stringify(error.envelope()), JSON_TYPE, error.headers);
+      }
+    }
+    this.text(ctx, status, JSON.stringify(body), JSON_TYPE, options.headers);
+  }
+
+  /** An error in the API's envelope, with its headers. A response already under way is cut instead. */
+  error(ctx: RequestContext, error: AnswerableError, options: Omit<AnswerOptions, 'headers'> = {}): void {
+    if (ctx.res.headersSent) {
+      ctx.res.destroy();
+      return;
+    }
+    this.json(ctx, error.status, error.envelope(), { ...options, headers: error.headers });
+  }
+
+  /**
+   * A body already serialised (`text`), of `contentType`. JSON text is what the journal keeps of an
+   * answer; any other body is not kept.
+   */
+  text(
+    ctx: RequestContext,
+    status: number,
+    text: string | Buffer,
+    contentType: string,
+    headers?: Readonly<Record<string, string | readonly string[]>>,
+  ): void {
+    const { res } = ctx;
+    if (res.headersSent || res.destroyed) return;
+    if (ctx.holdMs !== undefined && ctx.holdMs > 0) {
+      const ms = ctx.holdMs;
+      ctx.holdMs = 0;
+      setTimeout(() => this.text(ctx, status, text, contentType, headers), ms);
+      return;
+    }
+    const journalText = typeof text === 'string' && contentType.includes('json') ? text : undefined;
+    ctx.answered = { status, text: journalText };
+    const recorded = this.recorder.record(ctx, status, journalText);
+    if (recorded instanceof Promise) {
+      void recorded.then(() => write(ctx, status, text, contentType, headers));
+      return;
+    }
+    write(ctx, status, text, contentType, headers);
+  }
+
+  /**
+   * An answer as another server gave it (proxy, replay), passed on as it is: its status, its headers
+   * (the caller has left out what must not be passed on) and its bytes.
+   */
+  raw(
+    ctx: RequestContext,
+    status: number,
+    headers: Readonly<Record<string, string | string[]>>,
+    body: Buffer,
+  ): void {
+    const { res } = ctx;
+    if (res.headersSent || res.destroyed) return;
+    const type = headers['content-type'];
+    const contentType = (Array.isArray(type) ? type[0] : type) ?? '';
+    const text = /json/i.test(contentType) ? body.toString('utf8') : undefined;
+    ctx.answered = { status, text };
+    const send = () => {
+      if (res.headersSent || res.destroyed) return;
+      res.statusCode = status;
+      for (const name in headers) res.setHeader(name, headers[name]!);
+      res.setHeader('content-length', String(ctx.req.method === 'HEAD' ? 0 : body.length));
+      res.end(ctx.req.method === 'HEAD' ? undefined : body);
+    };
+    const recorded = this.recorder.record(ctx, status, text);
+    if (recorded instanceof Promise) void recorded.then(send);
+    else send();
+  }
+
+  /** Any failure, as the error handler translates it (a store outage: 503; a bug: a 500 that shows nothing). */
+  failure(ctx: RequestContext, err: unknown): void {
+    const injected = ctx.injected !== undefined;
+    this.error(ctx, this.translate(err, ctx.req, { path: ctx.rendered.path, injected }));
+  }
+}
+
+function write(
+  ctx: RequestContext,
+  status: number,
+  body: string | Buffer,
+  contentType: string,
+  headers: Readonly<Record<string, string | readonly string[]>> | undefined,
+): void {
+  const { res } = ctx;
+  if (res.headersSent || res.destroyed) return;
+  res.statusCode = status;
+  if (headers) for (const name in headers) res.setHeader(name, headers[name]!);
+  res.setHeader('Content-Type', contentType);
+  res.setHeader('Content-Length', typeof body === 'string' ? Buffer.byteLength(body) : body.length);
+  res.end(body);
+}

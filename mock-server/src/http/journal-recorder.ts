@@ -1,0 +1,151 @@
+/**
+ * Records each public request and its answer in its world's journal (keys redacted, bodies
+ * truncated), from the request's context.
+ *
+ * The responder (answer.ts) records an entry before the answer's bytes go out, so a client that has
+ * its answer can read the entry at once, from this process or from any other on the same store (the
+ * journal is in the Store). A request that gets no answer through it (a network fault, a client that
+ * left, a file) is recorded by the after-answer hook when its connection closes, with status 0 when
+ * nothing was sent.
+ */
+import type { Logger } from 'pino';
+import { Redactor } from '../cassette/redaction.js';
+import { nowOf } from '../domain/clock.js';
+import { redactKey } from '../domain/keys.js';
+import { callerOf } from './caller.js';
+import { journalHeaders, type JournalRecord } from '../qa/journal.js';
+import type { MaybePromise } from '../store/store.js';
+import type { World, Worlds } from '../tenancy/world.js';
+import type { RequestContext } from './context.js';
+import { rawBodyOf } from './middleware/json-body.js';
+
+const TASK_ID = /^sd45_[0-9a-f]{16}$/;
+const TASK_ID_IN_RESPONSE = /"task_id":"(sd45_[0-9a-f]{16})"/;
+const TASK_IN_PATH = /^\/files\/(sd45_[0-9a-f]{16})\//;
+
+/**
+ * Whether a path is the control API's (or the reference page's, `/docs`) under any spelling the
+ * router or a proxy might accept (case, percent-encoding, repeated slashes, dot segments). Control
+ * calls are not journaled: their bodies can carry keys (a fault rule's `match.apiKey`); nor are the
+ * pages the simulator serves about itself, which no client of the API makes.
+ */
+export function isControlPath(rawPath: string): boolean {
+  let path = rawPath;
+  try {
+    path = decodeURIComponent(rawPath);
+  } catch {
+    // keep it undecoded: the router refuses it too
+  }
+  const segments: string[] = [];
+  for (const segment of path.toLowerCase().split('/')) {
+    if (segment === '' || segment === '.') continue;
+    if (segment === '..') segments.pop();
+    else segments.push(segment);
+  }
+  return segments[0] === '__mock' || segments[0] === 'docs';
+}
+
+function taskIdOf(ctx: RequestContext, responseText: string | undefined): string | null {
+  const { req } = ctx;
+  const candidates = [
+    (ctx.query ?? (req.query as Record<string, unknown> | undefined))?.task_id,
+    (req.body as { task_id?: unknown } | undefined)?.task_id,
+    responseText && TASK_ID_IN_RESPONSE.exec(responseText)?.[1],
+    TASK_IN_PATH.exec(ctx.rendered.path)?.[1],
+  ];
+  for (const c of candidates) if (typeof c === 'string' && TASK_ID.test(c)) return c;
+  return null;
+}
+
+/** The caller's key, as sent and percent-encoded: what must not be kept of a request. */
+interface CallerKey {
+  key: string;
+  encoded: string;
+}
+
+function textWithoutKey(text: string, caller: CallerKey | undefined): string {
+  return caller === undefined || (!text.includes(caller.key) && !text.includes(caller.encoded))
+    ? text
+    : new Redactor(caller.key).redact(text);
+}
+
+function withoutKey(body: Buffer | undefined, caller: CallerKey | undefined): Buffer | undefined {
+  if (body === undefined || caller === undefined) return body;
+  if (!body.includes(caller.key) && !body.includes(caller.encoded)) return body;
+  return Buffer.from(new Redactor(caller.key).redact(body.toString('utf8')));
+}
+
+/** The kept headers (journalHeaders: an allowlist, the key as its label), and no copy of the key. */
+function headersWithoutKey(
+  headers: Record<string, string | string[] | undefined>,
+  caller: CallerKey | undefined,
+): Record<string, string> {
+  const kept = journalHeaders(headers, redactKey);
+  if (caller !== undefined) for (const name in kept) kept[name] = textWithoutKey(kept[name]!, caller);
+  return kept;
+}
+
+export class JournalRecorder {
+  constructor(
+    private readonly worlds: Worlds,
+    private readonly logger: Logger,
+    private readonly enabled: boolean,
+  ) {}
+
+  /**
+   * Records the request once: `status` 0 when nothing was answered. Resolves (or returns at once, on
+   * the memory store) when the entry is in the journal; a journal that cannot be written is logged
+   * and never fails the request.
+   */
+  record(ctx: RequestContext, status: number, responseText: string | undefined): MaybePromise<void> {
+    if (!this.enabled || !ctx.journaled || ctx.recorded) return;
+    ctx.recorded = true;
+    const write = (world: World): MaybePromise<void> => {
+      const written = world.qa.record(this.recordOf(ctx, world, status, responseText));
+      return written instanceof Promise ? written.catch(this.failed) : written;
+    };
+    try {
+      if (ctx.world) return write(ctx.world);
+      // No world was needed to answer (a 404, a forced status before the key was looked up).
+      const world = ctx.owner === undefined ? this.worlds.defaultWorld() : this.worlds.ofOwner(ctx.owner);
+      return world.then(write).catch(this.failed);
+    } catch (err) {
+      this.failed(err);
+    }
+  }
+
+  private readonly failed = (err: unknown): void => {
+    this.logger.warn({ err }, 'could not journal a request');
+  };
+
+  private recordOf(
+    ctx: RequestContext,
+    world: World,
+    status: number,
+    responseText: string | undefined,
+  ): JournalRecord {
+    const { req, rendered } = ctx;
+    const { token, owner } = callerOf(ctx);
+    const caller = token === undefined ? undefined : { key: token, encoded: encodeURIComponent(token) };
+    return {
+      at: nowOf(world.view.clock, ctx.startedAt),
+      method: rendered.method,
+      path: rendered.path,
+      rawQuery: rendered.query,
+      status,
+      durationMs: Math.round((performance.now() - ctx.started) * 100) / 100,
+      keyLabel: token === undefined ? null : redactKey(token),
+      keyOwner: owner ?? null,
+      taskId: taskIdOf(ctx, responseText),
+      injected: ctx.injected ?? null,
+      operation: rendered.operationId ?? null,
+      // A key the client put in a kept header anyway is not kept either.
+      requestHeaders: headersWithoutKey(req.headers, caller),
+      // A key the client put into a body (or that an answer names back) is not kept either.
+      rawRequestBody: withoutKey(rawBodyOf(req), caller),
+      responseText: responseText === undefined ? undefined : textWithoutKey(responseText, caller),
+      // Proxy and replay modes: the exchange's drift findings (proxy/exchange.ts), already redacted.
+      ...(ctx.drift ? { drift: ctx.drift } : {}),
+    };
+  }
+}
