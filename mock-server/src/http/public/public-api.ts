@@ -29,7 +29,14 @@ import { hostCheck } from '../middleware/host-allowlist.js';
 import { RAW_BODY, translateBodyParserError } from '../middleware/json-body.js';
 import { responseBreaksSpec } from '../validation/response-validator.js';
 import type { SpecValidators } from '../validation/spec-validators.js';
-import { STOP, runSteps, type PublicContext, type PublicKind, type PublicRoute, type Step } from './pipeline.js';
+import {
+  STOP,
+  runSteps,
+  type PublicContext,
+  type PublicKind,
+  type PublicRoute,
+  type Step,
+} from './pipeline.js';
 import { forcedError, rateLimitHeaders } from './forced-errors.js';
 
 export interface PublicApiDeps {
@@ -70,8 +77,14 @@ const BEARER = /^Bearer[ \t]+([\x21-\x7e]{1,512})[ \t]*$/i;
 /** A route's compiled parts: its checks, its CORS, its bucket. */
 interface CompiledRoute extends PublicRoute {
   cors: RequestHandler | undefined;
-  check: ((input: Parameters<ReturnType<SpecValidators['requestCheck']>>[0]) => ApiError | undefined) | undefined;
-  answerCheck: { check: NonNullable<ReturnType<SpecValidators['responseCheck']>>; describe: (status: number, problem: string) => ApiError } | undefined;
+  check:
+    ((input: Parameters<ReturnType<SpecValidators['requestCheck']>>[0]) => ApiError | undefined) | undefined;
+  answerCheck:
+    | {
+        check: NonNullable<ReturnType<SpecValidators['responseCheck']>>;
+        describe: (status: number, problem: string) => ApiError;
+      }
+    | undefined;
   bucket: { limit: number; windowMs: number } | undefined;
   hasBody: boolean;
 }
@@ -111,7 +124,10 @@ export function publicApi(deps: PublicApiDeps): RequestHandler {
     ctx.holdMs = maxDelay(action.delayMs);
     if (action.status !== undefined) {
       const limit = r.bucket?.limit ?? 0;
-      return refuse(ctx, forcedError(action.status, action, options.bodyLimit, ctx.req.headers['content-type'], limit));
+      return refuse(
+        ctx,
+        forcedError(action.status, action, options.bodyLimit, ctx.req.headers['content-type'], limit),
+      );
     }
     const fault = action.fault!;
     const act = () =>
@@ -150,7 +166,12 @@ export function publicApi(deps: PublicApiDeps): RequestHandler {
   const faultHeaders: Step = (ctx) => {
     const r = route(ctx);
     if (!options.faultHeaders || !r.op) return undefined;
-    const decoded = decodeFaultHeaders(ctx.req.headers, r.statuses, r.kind === 'generate', options.maxDelayMs);
+    const decoded = decodeFaultHeaders(
+      ctx.req.headers,
+      r.statuses,
+      r.kind === 'generate',
+      options.maxDelayMs,
+    );
     if (decoded.problems.length > 0) return refuse(ctx, errors.invalidRequest(decoded.problems));
     const action = decoded.action;
     if (!action) return undefined;
@@ -212,7 +233,9 @@ export function publicApi(deps: PublicApiDeps): RequestHandler {
       if (r.bucket) request.bucket = { name: `${r.kind}:${owner}`, ...r.bucket };
       if (!ctx.held)
         request.then =
-          r.kind === 'generate' ? { kind: 'reserve', counter: 'tasks' } : { kind: 'poll', taskId: ctx.taskId! };
+          r.kind === 'generate'
+            ? { kind: 'reserve', counter: 'tasks' }
+            : { kind: 'poll', taskId: ctx.taskId! };
     }
     const admitted = tenancy.admit(request);
     const take = ({ world, admission }: Awaited<typeof admitted>) => {
@@ -325,7 +348,12 @@ export function publicApi(deps: PublicApiDeps): RequestHandler {
     const rule =
       forcesAnswer(ctx.headerAction) || w.view.rules === 0
         ? undefined
-        : await w.qa.fireRule({ method: ctx.req.method, path: r.path, owner, createsTask: r.kind === 'generate' });
+        : await w.qa.fireRule({
+            method: ctx.req.method,
+            path: r.path,
+            owner,
+            createsTask: r.kind === 'generate',
+          });
     if (rule && forcesAnswer(rule.action))
       return forceAnswer(ctx, composeActions(ctx.headerAction, rule.action)!, rule.id);
     const chaos = await w.qa.chaos(options.chaos, w.view.spec.seed);
@@ -415,13 +443,23 @@ function compileRoutes(deps: PublicApiDeps): Map<string, Map<string, CompiledRou
   if (absent.length > 0) throw new Error(`Handlers without an operation in the spec: ${absent.join(', ')}`);
   const paths = [...new Set(operations.map((op) => op.path))];
   for (const path of paths) {
-    if (path.includes('{')) throw new Error(`public path ${path} has parameters: the dispatcher matches exact paths`);
+    if (path.includes('{'))
+      throw new Error(`public path ${path} has parameters: the dispatcher matches exact paths`);
     const ops = operations.filter((op) => op.path === path);
     const methods = ops.map((op) => op.method.toUpperCase());
     const cors = publicCors(options.cors, methods);
     const allow = methods.join(', ');
     const routes = new Map<string, CompiledRoute>();
-    const base = { path, allow, cors, statuses: new Set<number>(), check: undefined, answerCheck: undefined, bucket: undefined, hasBody: false };
+    const base = {
+      path,
+      allow,
+      cors,
+      statuses: new Set<number>(),
+      check: undefined,
+      answerCheck: undefined,
+      bucket: undefined,
+      hasBody: false,
+    };
     routes.set('*', { ...base, op: undefined, kind: undefined });
     for (const op of ops) {
       const kind = kinds[op.operationId]!;
