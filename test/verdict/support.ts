@@ -7,6 +7,11 @@
  * are all in flight at once (each arrives before any is answered), as a client's Promise.all does.
  */
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { ValidateFunction } from 'ajv';
+import { parse } from 'yaml';
+import { responseAjv } from '../../mock-server/src/http/validation/spec-ajv.js';
 import { VIRTUAL_CLOCK_START } from '../../mock-server/src/domain/clock.js';
 import { ownerOf, redactKey } from '../../mock-server/src/domain/keys.js';
 import { API_SPEC_PATH, loadSpec, specOperations } from '../../mock-server/src/http/load-spec.js';
@@ -214,4 +219,36 @@ export class World {
           : null,
     };
   }
+}
+
+const SCHEMA_PATH = fileURLToPath(
+  new URL('../../mock-server/src/verdict/report.schema.yaml', import.meta.url),
+);
+
+/** The schemas of report.schema.yaml, as they would sit in control-api.yaml (Ok and Success from there). */
+export function reportSchemas(): Record<string, Record<string, unknown>> {
+  const doc = parse(readFileSync(SCHEMA_PATH, 'utf8')) as {
+    components: { schemas: Record<string, Record<string, unknown>> };
+  };
+  return doc.components.schemas;
+}
+
+let validator: ValidateFunction | undefined;
+
+/** Errors of a report against the VerdictReport schema, as the simulator's response validation would give them. */
+export function reportSchemaErrors(report: unknown): string[] {
+  if (validator === undefined) {
+    const root = {
+      $ref: '#/components/schemas/VerdictReport',
+      components: {
+        schemas: {
+          ...reportSchemas(),
+          Ok: { type: 'integer', enum: [200, 201] },
+          Success: { type: 'string', enum: ['success'] },
+        },
+      },
+    };
+    validator = responseAjv().compile(root);
+  }
+  return validator(report) ? [] : (validator.errors ?? []).map((e) => `${e.instancePath} ${e.message ?? ''}`);
 }
