@@ -22,11 +22,11 @@ export interface Caps {
 
 /**
  * Enough for a test suite's world between two resets (hundreds of tasks, a few thousand requests),
- * while the state stays small enough to be read and written whole as JSON (about 0.7 MB when every
- * table is full: test/verdict/properties.test.ts measures the bound). A load test runs past them;
- * the report then says what was forgotten.
+ * while the state stays small enough to be read and written whole as JSON: 479 KB with every table
+ * full of worst-case entries (test/verdict/properties.test.ts builds it and holds it under 500 KB),
+ * a few KB for a typical test. A load test runs past them; the report then says what was forgotten.
  */
-export const DEFAULT_CAPS: Readonly<Caps> = { keys: 500, tasks: 2000, requests: 2000, generates: 1000 };
+export const DEFAULT_CAPS: Readonly<Caps> = { keys: 200, tasks: 1000, requests: 1000, generates: 500 };
 
 const CAP_BOUNDS: Bounds = { min: 1, max: 1_000_000, integer: true };
 
