@@ -46,6 +46,38 @@ describe('the outcome catalogue', () => {
     expect(new Set((await realCatalogue()).outcomes.map((o) => o.id))).toEqual(expected);
   });
 
+  it('lists each route together: its answers by status, then its faults', async () => {
+    const ids = (await realCatalogue()).outcomes.map((o) => o.id);
+    expect(ids.slice(0, 13)).toEqual([
+      'generate:200',
+      'generate:400',
+      'generate:401',
+      'generate:402',
+      'generate:413',
+      'generate:415',
+      'generate:429',
+      'generate:500',
+      'generate:503',
+      'generate:fault:reset',
+      'generate:fault:empty',
+      'generate:fault:malformed',
+      'generate:fault:hang',
+    ]);
+    expect(ids.slice(13, 18)).toEqual([
+      'status:200:IN_PROGRESS',
+      'status:200:SUCCESS',
+      'status:200:FAILED',
+      'status:400',
+      'status:401',
+    ]);
+    expect(ids.slice(-4)).toEqual([
+      'status:fault:reset',
+      'status:fault:empty',
+      'status:fault:malformed',
+      'status:fault:hang',
+    ]);
+  });
+
   it('names each operation with its method and path, for the examples', async () => {
     expect((await realCatalogue()).operations).toEqual({
       createGenerationTask: { method: 'POST', path: '/api/generate', group: 'generate' },

@@ -86,7 +86,27 @@ export function deriveCatalogue(
     for (const fault of faults)
       add({ id: faultOutcome(group, fault), group, status: null, taskStatus: null, fault });
   }
-  return { operations: byOperation, outcomes: [...outcomes.values()] };
+  const groups = [...new Set(Object.values(byOperation).map((o) => o.group))];
+  return { operations: byOperation, outcomes: [...outcomes.values()].sort(catalogueOrder(groups, faults)) };
+}
+
+/**
+ * Groups in the order the spec lists them, then answers by status (a poll's task statuses in the
+ * spec's order), then faults in the order given: one operation of a group may document a status its
+ * sibling does not (POST /api/status's 413), and it still sorts among its group's answers.
+ */
+function catalogueOrder(
+  groups: readonly string[],
+  faults: readonly string[],
+): (a: CatalogueEntry, b: CatalogueEntry) => number {
+  // Array.prototype.sort is stable: a poll's task statuses keep the spec's order.
+  return (a, b) => {
+    return (
+      groups.indexOf(a.group) - groups.indexOf(b.group) ||
+      (a.status ?? 1000) - (b.status ?? 1000) ||
+      faults.indexOf(a.fault ?? '') - faults.indexOf(b.fault ?? '')
+    );
+  };
 }
 
 /**
