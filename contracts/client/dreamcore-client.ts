@@ -72,7 +72,7 @@ export interface PollingPolicy {
 }
 
 /**
- * Polling defaults, from the upstream's published latencies (shared/api/upstream-facts.md): a basic 2K
+ * Polling defaults, from the upstream's published latencies (docs/provider/upstream-facts.md): a basic 2K
  * render takes 15 to 35 s (median 22 s), a high 4K one 40 to 60 s (median 45 s, p95 70 s), a 4-image
  * burst up to about 150 s (about 280 s for four high renders), and each IN_PROGRESS poll makes the
  * provider query the upstream again, so polls are not free for it.

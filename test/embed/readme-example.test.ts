@@ -1,5 +1,5 @@
-// The README's "Use it from your tests" example, as it is there but for the two import paths:
-// readme-example-sync.test.ts fails when the two differ, so the README's example always runs.
+// The client teams' guide's example (docs/guides/client-teams.md), as there but for the import paths:
+// readme-example-sync.test.ts fails when the two differ, so the guide's example always runs.
 // test/generate.test.ts, with vitest (any runner works)
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { startSimulator, type SimulatorHandle } from '../../mock-server/src/index.js';

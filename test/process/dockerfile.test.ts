@@ -6,7 +6,8 @@
  * They also hold the places that name a Node.js version to each other, since each is edited alone:
  * `engines` (what we promise), `devEngines` (what npm enforces), `scripts/ci/node-versions` (what CI
  * runs the suite on), the Dockerfile's base image (what ships), `@types/node` (what the type checker
- * lets the code use), the README's Docker section, and the `engines` of every locked dependency.
+ * lets the code use), the Docker section of the operations guide (docs/guides/operations.md), and the
+ * `engines` of every locked dependency.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -100,12 +101,13 @@ describe('the supported Node.js versions agree everywhere', () => {
     expect(supportedFloors.map((floor) => floor.major).sort()).toEqual([...pinnedMajors].sort());
   });
 
-  it('the image runs the newest line CI tests, and the README says which', () => {
+  it('the image runs the newest line CI tests, and the operations guide says which', () => {
     const dockerMajor = Number(/^node:(\d+)-/.exec(dockerBases[0]!)![1]);
     const newestPinned = semver.rsort([...ciNodeVersions])[0]!;
     expect(dockerMajor).toBe(semver.major(newestPinned));
-    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-    const dockerSection = readme.slice(readme.indexOf('\n## Docker'));
+    const guide = readFileSync(join(ROOT, 'docs', 'guides', 'operations.md'), 'utf8');
+    expect(guide).toContain('\n## Docker\n');
+    const dockerSection = guide.slice(guide.indexOf('\n## Docker\n'));
     expect(dockerSection).toContain(`\`${dockerBases[0]}\``);
   });
 

@@ -1,5 +1,5 @@
 /**
- * README, "A bad day, with curl", as one test and with HTTP calls only (public API and /__mock):
+ * The QA guide's "A bad day, with curl" (docs/guides/qa.md; in the README before), as one test and with HTTP calls only (public API and /__mock):
  * the next two generates fail with 500 and the third succeeds; a task fails after five seconds and
  * its credits come back; a key is drained to 402; polling too fast gets 429 (default limits); and it
  * is all read back from the journal.
@@ -10,7 +10,7 @@ import { testSimulator } from '../support/harness.js';
 import { BODY, controlConforms, journal } from './qa-support.js';
 
 it('a bad day, reproduced and read back through HTTP alone', async () => {
-  // The README's defaults: 20 generate calls and 60 status calls per 10 s per key.
+  // The documented defaults: 20 generate calls and 60 status calls per 10 s per key.
   const sim = await testSimulator(['--rate-limit=generate=20/10s,status=60/10s']);
   const KEY = { Authorization: `Bearer ${DEV_KEY}` };
   const POOR = { Authorization: 'Bearer sk-qa-poor' };

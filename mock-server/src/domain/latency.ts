@@ -1,6 +1,6 @@
 /**
  * How long a task stays IN_PROGRESS. The shape follows the upstream's published latencies
- * (shared/api/upstream-facts.md): basic about 22 s median (p95 45 s), high about 45 s (p95 70 s),
+ * (docs/provider/upstream-facts.md): basic about 22 s median (p95 45 s), high about 45 s (p95 70 s),
  * edits 3 to 8 s more, and the 4-image burst four renders one after another.
  *
  * Each image's time is drawn from a log-normal whose median and p95 match those figures, from the

@@ -1,5 +1,5 @@
 /**
- * The real service's failure vocabulary, verbatim (shared/api/upstream-facts.md), and how often each
+ * The real service's failure vocabulary, verbatim (docs/provider/upstream-facts.md), and how often each
  * ends a task. Output moderation is the most common failure upstream, then internal errors.
  */
 import type { Rng } from './rng.js';
