@@ -9,7 +9,7 @@
 FROM node:24-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-# npm ci's prepare hook checks the Node.js version with it.
+# npm ci's preprepare hook checks the Node.js version with it.
 COPY scripts/check-node.cjs ./scripts/
 RUN npm ci --omit=dev --no-audit --no-fund
 

@@ -1,7 +1,10 @@
 /**
  * Refuses a Node.js outside package.json's "engines", saying which versions work and how to get
- * one. npm runs it before this project's own work: `prepare` (npm ci, npm install), `pretest`
+ * one. npm runs it before this project's own work: `preprepare` (npm ci, npm install), `pretest`
  * (npm test) and `prebuild` (npm run build, so npm start, whose prestart builds, and npm pack).
+ * `preprepare`, not `prepare` nor `preinstall`: npm runs it for this project only, never for an
+ * installed copy of the package, and npm 11's allowScripts notice, which lists a dependency's
+ * preinstall, install, postinstall and (from a tarball or git) prepare, does not name it.
  *
  * It must run on the very Nodes it refuses, whatever their age, before any dependency is there:
  * CommonJS, no dependency, nothing newer than ES2015. npm's own refusal (devEngines with

@@ -31,11 +31,17 @@ const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
 const RUN_CHECK = 'node scripts/check-node.cjs';
 
 describe('npm runs the Node.js check before the project does any work', () => {
-  // prepare: npm ci and npm install (never a consumer's install of the package: npm runs a
-  // dependency's prepare only for git dependencies); pretest: npm test; prebuild: npm run build,
+  // preprepare: npm ci and npm install run it for the project itself, never for an installed copy of
+  // the package, and npm's allowScripts notice to a consumer does not list it (prepare it lists for
+  // a tarball dependency, though it never runs it there); pretest: npm test; prebuild: npm run build,
   // so npm start (its prestart builds) and npm pack (its prepack builds).
-  it.each(['prepare', 'pretest', 'prebuild'])('the %s hook runs it first', (hook) => {
+  it.each(['preprepare', 'pretest', 'prebuild'])('the %s hook runs it first', (hook) => {
     expect(pkg.scripts[hook]?.startsWith(RUN_CHECK), `"${hook}": "${pkg.scripts[hook]}"`).toBe(true);
+  });
+
+  it('declares none of the hooks a consumer of the package would run or be warned about', () => {
+    for (const hook of ['preinstall', 'install', 'postinstall', 'prepare'])
+      expect(pkg.scripts[hook]).toBeUndefined();
   });
 
   it('npm start builds first, so prebuild covers it', () => {

@@ -78,8 +78,8 @@ describe('Dockerfile', () => {
   });
 
   it('copies in, before each npm ci, every file the lifecycle scripts npm ci runs need', () => {
-    // npm ci runs the project's prepare hook (the Node.js check): each `node <file>` it runs.
-    const files = [...(pkg.scripts.prepare ?? '').matchAll(/\bnode (\S+)/g)].map((m) => m[1]!);
+    // npm ci runs the project's preprepare hook (the Node.js check): each `node <file>` it runs.
+    const files = [...(pkg.scripts.preprepare ?? '').matchAll(/\bnode (\S+)/g)].map((m) => m[1]!);
     expect(files.length).toBeGreaterThan(0);
     const stages = dockerfile.split(/^FROM /m).filter((stage) => /^RUN npm ci\b/m.test(stage));
     expect(stages.length).toBe(2);
