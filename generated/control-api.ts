@@ -1022,7 +1022,7 @@ export type components = {
             /**
              * @description The request's headers that are safe to keep, and only those: `content-type`, `user-agent`,
              *     `prefer`, the `x-mock-*` fault headers (never `x-mock-token`), and `authorization` as the
-             *     redacted key (`Bearer sk-d…-dev`). Each value at most 256 characters.
+             *     redacted key (`Bearer sk-d…-dev#d88b21`). Each value at most 256 characters.
              */
             request_headers?: {
                 [key: string]: string;

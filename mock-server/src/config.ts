@@ -708,8 +708,14 @@ interface RawOptions {
   rateLimitExplicit?: boolean;
 }
 
-/** Parses argv (without node and script) and the environment into a Config; throws CommanderError on bad input. */
-export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Config {
+/**
+ * Parses argv (without node and script) and the environment into a Config; throws CommanderError on
+ * bad input. `env` is typed without Node's types: this reaches the package's published declarations.
+ */
+export function parseConfig(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Config {
   const command = buildCommand()
     .exitOverride()
     .configureOutput({ writeOut: () => {}, writeErr: () => {} });

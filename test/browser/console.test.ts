@@ -90,7 +90,7 @@ describe('the QA console', () => {
     const detail = page.locator('[data-testid="entry-detail"]');
     await detail.waitFor(PAGE_WAIT);
     const text = (await detail.textContent())!;
-    expect(text).toContain('"authorization": "Bearer sk-d…-dev"');
+    expect(text).toContain('"authorization": "Bearer sk-d…-dev#d88b21"');
     expect(text).not.toContain(`Bearer ${DEV_KEY}"`);
     expect(text).toContain('a red fox in the snow');
     expect(text).toContain(taskId!);
@@ -149,7 +149,7 @@ describe('the QA console', () => {
     await row.waitFor({ state: 'detached', ...PAGE_WAIT }); // no longer IN_PROGRESS
 
     await page.locator('nav.views a', { hasText: 'Accounts' }).click();
-    const account = page.locator('[data-testid="accounts"] article[data-account="sk-d…-dev"]');
+    const account = page.locator('[data-testid="accounts"] article[data-account="sk-d…-dev#d88b21"]');
     const refund = account.locator('tr[data-kind="refund"]', { hasText: taskId! });
     await refund.waitFor(PAGE_WAIT);
     expect(await refund.textContent()).toContain('+12');

@@ -55,7 +55,7 @@ describe('the API reference page', () => {
     await code.first().waitFor(PAGE_WAIT);
     expect((await code.first().textContent())!.trim()).toBe('200');
     const sent = (await sim.journal.waitFor({ path: '/api/status', taskId: created.taskId })).request_headers;
-    expect(sent?.authorization).toBe('Bearer sk-d…-dev');
+    expect(sent?.authorization).toBe('Bearer sk-d…-dev#d88b21');
     await status.locator('.request-url').scrollIntoViewIfNeeded();
     await page.mouse.wheel(0, -260);
     await w.screenshot('docs-try-it-out');

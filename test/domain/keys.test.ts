@@ -45,28 +45,44 @@ describe('secretsEqual', () => {
 });
 
 describe('redactKey', () => {
-  it('keeps the first and last four characters of a long key', () => {
-    expect(redactKey('sk-dreamcore-dev')).toBe('sk-d…-dev');
+  const digest = (key: string) => ownerOf(key).slice(0, 6);
+
+  it('shows the first and last four characters of a long key, and a short hash of its digest', () => {
+    expect(redactKey('sk-dreamcore-dev')).toBe(`sk-d…-dev#${digest('sk-dreamcore-dev')}`);
+    expect(redactKey('sk-dreamcore-dev')).toMatch(/^sk-d…-dev#[0-9a-f]{6}$/);
   });
 
-  it('hides a short key entirely', () => {
-    for (const key of ['', 'a', 'sk-abc', 'sk-12345678']) expect(redactKey(key)).toBe('***');
+  it('shows none of a short key, only the hash of its digest', () => {
+    for (const key of ['', 'a', 'sk-ci', 'sk-qa-poor', 'sk-12345678', 'sk-123456789012']) {
+      expect(redactKey(key)).toBe(`…#${digest(key)}`);
+    }
   });
 
-  it('never contains the middle of the key, whatever its length', () => {
+  it("tells apart the README's short example keys (they all read *** before)", () => {
+    const keys = ['sk-qa-poor', 'sk-ci', 'sk-dreamcore-dev', 'sk-abc', 'sk-12345678'];
+    expect(new Set(keys.map(redactKey)).size).toBe(keys.length);
+  });
+
+  it('tells apart long keys that share their first and last four characters', () => {
+    expect(redactKey('sk-live-aaaaaaaa-0001')).not.toBe(redactKey('sk-live-bbbbbbbb-0001'));
+  });
+
+  it('never contains the key, nor 8 characters of a key shorter than 16, nor ever more than 8', () => {
     const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
     for (let length = 1; length <= 64; length++) {
       const key = Array.from({ length }, (_, i) => alphabet[(i * 7) % alphabet.length]).join('');
       const label = redactKey(key);
-      expect(label).not.toBe(key);
-      if (length >= 12) {
+      const [shown, hash] = label.split('#') as [string, string];
+      expect(hash).toBe(digest(key));
+      expect(label).not.toContain(key);
+      if (length >= 16) {
+        expect(shown).toBe(`${key.slice(0, 4)}…${key.slice(-4)}`);
         expect(label).not.toContain(key.slice(4, -4));
-        expect(label).toBe(`${key.slice(0, 4)}…${key.slice(-4)}`);
       } else {
-        expect(label).toBe('***');
+        expect(shown).toBe('…'); // nothing of it: 8 of 12 characters would leave too few to guess
       }
-      // At most 8 characters of the key ever show.
-      expect(label.replace('…', '').replace('***', '').length).toBeLessThanOrEqual(8);
+      // At most 8 characters of the key ever show, and at least 8 stay hidden.
+      expect(shown.replace('…', '').length).toBeLessThanOrEqual(Math.min(8, Math.max(0, length - 8)));
     }
   });
 });

@@ -479,14 +479,14 @@ describe('balances', () => {
     expect(await simulator.setBalance(KEY, 7)).toMatchObject({ owner: ALICE, balance: 7 });
     expect(await balance()).toBe(7);
     const created = await simulator.setBalance('sk-new-key-12345', 30);
-    expect(created).toEqual({ owner: ownerOf('sk-new-key-12345'), label: 'sk-n…2345', balance: 30 });
+    expect(created).toEqual({ owner: ownerOf('sk-new-key-12345'), label: 'sk-n…2345#62e26c', balance: 30 });
     expect(await simulator.authenticate('sk-new-key-12345')).toBe(ownerOf('sk-new-key-12345'));
   });
 
   it('labels accounts with the redacted key only', async () => {
     const { store } = await setup();
     const accounts = await store.listAccounts();
-    expect(accounts.map((a) => a.label).sort()).toEqual(['sk-t…0001', 'sk-t…0002']);
+    expect(accounts.map((a) => a.label).sort()).toEqual(['sk-t…0001#81e71d', 'sk-t…0002#de4a13']);
     expect(JSON.stringify(accounts)).not.toContain(KEY);
   });
 });

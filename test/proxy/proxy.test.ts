@@ -100,7 +100,7 @@ describe('forwarding', () => {
       path: '/api/generate',
       status: 200,
       task_id: created.json.data.task_id,
-      api_key: 'sk-l…aves',
+      api_key: 'sk-l…aves#a3bd7c',
       request_body: BODY,
     });
     expect(entry!.injected).toBeNull();

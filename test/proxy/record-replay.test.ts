@@ -145,7 +145,7 @@ describe('the cassette', () => {
   it('holds no key: Authorization only as its label, headers allowlisted and sorted, pretty-printed', () => {
     expect(text).not.toContain(LIVE_KEY);
     const first = cassette.exchanges[0]!;
-    expect(first.request.headers.authorization).toBe('Bearer sk-l…aves');
+    expect(first.request.headers.authorization).toBe('Bearer sk-l…aves#a3bd7c');
     expect(Object.keys(first.request.headers)).toEqual([...Object.keys(first.request.headers)].sort());
     for (const e of cassette.exchanges) {
       for (const name of Object.keys(e.request.headers))

@@ -36,7 +36,7 @@ describe('redaction', () => {
   });
 
   it('keeps Authorization only as the label of a bearer key', () => {
-    expect(authorizationLabel(`Bearer ${KEY}`)).toBe('Bearer sk-l…6789');
+    expect(authorizationLabel(`Bearer ${KEY}`)).toBe('Bearer sk-l…6789#cc71f1');
     expect(authorizationLabel('Basic dXNlcjpwYXNz')).toBe('[redacted]');
     expect(authorizationLabel(undefined)).toBeUndefined();
   });

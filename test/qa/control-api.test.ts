@@ -119,7 +119,7 @@ describe('/__mock/accounts/{apiKey}', () => {
     const res = await get(`/__mock/accounts/${DEV_KEY}`);
     expect(res.status).toBe(200);
     expect(res.body.data).toEqual({
-      apiKey: 'sk-d…-dev',
+      apiKey: 'sk-d…-dev#d88b21',
       balance: START_BALANCE,
       ledger: [
         {
@@ -139,7 +139,7 @@ describe('/__mock/accounts/{apiKey}', () => {
     const res = await put(`/__mock/accounts/${key}`, { balance: 30 });
     expect(res.status).toBe(200);
     expect(res.body.data).toEqual({
-      apiKey: 'sk-q…-key',
+      apiKey: 'sk-q…-key#2adb11',
       balance: 30,
       ledger: [{ at: '2025-06-14T05:21:11Z', kind: 'set', amount: 30, balance_after: 30, task_id: null }],
     });
@@ -216,7 +216,7 @@ describe('/__mock/tasks', () => {
     expect(tasks.map((t) => t.record.task_id)).toEqual([failed, theirs, mine[1], mine[0]]);
     expect(tasks.map((t) => t.record.status)).toEqual(['FAILED', 'SUCCESS', 'IN_PROGRESS', 'SUCCESS']);
     expect(tasks[0]).toMatchObject({
-      owner: 'sk-d…-dev',
+      owner: 'sk-d…-dev#d88b21',
       preset: 'text-to-image-basic',
       price: PRICE,
       polls: 0,
@@ -251,7 +251,7 @@ describe('/__mock/tasks', () => {
     expect(res.status).toBe(200);
     expect(res.body.data).toMatchObject({
       record: { task_id: mine[1], status: 'IN_PROGRESS', consumed_credits: PRICE },
-      owner: 'sk-d…-dev',
+      owner: 'sk-d…-dev#d88b21',
       polls: 0,
       settled_at: null,
       plan: {
@@ -406,13 +406,13 @@ describe('GET /__mock/journal', () => {
       path: '/api/generate',
       query: {},
       status: 200,
-      api_key: 'sk-d…-dev',
+      api_key: 'sk-d…-dev#d88b21',
       task_id: t1,
       injected: null,
       response_body: { code: 200, message: 'success', data: { task_id: t1 } },
     });
     expect(entries.at(-3)).toMatchObject({ method: 'GET', query: { task_id: t1 }, task_id: t1 });
-    expect(entries[3]).toMatchObject({ status: 401, api_key: 'sk-n…0000', task_id: null });
+    expect(entries[3]).toMatchObject({ status: 401, api_key: 'sk-n…0000#3e8d0d', task_id: null });
     expect(entries[0]).toMatchObject({ status: 429, injected: 'header' });
     for (const e of entries) expect(e.duration_ms).toBeGreaterThanOrEqual(0);
   });
@@ -515,7 +515,7 @@ describe('journal bounds and redaction', () => {
     await addRule(sim, { match: { apiKey: DEV_KEY }, action: { status: 500 }, times: 1 });
     await generate(sim);
     const text = JSON.stringify(await journal(sim, { limit: '1000' }));
-    expect(text).toContain('sk-d…-dev');
+    expect(text).toContain('sk-d…-dev#d88b21');
     for (const key of [DEV_KEY, OTHER_KEY, secret]) expect(text).not.toContain(key);
     for (const key of [DEV_KEY, OTHER_KEY]) {
       expect(JSON.stringify(await journal(sim, { apiKey: key }))).not.toContain(key);

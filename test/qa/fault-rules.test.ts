@@ -60,7 +60,7 @@ describe('the /__mock/faults endpoints', () => {
     const res = await controlConforms(
       await sim.http.post('/__mock/faults').send({ match: { apiKey: DEV_KEY }, action: { status: 500 } }),
     );
-    expect(res.body.data.match.apiKey).toBe('sk-d…-dev');
+    expect(res.body.data.match.apiKey).toBe('sk-d…-dev#d88b21');
     expect(JSON.stringify(res.body)).not.toContain(DEV_KEY);
     expect(JSON.stringify(await rules())).not.toContain(DEV_KEY);
   });

@@ -45,7 +45,7 @@ describe('GET /__mock/journal filters', () => {
     const [entry] = (await journal(s)).entries;
     expect(entry!.operation).toBe('createGenerationTask');
     expect(entry!.request_headers).toEqual({
-      authorization: 'Bearer sk-d…-dev',
+      authorization: 'Bearer sk-d…-dev#d88b21',
       'content-type': 'application/json',
       'user-agent': 'qa-bot/1',
       'x-mock-delay-ms': '0',

@@ -106,7 +106,7 @@ describe('rate limiting on generate (3 per 10 s)', () => {
       method: 'POST',
       path: '/api/generate',
       injected: 'rate-limit',
-      api_key: 'sk-d…-dev',
+      api_key: 'sk-d…-dev#d88b21',
     });
   });
 

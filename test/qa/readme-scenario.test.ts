@@ -93,7 +93,9 @@ it('a bad day, reproduced and read back through HTTP alone', async () => {
 
   const limitedEntries = (await journal(sim, { status: '429', apiKey: DEV_KEY })).entries;
   expect(limitedEntries).toHaveLength(11);
-  expect(limitedEntries.every((e) => e.injected === 'rate-limit' && e.api_key === 'sk-d…-dev')).toBe(true);
+  expect(limitedEntries.every((e) => e.injected === 'rate-limit' && e.api_key === 'sk-d…-dev#d88b21')).toBe(
+    true,
+  );
 
   const refusedPayment = (await journal(sim, { status: '402' })).entries;
   expect(refusedPayment).toHaveLength(1);

@@ -7,7 +7,7 @@
  * - query parameters whose names suggest a secret lose their values, in the request's query and in
  *   any URL inside a body (a signed image link's signature is a credential too, and changes on every
  *   recording);
- * - `Authorization` is kept only as the key's label (request-rendering's `sk-l…2f9a`), never the key.
+ * - `Authorization` is kept only as the key's label (request-rendering's `sk-l…2f9a#1c0e7b`), never the key.
  */
 import { redactKey } from '../domain/keys.js';
 

@@ -4,7 +4,7 @@
  * Matching. A request is matched by method, path, query (normalised: sorted, secret-named values
  * redacted, as recorded) and body (as canonical JSON), and by whether it carries a key, never by the
  * key itself (the replaying client's key differs). Among recordings of the same request, those made
- * with the same key label are preferred (`sk-l…2f9a`), so a recorded "unknown key" 401 answers the
+ * with the same key label are preferred (`sk-l…2f9a#1c0e7b`), so a recorded "unknown key" 401 answers the
  * same unknown key. Recordings of one request are served in recorded order; when they run out they
  * start over (cycle), so a client that runs its flow twice gets the same answers twice.
  *

@@ -69,7 +69,7 @@ const JOURNAL_HEADERS = new Set(['content-type', 'user-agent', 'prefer']);
 /**
  * The request headers a journal entry keeps: an allowlist, so that no header that can carry a secret
  * (cookies, proxies' credentials, X-Mock-Token) is ever stored. `Authorization` is kept as what it
- * authenticates with, the key's redacted label (`Bearer sk-d…-dev`), never the key; each value is cut
+ * authenticates with, the key's redacted label (`Bearer sk-d…-dev#d88b21`), never the key; each value is cut
  * to 256 characters and at most 16 `X-Mock-*` headers are kept.
  */
 export function journalHeaders(

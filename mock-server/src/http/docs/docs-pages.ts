@@ -1,6 +1,6 @@
 /**
- * GET /docs: both documents in Swagger UI, served from the swagger-ui-dist package (a production
- * dependency), with "Try it out" against this simulator. Swagger UI because it renders OpenAPI 3.0
+ * GET /docs: both documents in Swagger UI, whose files come from the swagger-ui-dist package (copied
+ * into dist/ by the build: swagger-ui-files.ts), with "Try it out" against this simulator. Swagger UI because it renders OpenAPI 3.0
  * with a request client built in and ships as plain files that need no network (Redoc has no client;
  * Scalar's bundle loads web fonts from its own host unless told not to and is several times larger).
  *
@@ -12,30 +12,19 @@
  *   `x-provenance-reason`).
  */
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { Request, RequestHandler } from 'express';
 import type { OpenAPIV3 } from 'openapi-types';
 import type { Tenancy } from '../../tenancy/tenancy.js';
 import { consoleBundle } from '../console/console-bundle.js';
 import { devKeyMeta, sendPage, PAGE_CSP } from '../console/console-pages.js';
 import { ApiError } from '../errors.js';
+import { SWAGGER_UI_FILES, swaggerUiDir } from './swagger-ui-files.js';
 
 type Json = Record<string, unknown>;
 
-const SWAGGER_FILES: Record<string, string> = {
-  'swagger-ui-bundle.js': 'text/javascript; charset=utf-8',
-  'swagger-ui-standalone-preset.js': 'text/javascript; charset=utf-8',
-  'swagger-ui.css': 'text/css; charset=utf-8',
-  'favicon-32x32.png': 'image/png',
-};
 /** The page's own start script and style, built with the console (mock-server/console/docs.ts). */
 const OWN_FILES = new Set(['docs.js', 'docs.css']);
-
-const swaggerDir = (() => {
-  let dir: string | undefined;
-  return () => (dir ??= dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json')));
-})();
 
 /** The line put first in a description: where the element comes from. */
 export function provenanceLine(element: Json): string | undefined {
@@ -141,8 +130,16 @@ export function docsHandlers(deps: {
         return void res.set('Cache-Control', 'no-cache').type(file.contentType).send(file.body);
       }
       let body = cache.get(name);
-      if (!body) cache.set(name, (body = readFileSync(join(swaggerDir(), name))));
-      res.set('Cache-Control', 'public, max-age=3600').type(SWAGGER_FILES[name]!).send(body);
+      if (!body) {
+        const dir = swaggerUiDir();
+        if (dir === undefined) {
+          throw new ApiError(503, "Swagger UI's files are not built: run npm run build", {
+            type: 'service_unavailable',
+          });
+        }
+        cache.set(name, (body = readFileSync(join(dir, name))));
+      }
+      res.set('Cache-Control', 'public, max-age=3600').type(SWAGGER_UI_FILES[name]!).send(body);
     },
   };
 }
