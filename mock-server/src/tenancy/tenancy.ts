@@ -270,10 +270,11 @@ export class Tenancy implements Worlds {
     return claimed.ok;
   }
 
-  /** The store backend's state, for health: a shared store may be unreachable. */
-  async storeHealth(): Promise<{ status: 'ok' } | { status: 'failed'; error: string }> {
+  /** The store backend's state, for health: a shared store may be unreachable, or full. */
+  async storeHealth(): Promise<{ status: 'ok' } | { status: 'degraded' | 'failed'; error: string }> {
     const health = await this.backend.health();
-    return health.ok ? { status: 'ok' } : { status: 'failed', error: health.reason };
+    if (!health.ok) return { status: 'failed', error: health.reason };
+    return health.degraded === undefined ? { status: 'ok' } : { status: 'degraded', error: health.degraded };
   }
 
   async worldOfKey(owner: Owner): Promise<string | undefined> {

@@ -5,7 +5,7 @@ import { ApiError, errors, sendError } from '../errors.js';
 import type { SpecOperation } from '../load-spec.js';
 import { requestRenderer, type RequestRenderer } from '../request-rendering.js';
 import type { QaLocals } from './fault-injection.js';
-import { StoreUnavailableError, WorldMissingError } from '../../store/store.js';
+import { StoreFullError, StoreUnavailableError, WorldMissingError } from '../../store/store.js';
 import { translateBodyParserError } from './json-body.js';
 
 /**
@@ -74,6 +74,8 @@ export function errorHandler(
     if (known) {
       // An ApiError is an answer we built: its stack says only where; an injected one is no error at all.
       const injected = (res.locals as QaLocals).injected !== undefined;
+      // A full store's episode is logged by its connection, once when it starts and once when it ends.
+      if (err instanceof StoreFullError) return sendError(res, known);
       if (err instanceof StoreUnavailableError) outage.refused(logger, err.message);
       else if (known.status >= 500 && !injected) {
         logger.error({ method: req.method, path: render(req).path, status: known.status }, known.message);

@@ -13,6 +13,7 @@ import { Redactor } from '../../cassette/redaction.js';
 import { nowOf } from '../../domain/clock.js';
 import { ownerOf, redactKey } from '../../domain/keys.js';
 import { journalHeaders, type JournalRecord } from '../../qa/journal.js';
+import { StoreUnavailableError } from '../../store/store.js';
 import type { RequestRenderer } from '../request-rendering.js';
 import { maybeWorldOf, type World, type Worlds } from '../world.js';
 import { bearerToken } from './auth.js';
@@ -145,6 +146,13 @@ export function journalRequests(deps: {
       await world.store.appendJournal(recordOf(world, answered, responseText));
     };
 
+    const notJournaled = (err: unknown): void => {
+      // A store that is down or full is logged once per episode (its connection, the error handler),
+      // not once per request with a stack.
+      if (err instanceof StoreUnavailableError) return;
+      logger.warn({ err }, 'could not journal a request');
+    };
+
     const end = res.end.bind(res) as (...args: unknown[]) => Response;
     res.end = ((...args: unknown[]) => {
       if (recorded) return end(...args);
@@ -152,7 +160,7 @@ export function journalRequests(deps: {
       record(true, textOf(res, args[0])).then(
         () => end(...args),
         (err: unknown) => {
-          logger.warn({ err }, 'could not journal a request');
+          notJournaled(err);
           end(...args);
         },
       );
@@ -161,7 +169,7 @@ export function journalRequests(deps: {
     res.once('close', () => {
       if (recorded) return;
       recorded = true;
-      record(res.headersSent).catch((err: unknown) => logger.warn({ err }, 'could not journal a request'));
+      record(res.headersSent).catch(notJournaled);
     });
     next();
   };

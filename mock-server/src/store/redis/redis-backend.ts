@@ -34,7 +34,8 @@ export class RedisBackend implements StoreBackend {
   }
 
   static async open(options: RedisBackendOptions): Promise<RedisBackend> {
-    return new RedisBackend(await RedisConnection.open(options), options);
+    const probeKey = `${options.prefix ?? 'dc'}:{dir}:probe`;
+    return new RedisBackend(await RedisConnection.open({ probeKey, ...options }), options);
   }
 
   world(id: string): RedisStore {
@@ -154,8 +155,8 @@ export class RedisBackend implements StoreBackend {
     );
   }
 
-  health(): Promise<{ ok: true } | { ok: false; reason: string }> {
-    return this.connection.ping();
+  health(): ReturnType<StoreBackend['health']> {
+    return this.connection.health();
   }
 
   close(): Promise<void> {
