@@ -195,3 +195,45 @@ describe('Redis full (maxmemory, noeviction)', () => {
     expectNoStackLogged(a);
   }, 120_000);
 });
+
+describe('Redis loses its data under running replicas', () => {
+  it('FLUSHALL: the default world comes back with a new id salt; an old id polls 404, never the new task', async () => {
+    const redis = await ownRedis();
+    const [a, b] = (await replicas(redis, 2)) as [SimulatorProcess, SimulatorProcess];
+    const old = await generateId(a.url, { ...BODY, prompt: 'before the flush' });
+    await redis.cli('FLUSHALL');
+    const fresh = await generateId(a.url, { ...BODY, prompt: 'after the flush' });
+    const other = await generateId(b.url, { ...BODY, prompt: 'after the flush' });
+    expect(new Set([old, fresh, other]).size).toBe(3);
+    expect((await poll(a.url, old)).status).toBe(404);
+    expect((await poll(b.url, old)).status).toBe(404);
+    const polled = await poll(b.url, fresh);
+    expect(polled.status).toBe(200);
+    expect(JSON.stringify(polled.body)).not.toContain('before the flush');
+    await expectBooksHold(a.url);
+  }, 120_000);
+
+  it('restarted without persistence: 503 while down, then service on the default world made again; no id reissued', async () => {
+    const redis = await ownRedis();
+    // An exact replay asks for ids that follow from the seed alone: still, never one issued before.
+    const [a, b] = (await replicas(redis, 2, ['--exact-replay=on'])) as [SimulatorProcess, SimulatorProcess];
+    const old = await generateId(a.url);
+    await redis.stop();
+    const [generate, health] = await Promise.all([
+      call(a.url, 'POST', '/api/generate', BODY, PATIENCE_MS),
+      healthOf(b.url),
+    ]);
+    expectRefusedInTime(generate);
+    expectRefusedInTime(health);
+    const again = await redis.restart();
+    track({ stop: () => again.stop({ cleanup: true }) });
+    for (const sim of [a, b])
+      await eventually(async () => (await healthOf(sim.url)).status === 200, PATIENCE_MS, 'health back');
+    const fresh = await generateId(b.url);
+    expect(fresh).not.toBe(old);
+    expect(await generateId(a.url)).not.toBe(old);
+    expect((await poll(a.url, old)).status).toBe(404);
+    expect(await balance(a.url)).toBe(1_000_000 - 2 * PRICE);
+    await expectBooksHold(b.url);
+  }, 120_000);
+});
