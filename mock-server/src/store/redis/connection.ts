@@ -25,10 +25,9 @@
  * Any other error Redis answers about its own state (loading, busy, read-only...) is a
  * StoreUnavailableError too; a script that fails for any other reason is a bug, thrown as it is.
  */
-import { createHash } from 'node:crypto';
 import { createClient, ErrorReply } from 'redis';
 import { StoreFullError, StoreUnavailableError } from '../store.js';
-import { DIRECTORY_SCRIPTS, LIB, SCRIPTS } from './lua.js';
+import type { Reply, Script } from './script.js';
 
 export { StoreUnavailableError };
 
@@ -51,22 +50,6 @@ export interface RedisConnectionOptions {
   /** A key no one writes, for the probe write that tells a full Redis has room again. */
   probeKey?: string;
 }
-
-interface Script {
-  source: string;
-  sha: string;
-}
-
-function script(source: string): Script {
-  return { source, sha: createHash('sha1').update(source).digest('hex') };
-}
-
-const WORLD_SCRIPTS = Object.fromEntries(
-  Object.entries(SCRIPTS).map(([name, body]) => [name, script(LIB + body)]),
-) as Record<keyof typeof SCRIPTS, Script>;
-const DIR_SCRIPTS = Object.fromEntries(
-  Object.entries(DIRECTORY_SCRIPTS).map(([name, body]) => [name, script(body)]),
-) as Record<keyof typeof DIRECTORY_SCRIPTS, Script>;
 
 type Client = ReturnType<typeof createClient>;
 
@@ -158,13 +141,18 @@ export class RedisConnection {
     return this.client.isReady && !this.stalled;
   }
 
-  /** A world script (LIB + its body), on the slot of `base`. */
-  world(name: keyof typeof SCRIPTS, base: string, args: readonly string[]): Promise<unknown> {
-    return this.evalsha(WORLD_SCRIPTS[name], [base], args);
-  }
-
-  directory(name: keyof typeof DIRECTORY_SCRIPTS, base: string, args: readonly string[]): Promise<unknown> {
-    return this.evalsha(DIR_SCRIPTS[name], [base], args);
+  /**
+   * Runs a script (script.ts) on `keys` with its named arguments, after `before` (the arguments its
+   * library reads first), and decodes its reply.
+   */
+  async run<A, T>(
+    script: Script<A, T>,
+    keys: readonly string[],
+    args: A,
+    before?: readonly string[],
+  ): Promise<T> {
+    const reply = await this.evalsha(script, keys, script.argv(args, before));
+    return script.decode(reply as Reply, args);
   }
 
   async command(args: readonly string[]): Promise<unknown> {
@@ -239,7 +227,11 @@ export class RedisConnection {
     }
   }
 
-  private async evalsha(s: Script, keys: readonly string[], args: readonly string[]): Promise<unknown> {
+  private async evalsha(
+    s: Pick<Script<unknown, unknown>, 'sha' | 'source'>,
+    keys: readonly string[],
+    args: readonly string[],
+  ): Promise<unknown> {
     const tail = [String(keys.length), ...keys, ...args];
     try {
       return await this.command(['EVALSHA', s.sha, ...tail]);
