@@ -17,9 +17,11 @@ export type paths = {
          * @description Answers 200 while the simulator serves the public API. Used by the Docker HEALTHCHECK and by a
          *     load balancer in front of a fleet. `status` is `degraded` when a component other than the store
          *     has failed (`components`): for `images`, the image encoder could not be loaded, so image files
-         *     answer 503 until a retry loads it, while tasks, credits and the control API work. While the
-         *     store (Redis, for a fleet) is unreachable, `status` is `unavailable` and the answer is 503:
-         *     nothing can be served, and the replica recovers by itself when the store is back.
+         *     answer 503 until a retry loads it, while tasks, credits and the control API work. It is
+         *     `degraded` too while the store is full (Redis over `maxmemory`): reads work, requests that
+         *     write are answered 503. While the store (Redis, for a fleet) is unreachable or does not answer,
+         *     `status` is `unavailable` and the answer is 503: nothing can be served, and the replica recovers
+         *     by itself when the store is back.
          */
         get: operations["getHealth"];
         put?: never;
@@ -799,7 +801,8 @@ export type components = {
             data: {
                 /**
                  * @description `unavailable` (HTTP 503) when the store is unreachable: nothing can be served; `degraded`
-                 *     (HTTP 200) when another component has failed: the public API still works.
+                 *     (HTTP 200) when another component has failed, or the store is full: the public API still
+                 *     works, in part.
                  * @enum {string}
                  */
                 status: "ok" | "degraded" | "unavailable";
@@ -821,12 +824,13 @@ export type components = {
             store: components["schemas"]["ComponentHealth"];
         };
         /**
-         * @description `not_loaded`: not needed yet (loaded on first use, or shortly after start); `failed`: the last
-         *     attempt failed, `error` says why.
+         * @description `not_loaded`: not needed yet (loaded on first use, or shortly after start); `degraded`: it works
+         *     in part, `error` says what does not (the store: Redis is full, reads work and writes are refused
+         *     with 503); `failed`: the last attempt failed, `error` says why.
          */
         ComponentHealth: {
             /** @enum {string} */
-            status: "ok" | "not_loaded" | "failed";
+            status: "ok" | "not_loaded" | "degraded" | "failed";
             /**
              * @description Why it failed, in one short line (never a stack trace or a file path).
              * @example EMFILE: too many open files, open <path>

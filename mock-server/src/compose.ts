@@ -113,6 +113,7 @@ export async function compose(
           prefix: config.redisPrefix,
           ...limits,
           onError: (err) => logger.debug({ err: err.message }, 'redis connection error'),
+          log: logger,
         })
       : new MemoryBackend(limits);
   const tenancy = new Tenancy({

@@ -7,94 +7,28 @@
  * measure how fast, and never sleep for the simulator's clock (it is virtual and moved by calls).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { spawnSimulator, type SimulatorProcess } from '../support/spawn-simulator.js';
-import { startRedis, type RedisServer } from '../support/redis-server.js';
+import type { SimulatorProcess } from '../support/spawn-simulator.js';
+import { startRedis } from '../support/redis-server.js';
+import {
+  BODY,
+  KEY,
+  PRICE,
+  call,
+  eventually,
+  expectBooksHold,
+  json,
+  replicas,
+  stopStarted,
+  track,
+  type Answer,
+} from './processes.js';
 
-const KEY = 'sk-fleet-load-00000001';
-const BODY = { prompt: 'a red fox', aspectRatio: '1:1', quality: 'basic' };
-
-const started: Array<{ stop(): Promise<unknown> }> = [];
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((p) => p.stop().catch(() => undefined)));
-});
-
-async function replicas(redis: RedisServer, n: number, extra: string[] = []): Promise<SimulatorProcess[]> {
-  const args = [
-    '--store=redis',
-    `--redis-url=${redis.url}`,
-    '--clock=virtual',
-    '--seed=fleet',
-    '--rate-limit=off',
-    '--request-log=off',
-    '--log-level=warn',
-    `--key=${KEY}=1000000`,
-    ...extra,
-  ];
-  const out: SimulatorProcess[] = [];
-  for (let i = 0; i < n; i++) {
-    const sim = await spawnSimulator(args);
-    started.push(sim);
-    out.push(sim);
-  }
-  return out;
-}
-
-interface Answer {
-  status: number;
-  retryAfter: string | null;
-  elapsedMs: number;
-}
-
-async function call(
-  url: string,
-  method: string,
-  path: string,
-  body?: unknown,
-  timeoutMs = 10_000,
-): Promise<Answer> {
-  const t0 = performance.now();
-  try {
-    const res = await fetch(`${url}${path}`, {
-      method,
-      headers: { Authorization: `Bearer ${KEY}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    await res.arrayBuffer();
-    return {
-      status: res.status,
-      retryAfter: res.headers.get('retry-after'),
-      elapsedMs: performance.now() - t0,
-    };
-  } catch {
-    return { status: 0, retryAfter: null, elapsedMs: performance.now() - t0 }; // no answer (a dead replica)
-  }
-}
-
-async function json(url: string, path: string, init: RequestInit = {}) {
-  const res = await fetch(`${url}${path}`, init);
-  return (await res.json()) as { data: Record<string, unknown> };
-}
-
-async function expectBooksHold(url: string) {
-  const report = (await json(url, '/__mock/invariants')).data;
-  expect(report).toMatchObject({ ok: true, problems: [] });
-  return report;
-}
-
-/** Polls until `check` passes or the bound is over (for real events: a process, Redis coming back). */
-async function eventually(check: () => Promise<boolean>, boundMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + boundMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`not within ${boundMs} ms: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+afterEach(stopStarted);
 
 describe('a fleet on a bad day', () => {
   it('a replica killed with SIGKILL mid-load: the others serve on, no credit lost or doubled', async () => {
     const redis = await startRedis();
-    started.push({ stop: () => redis.stop({ cleanup: true }) });
+    track({ stop: () => redis.stop({ cleanup: true }) });
     const [a, b, c] = (await replicas(redis, 3)) as [SimulatorProcess, SimulatorProcess, SimulatorProcess];
     const urls = [a.url, b.url, c.url];
     let done = 0;
@@ -122,7 +56,7 @@ describe('a fleet on a bad day', () => {
     const report = await expectBooksHold(a.url);
     // Every accepted task was charged once, and only those: what b accepted before dying counts too.
     const account = (await json(c.url, `/__mock/accounts/${KEY}`)).data as { balance: number };
-    expect(account.balance).toBe(1_000_000 - 12 * (report.checked as { tasks: number }).tasks);
+    expect(account.balance).toBe(1_000_000 - PRICE * (report.checked as { tasks: number }).tasks);
     expect((report.checked as { tasks: number }).tasks).toBeGreaterThanOrEqual(ok);
   }, 120_000);
 
@@ -164,7 +98,7 @@ describe('a fleet on a bad day', () => {
     expect(await b.stop()).toBe(0);
     await redis.stop();
     const again = await redis.restart();
-    started.push({ stop: () => again.stop({ cleanup: true }) });
+    track({ stop: () => again.stop({ cleanup: true }) });
     const [c, d] = (await replicas(again, 2)) as [SimulatorProcess, SimulatorProcess];
 
     expect((await json(c.url, `/__mock/accounts/${KEY}`)).data).toEqual(before.account);
@@ -219,7 +153,7 @@ describe('a fleet on a bad day', () => {
     expect(health.status).toBe(503);
     expect(((await health.json()) as { data: { status: string } }).data.status).toBe('unavailable');
     const again = await redis.restart();
-    started.push({ stop: () => again.stop({ cleanup: true }) });
+    track({ stop: () => again.stop({ cleanup: true }) });
     await eventually(
       async () => (await fetch(`${b.url}/__mock/health`)).status === 200,
       30_000,

@@ -3,7 +3,7 @@
  * a temporary directory, without persistence unless the test is about durability (append-only
  * file), stopped by its process id.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -16,6 +16,11 @@ export interface RedisServer {
   pid: number;
   /** Stops it (SIGTERM, SIGKILL after 5 s); the directory stays for a restart unless `cleanup`. */
   stop(options?: { signal?: NodeJS.Signals; cleanup?: boolean }): Promise<void>;
+  /** Freezes it (SIGSTOP): its sockets stay open and nothing it is sent is answered until `resume`. */
+  pause(): void;
+  resume(): void;
+  /** One command through redis-cli (CONFIG SET, FLUSHALL, ...): its reply as redis-cli prints it. */
+  cli(...args: string[]): Promise<string>;
   /** Starts a new redis-server on the same port and directory (its append-only file, if any). */
   restart(): Promise<RedisServer>;
 }
@@ -84,6 +89,7 @@ async function launch(port: number, dir: string, appendOnly: boolean): Promise<R
     pid: child.pid!,
     stop: async ({ signal = 'SIGTERM', cleanup = false } = {}) => {
       if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGCONT'); // a paused server would hold the signal until resumed
         child.kill(signal);
         const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
         await exited;
@@ -92,6 +98,14 @@ async function launch(port: number, dir: string, appendOnly: boolean): Promise<R
       if (cleanup) await rm(dir, { recursive: true, force: true });
     },
     restart: () => launch(port, dir, appendOnly),
+    pause: () => void child.kill('SIGSTOP'),
+    resume: () => void child.kill('SIGCONT'),
+    cli: (...args) =>
+      new Promise((resolve, reject) =>
+        execFile('redis-cli', ['-p', String(port), ...args], { timeout: 10_000 }, (err, stdout) =>
+          err ? reject(err) : resolve(stdout.trim()),
+        ),
+      ),
   };
   return server;
 }

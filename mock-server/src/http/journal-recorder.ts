@@ -14,7 +14,7 @@ import { nowOf } from '../domain/clock.js';
 import { redactKey } from '../domain/keys.js';
 import { callerOf } from './caller.js';
 import { journalHeaders, type JournalRecord } from '../qa/journal.js';
-import type { MaybePromise } from '../store/store.js';
+import { StoreUnavailableError, type MaybePromise } from '../store/store.js';
 import type { World, Worlds } from '../tenancy/world.js';
 import type { RequestContext } from './context.js';
 import { rawBodyOf } from './middleware/json-body.js';
@@ -115,6 +115,9 @@ export class JournalRecorder {
   }
 
   private readonly failed = (err: unknown): void => {
+    // A store that is down or full is logged once per episode (its connection, the error handler),
+    // not once per request with a stack.
+    if (err instanceof StoreUnavailableError) return;
     this.logger.warn({ err }, 'could not journal a request');
   };
 

@@ -31,9 +31,22 @@ import type { JournalEntry, JournalFilter, JournalRecord } from '../qa/journal.j
 export class StoreUnavailableError extends Error {
   readonly retryAfterSeconds = 1;
 
-  constructor(reason: string) {
-    super(`The simulator's store is unavailable: ${reason}`);
+  constructor(reason: string, state = 'unavailable') {
+    super(`The simulator's store is ${state}: ${reason}`);
     this.name = 'StoreUnavailableError';
+  }
+}
+
+/**
+ * A shared store that refuses writes for want of memory (Redis over `maxmemory` with `noeviction`):
+ * reads still work, and a refused write changed nothing (Redis refuses a script's first write, before
+ * it has any effect, and never one after it). A StoreUnavailableError, so the HTTP layer answers 503
+ * with Retry-After; the connection logs the episode once, when it starts and when it ends.
+ */
+export class StoreFullError extends StoreUnavailableError {
+  constructor(reason: string) {
+    super(reason, 'full');
+    this.name = 'StoreFullError';
   }
 }
 
@@ -361,7 +374,10 @@ export interface StoreBackend {
   /** Gives keys up (the world was reset without them). */
   releaseKeys(worldId: string, owners: readonly Owner[]): Promise<void>;
   worldOfToken(tokenDigest: string): Promise<string | undefined>;
-  /** Whether the backend can serve requests now, and why not. */
-  health(): Promise<{ ok: true } | { ok: false; reason: string }>;
+  /**
+   * Whether the backend can serve requests now, and why not; `degraded`: it serves, but not all of
+   * it (a full Redis: reads work, writes are refused), and why.
+   */
+  health(): Promise<{ ok: true; degraded?: string } | { ok: false; reason: string }>;
   close(): Promise<void>;
 }

@@ -90,12 +90,12 @@ export class Tenancy implements Worlds {
   }
 
   /** Creates the default world, or joins it as another process left it. */
-  async start(): Promise<void> {
+  async start(spec: WorldSpec = this.options.defaultSpec): Promise<void> {
     const now = this.systemNow();
     await this.backend.ensureWorld({
       id: DEFAULT_WORLD,
       name: 'default',
-      spec: this.options.defaultSpec,
+      spec,
       tokenDigest: '',
       createdAt: now,
       lastSeenAt: now,
@@ -219,10 +219,14 @@ export class Tenancy implements Worlds {
     try {
       view = await store.view(caller);
     } catch (err) {
-      // A shared store that came back empty (a Redis restarted without persistence) has lost the
-      // default world: it is made again from the configuration, as at start, so the replica serves.
+      // A shared store that came back empty (a Redis restarted without persistence, or flushed) has
+      // lost the default world: it is made again from the configuration, as at start, so the replica
+      // serves. Its task counter starts again from 0, so it gets a new id salt (an epoch), even with
+      // --exact-replay: ids drawn from the old salt were handed out before the loss, and a client may
+      // still poll one; the same id for a new task would show it someone else's task. (A replica that
+      // starts on an empty store cannot tell a loss from a first start, and keeps its configuration.)
       if (id !== DEFAULT_WORLD || !(err instanceof WorldMissingError)) throw err;
-      await this.start();
+      await this.start({ ...this.options.defaultSpec, idSalt: randomBytes(8).toString('hex') });
       view = await store.view(caller);
     }
     this.touch(id);
@@ -336,10 +340,11 @@ export class Tenancy implements Worlds {
     return claimed.ok;
   }
 
-  /** The store backend's state, for health: a shared store may be unreachable. */
-  async storeHealth(): Promise<{ status: 'ok' } | { status: 'failed'; error: string }> {
+  /** The store backend's state, for health: a shared store may be unreachable, or full. */
+  async storeHealth(): Promise<{ status: 'ok' } | { status: 'degraded' | 'failed'; error: string }> {
     const health = await this.backend.health();
-    return health.ok ? { status: 'ok' } : { status: 'failed', error: health.reason };
+    if (!health.ok) return { status: 'failed', error: health.reason };
+    return health.degraded === undefined ? { status: 'ok' } : { status: 'degraded', error: health.degraded };
   }
 
   async worldOfKey(owner: Owner): Promise<string | undefined> {

@@ -31,14 +31,17 @@ export function healthHandlers(deps: HealthDeps): Record<'getHealth', RequestHan
     getHealth: async (req, res) => {
       const components = await checkComponents(deps.healthComponents);
       let world: World | undefined;
-      if (components.store.status === 'ok') {
+      // A degraded store (a full Redis) still reads: the world is shown, and the status says degraded.
+      if (components.store.status !== 'failed') {
         try {
           world = await deps.tenancy.defaultWorld();
         } catch (err) {
           components.store = { status: 'failed', error: shortReason(err) };
         }
       }
-      const degraded = Object.values(components).some((c) => c.status === 'failed');
+      const degraded = Object.values(components).some(
+        (c) => c.status === 'failed' || c.status === 'degraded',
+      );
       if (!world) {
         res
           .status(503)

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { ApiError, errors, sendError } from '../errors.js';
 import type { SpecOperation } from '../load-spec.js';
 import { requestRenderer, type RequestRenderer } from '../request-rendering.js';
-import { StoreUnavailableError, WorldMissingError } from '../../store/store.js';
+import { StoreFullError, StoreUnavailableError, WorldMissingError } from '../../store/store.js';
 import { translateBodyParserError } from './json-body.js';
 
 /**
@@ -81,6 +81,8 @@ export function errorTranslator(logger: Logger, bodyLimit: string) {
       translateRouterError(err);
     if (known) {
       // An ApiError is an answer we built: its stack says only where; an injected one is no error at all.
+      // A full store's episode is logged by its connection, once when it starts and once when it ends.
+      if (err instanceof StoreFullError) return known;
       if (err instanceof StoreUnavailableError) outage.refused(logger, err.message);
       else if (known.status >= 500 && !shown.injected) {
         logger.error({ method: req.method, path: shown.path, status: known.status }, known.message);

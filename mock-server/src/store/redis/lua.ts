@@ -4,7 +4,9 @@
  * world's hash tag (`dc:{w:<id>}`), so a script touches one slot and a Redis Cluster can run it.
  * Time is always an argument (the simulator's clock), never Redis's TIME.
  *
- * The rules here are the domain's, line for line: settlement and abandonment (domain/tasks.ts
+ * Each script is one `defineWorldScript` (or `defineDirectoryScript`) call: its arguments and its
+ * reply's fields by name, its Lua, and the decoding of its reply (script.ts says how, and how to add
+ * one). The rules here are the domain's, line for line: settlement and abandonment (domain/tasks.ts
  * dueSettlement), the token bucket (domain/token-bucket.ts), ledger folding (domain/ledger.ts),
  * retention (memory-store.ts) and fault-rule firing (qa/fault-rules.ts). The Store conformance suite
  * holds both stores to the same answers.
@@ -14,18 +16,112 @@
  * 2^53) or, for a bucket's fractional tokens, %.17g. Task records are hashes of plain fields, so no
  * script re-encodes JSON a client sent (cjson would print numbers with 14 digits).
  *
- * Common arguments of every world script: ARGV[1] now (the world's time, ms), ARGV[2] system time,
- * ARGV[3] retention age (ms), ARGV[4] most tasks, ARGV[5] ledger entries kept; then its own from 6.
+ * A script that fails halfway keeps what it wrote before (Redis has no rollback), so each checks
+ * before it writes; Redis itself refuses a script's first write when it is over maxmemory, and never
+ * a later one, so a full Redis never leaves half an operation (a debit without its task).
  */
-import { ABANDONED_MESSAGE } from '../../domain/tasks.js';
+import { CLOCK_LIMIT_ISO, type ClockState } from '../../domain/clock.js';
+import type { Owner } from '../../domain/keys.js';
+import { ABANDONED_MESSAGE, type Task } from '../../domain/tasks.js';
+import type { BucketVerdict } from '../../domain/token-bucket.js';
+import type { FaultRule } from '../../qa/fault-rules.js';
+import { materialise, type StoredEntry } from '../../qa/journal.js';
+import type {
+  AcceptResult,
+  AdvanceResult,
+  BudgetResult,
+  JournalPage,
+  TenantRecord,
+  WorldSpec,
+  WorldStats,
+  WorldView,
+} from '../store.js';
+import {
+  defineRecord,
+  defineScript,
+  type ArgsOf,
+  type Reply,
+  type Script,
+  type ScriptDefinition,
+} from './script.js';
 
-export const LIB = `
-local B = KEYS[1]
-local NOW = tonumber(ARGV[1])
-local SYSNOW = tonumber(ARGV[2])
-local MAXAGE = tonumber(ARGV[3])
-local MAXTASKS = tonumber(ARGV[4])
-local MAXLEDGER = tonumber(ARGV[5])
+/** Separates the fields of a journal line (never in an entry's JSON: JSON escapes control characters). */
+export const US = '\x1f';
+
+/** What every world script is given before its own arguments, read by LIB. */
+export const WORLD_ARGS = [
+  'NOW:num?', // the world's time (ms); absent for the scripts that do not need it
+  'SYSNOW:num', // this process's system time (a real clock's world time is it plus the offset)
+  'MAXAGE:num', // retention: ms a task is kept (RetentionPolicy.maxAgeMs)
+  'MAXTASKS:num', // retention: most tasks
+  'MAXLEDGER:num', // retention: ledger entries kept per account
+] as const;
+
+/** A task as the scripts answer it: the fields that change, and the JSON of those that never do. */
+const TASK = defineRecord('TASK', ['json', 'status', 'settledAt', 'errorMessage', 'polls'] as const);
+/** A fault rule as the scripts answer it. */
+const RULE = defineRecord('RULE', ['id', 'json', 'left', 'hits'] as const);
+/** An account as listAccounts answers it. */
+const ACCOUNT = defineRecord('ACCOUNT', ['owner', 'balance', 'label'] as const);
+
+/** The part of a task that never changes, kept as JSON (its `j` field). */
+export interface TaskImmutable {
+  id: string;
+  owner: Owner;
+  request: Task['request'];
+  preset: Task['preset'];
+  price: number;
+  imageCount: number;
+  createdAt: number;
+  plan: Task['plan'];
+}
+
+function taskFrom(reply: Reply): Task | undefined {
+  const t = TASK.read(reply);
+  if (!t) return undefined;
+  const base = JSON.parse(String(t.json)) as TaskImmutable;
+  return {
+    id: base.id,
+    owner: base.owner,
+    request: base.request,
+    preset: base.preset,
+    price: base.price,
+    imageCount: base.imageCount,
+    createdAt: base.createdAt,
+    status: t.status as Task['status'],
+    settledAt: t.settledAt ? Number(t.settledAt) : null,
+    errorMessage: t.errorMessage ? String(t.errorMessage) : null,
+    polls: Number(t.polls),
+    plan: base.plan,
+  };
+}
+
+function ruleFrom(reply: Reply): FaultRule | undefined {
+  const r = RULE.read(reply);
+  if (!r) return undefined;
+  const rule = JSON.parse(String(r.json)) as Omit<FaultRule, 'id'>;
+  const left = r.left ?? '';
+  return {
+    id: String(r.id),
+    match: rule.match,
+    action: rule.action,
+    timesLeft: left === '' ? null : Number(left),
+    probability: rule.probability,
+    hits: Number(r.hits ?? '0'),
+  };
+}
+
+/** The journal entry as kept in Redis: the memory store's, its request bytes as text. */
+export interface RedisEntry extends Omit<StoredEntry, 'requestBody' | 'id' | 'bytes'> {
+  rawBody?: string;
+  cutBody?: string;
+}
+
+/** The world library, after the prelude that names KEYS[1] `B` and WORLD_ARGS. */
+const LIB =
+  TASK.lua +
+  RULE.lua +
+  `
 local ABANDONED = ${JSON.stringify(ABANDONED_MESSAGE)}
 local function k(s) return B .. ':' .. s end
 local function num(x) return string.format('%.0f', x) end
@@ -41,7 +137,7 @@ local function taskGet(id)
 end
 local function taskReply(t)
   if not t then return false end
-  return { t.j, t.s, t.sa or '', t.em or '', num(t.p) }
+  return TASK{ json = t.j, status = t.s, settledAt = t.sa or '', errorMessage = t.em or '', polls = num(t.p) }
 end
 local function stat(field, by) redis.call('HINCRBY', k('meta'), field, by) end
 
@@ -157,110 +253,202 @@ local function enforceCount(now)
 end
 `;
 
-/** Each script's body; LIB is prepended. `return` values are arrays of strings and numbers. */
-export const SCRIPTS = {
-  view: `
-local caller = ARGV[6]
+/** A script on a world's keys (KEYS[1] is its base `B`), after LIB and WORLD_ARGS. */
+function defineWorldScript<
+  const A extends readonly string[],
+  const R extends string | undefined = undefined,
+  const F extends readonly string[] | undefined = undefined,
+  T = Reply,
+>(definition: Omit<ScriptDefinition<A, R, F, T>, 'keys' | 'leading' | 'library'>): Script<ArgsOf<A, R>, T> {
+  return defineScript<A, R, F, T>({ ...definition, keys: ['B'], leading: WORLD_ARGS, library: LIB });
+}
+
+const number = (reply: Reply): number => Number(reply);
+
+/** Each world operation's script (redis-store.ts calls them by name). */
+export const WORLD_SCRIPTS = {
+  view: defineWorldScript({
+    args: ['caller?'],
+    reply: ['spec', 'clockKind', 'clockVirtual', 'clockOffset', 'rules', 'balance', 'label'],
+    body: `
 local v = redis.call('HMGET', k('meta'), 'spec', 'ck', 'cv', 'co', 'rules')
-local reply = { v[1] or '', v[2] or '', v[3] or '0', v[4] or '0', v[5] or '0' }
+local balance, label
 if caller ~= '' then
-  local bal = redis.call('HGET', k('bal'), caller)
-  if bal then
-    reply[6] = bal
-    reply[7] = redis.call('HGET', k('lbl'), caller) or ''
-  end
+  balance = redis.call('HGET', k('bal'), caller)
+  if balance then label = redis.call('HGET', k('lbl'), caller) or '' else balance = nil end
 end
-return reply
+return REPLY{ spec = v[1] or '', clockKind = v[2] or '', clockVirtual = v[3] or '0', clockOffset = v[4] or '0',
+  rules = v[5] or '0', balance = balance, label = label }
 `,
+    /** Undefined: the world does not exist. */
+    decode: (r, { caller }): WorldView | undefined => {
+      if (!r?.spec) return undefined;
+      const clock: ClockState =
+        r.clockKind === 'virtual'
+          ? { kind: 'virtual', nowMs: Number(r.clockVirtual) }
+          : { kind: 'real', offsetMs: Number(r.clockOffset) };
+      const view: WorldView = {
+        spec: JSON.parse(String(r.spec)) as WorldSpec,
+        clock,
+        rules: Number(r.rules),
+      };
+      if (caller !== undefined && caller !== null) {
+        const owner = caller as Owner;
+        view.caller =
+          r.balance === null
+            ? { owner }
+            : { owner, account: { owner, label: String(r.label ?? ''), balance: Number(r.balance) } };
+      }
+      return view;
+    },
+  }),
 
-  getAccount: `
-local owner = ARGV[6]
-local bal = redis.call('HGET', k('bal'), owner)
-if not bal then return false end
-return { bal, redis.call('HGET', k('lbl'), owner) }
+  getAccount: defineWorldScript({
+    args: ['owner'],
+    reply: ['balance', 'label'],
+    body: `
+local balance = redis.call('HGET', k('bal'), owner)
+if not balance then return false end
+return REPLY{ balance = balance, label = redis.call('HGET', k('lbl'), owner) or nil }
 `,
+    decode: (r, { owner }) =>
+      r && { owner: owner as Owner, label: String(r.label ?? ''), balance: Number(r.balance) },
+  }),
 
-  setBalance: `
-local owner, label, balance, at = ARGV[6], ARGV[7], tonumber(ARGV[8]), tonumber(ARGV[9])
+  setBalance: defineWorldScript({
+    args: ['owner', 'label', 'balance:num', 'at:num'],
+    body: `
 local previous = tonumber(redis.call('HGET', k('bal'), owner) or '0')
 redis.call('HSET', k('bal'), owner, num(balance))
 redis.call('HSET', k('lbl'), owner, label)
 ledgerAppend(owner, at, 'set', balance - previous, balance, nil)
 return 1
 `,
+  }),
 
-  listAccounts: `
-local owners = redis.call('HKEYS', k('bal'))
+  listAccounts: defineWorldScript({
+    args: [],
+    body:
+      ACCOUNT.lua +
+      `
 local out = {}
-for _, owner in ipairs(owners) do
-  out[#out + 1] = owner
-  out[#out + 1] = redis.call('HGET', k('bal'), owner)
-  out[#out + 1] = redis.call('HGET', k('lbl'), owner) or ''
+for _, owner in ipairs(redis.call('HKEYS', k('bal'))) do
+  out[#out + 1] = ACCOUNT{ owner = owner, balance = redis.call('HGET', k('bal'), owner),
+    label = redis.call('HGET', k('lbl'), owner) or '' }
 end
 return out
 `,
+    decode: (accounts) =>
+      (accounts as Reply[]).map((reply) => {
+        const a = ACCOUNT.read(reply)!;
+        return { owner: a.owner as Owner, balance: Number(a.balance), label: String(a.label) };
+      }),
+  }),
 
-  // ARGV: 6 id, 7 owner, 8 price, 9 createdAt, 10 readyAt|'', 11 completeOnPoll|'', 12 outcome,
-  // 13 plan error|'', 14 deadline, 15 immutable JSON
-  acceptTask: `
-local id, owner, price, createdAt = ARGV[6], ARGV[7], tonumber(ARGV[8]), tonumber(ARGV[9])
-local bal = redis.call('HGET', k('bal'), owner)
-if not bal then return { 'unknown_account' } end
-if redis.call('EXISTS', k('t:' .. id)) == 1 then return { 'duplicate_id' } end
-bal = tonumber(bal)
-if bal < price then return { 'insufficient_credits', num(bal), num(price) } end
-bal = redis.call('HINCRBY', k('bal'), owner, -price)
-ledgerAppend(owner, createdAt, 'debit', -price, bal, id)
+  acceptTask: defineWorldScript({
+    args: [
+      'id',
+      'owner',
+      'price:num',
+      'createdAt:num',
+      'readyAt?',
+      'completeOnPoll?',
+      'outcome',
+      'planError?',
+      'deadline', // when settleDue must look at it (its planned end, or its abandonment)
+      'immutable', // TaskImmutable as JSON
+    ],
+    reply: ['outcome', 'balance', 'required', 'task'],
+    // Every check comes before the first write: the debit and the task are written together or not at all.
+    body: `
+local balance = redis.call('HGET', k('bal'), owner)
+if not balance then return REPLY{ outcome = 'unknown_account' } end
+if redis.call('EXISTS', k('t:' .. id)) == 1 then return REPLY{ outcome = 'duplicate_id' } end
+balance = tonumber(balance)
+if balance < price then return REPLY{ outcome = 'insufficient_credits', balance = num(balance), required = num(price) } end
+balance = redis.call('HINCRBY', k('bal'), owner, -price)
+ledgerAppend(owner, createdAt, 'debit', -price, balance, id)
 stat('tasksCreated', 1)
 stat('creditsDebited', price)
-redis.call('HSET', k('t:' .. id), 'j', ARGV[15], 's', 'IN_PROGRESS', 'sa', '', 'em', '', 'p', '0', 'o', owner,
-  'ca', ARGV[9], 'pr', ARGV[8], 'ra', ARGV[10], 'cp', ARGV[11], 'oc', ARGV[12], 'pe', ARGV[13])
+redis.call('HSET', k('t:' .. id), 'j', immutable, 's', 'IN_PROGRESS', 'sa', '', 'em', '', 'p', '0', 'o', owner,
+  'ca', num(createdAt), 'pr', num(price), 'ra', readyAt, 'cp', completeOnPoll, 'oc', outcome, 'pe', planError)
 local seq = redis.call('HINCRBY', k('meta'), 'seq', 1)
 redis.call('ZADD', k('order'), seq, id)
-redis.call('ZADD', k('open'), ARGV[9], id)
-redis.call('ZADD', k('due:' .. owner), ARGV[14], id)
+redis.call('ZADD', k('open'), num(createdAt), id)
+redis.call('ZADD', k('due:' .. owner), deadline, id)
 redis.call('SADD', k('dueowners'), owner)
 enforceCount(createdAt)
-return { 'accepted', num(bal), taskReply(taskGet(id)) }
+return REPLY{ outcome = 'accepted', balance = num(balance), task = taskReply(taskGet(id)) }
 `,
+    decode: (r): AcceptResult => {
+      const outcome = r!.outcome as string;
+      if (outcome === 'accepted')
+        return { accepted: true, task: taskFrom(r!.task)!, balance: Number(r!.balance) };
+      if (outcome === 'insufficient_credits')
+        return {
+          accepted: false,
+          reason: outcome,
+          balance: Number(r!.balance),
+          required: Number(r!.required),
+        };
+      return { accepted: false, reason: outcome as 'unknown_account' | 'duplicate_id' };
+    },
+  }),
 
-  getTask: `
-return taskReply(taskGet(ARGV[6]))
+  getTask: defineWorldScript({
+    args: ['id'],
+    body: `
+return taskReply(taskGet(id))
 `,
+    decode: taskFrom,
+  }),
 
-  readTask: `
-local t = taskGet(ARGV[6])
+  readTask: defineWorldScript({
+    args: ['id'],
+    body: `
+local t = taskGet(id)
 if not t then return false end
 return taskReply(settleIfDue(t, NOW))
 `,
+    decode: taskFrom,
+  }),
 
-  pollTask: `
-local t = taskGet(ARGV[6])
-if not t or t.o ~= ARGV[7] then return false end
+  pollTask: defineWorldScript({
+    args: ['id', 'owner'],
+    body: `
+local t = taskGet(id)
+if not t or t.o ~= owner then return false end
 if t.s ~= 'IN_PROGRESS' then return taskReply(t) end
 t.p = redis.call('HINCRBY', k('t:' .. t.id), 'p', 1)
 return taskReply(settleIfDue(t, NOW))
 `,
+    decode: taskFrom,
+  }),
 
-  // ARGV: 6 id, 7 status, 8 at, 9 error|''
-  settleTask: `
-local t = taskGet(ARGV[6])
+  settleTask: defineWorldScript({
+    args: ['id', 'status', 'at:num', 'errorMessage?'],
+    body: `
+local t = taskGet(id)
 if not t then return false end
-return taskReply(settle(t, ARGV[7], tonumber(ARGV[8]), nz(ARGV[9])))
+return taskReply(settle(t, status, at, nz(errorMessage)))
 `,
+    decode: taskFrom,
+  }),
 
-  // ARGV: 6 owner|'' (all), 7 most to settle in this call. Returns { settled, more }.
-  settleDue: `
+  /** Settles what is due by NOW, at most `limit` tasks in this call; `more`: call again. */
+  settleDue: defineWorldScript({
+    args: ['owner?', 'limit:num'],
+    reply: ['settled', 'more'],
+    body: `
 local owners
-if ARGV[6] ~= '' then owners = { ARGV[6] } else owners = redis.call('SMEMBERS', k('dueowners')) end
-local limit = tonumber(ARGV[7])
+if owner ~= '' then owners = { owner } else owners = redis.call('SMEMBERS', k('dueowners')) end
 local settled = 0
-for _, owner in ipairs(owners) do
-  local ids = redis.call('ZRANGEBYSCORE', k('due:' .. owner), '-inf', num(NOW), 'LIMIT', 0, limit - settled)
+for _, o in ipairs(owners) do
+  local ids = redis.call('ZRANGEBYSCORE', k('due:' .. o), '-inf', num(NOW), 'LIMIT', 0, limit - settled)
   for _, id in ipairs(ids) do
     local t = taskGet(id)
     if not t or t.s ~= 'IN_PROGRESS' then
-      redis.call('ZREM', k('due:' .. owner), id)
+      redis.call('ZREM', k('due:' .. o), id)
     else
       local status, at, err = dueOf(t, NOW)
       if status then
@@ -269,15 +457,18 @@ for _, owner in ipairs(owners) do
       end
     end
   end
-  if redis.call('ZCARD', k('due:' .. owner)) == 0 then redis.call('SREM', k('dueowners'), owner) end
-  if settled >= limit then return { settled, 1 } end
+  if redis.call('ZCARD', k('due:' .. o)) == 0 then redis.call('SREM', k('dueowners'), o) end
+  if settled >= limit then return REPLY{ settled = settled, more = 1 } end
 end
-return { settled, 0 }
+return REPLY{ settled = settled, more = 0 }
 `,
+    decode: (r) => ({ settled: Number(r!.settled), more: Number(r!.more) === 1 }),
+  }),
 
-  // ARGV: 6 owner|'', 7 status|'', 8 limit, 9 most to examine. Newest first.
-  listTasks: `
-local owner, status, limit, scan = ARGV[6], ARGV[7], tonumber(ARGV[8]), tonumber(ARGV[9])
+  /** Newest first: at most `limit` tasks, of the newest `scan`. */
+  listTasks: defineWorldScript({
+    args: ['owner?', 'status?', 'limit:num', 'scan:num'],
+    body: `
 local ids = redis.call('ZREVRANGE', k('order'), 0, scan - 1)
 local out = {}
 for _, id in ipairs(ids) do
@@ -289,14 +480,22 @@ for _, id in ipairs(ids) do
 end
 return out
 `,
+    decode: (tasks) => (tasks as Reply[]).map((t) => taskFrom(t)!),
+  }),
 
-  countTasks: `
+  countTasks: defineWorldScript({
+    args: [],
+    body: `
 return redis.call('ZCARD', k('order'))
 `,
+    decode: number,
+  }),
 
-  // ARGV: 6 most tasks to touch in this call. Returns { dropped, more }.
-  prune: `
-local budget = tonumber(ARGV[6])
+  /** Retention, touching at most `budget` tasks of each kind in this call; `more`: call again. */
+  prune: defineWorldScript({
+    args: ['budget:num'],
+    reply: ['dropped', 'more'],
+    body: `
 local old = redis.call('ZRANGEBYSCORE', k('open'), '-inf', num(NOW - MAXAGE), 'LIMIT', 0, budget)
 for _, id in ipairs(old) do settle(taskGet(id), 'FAILED', tonumber(redis.call('HGET', k('t:' .. id), 'ca')) + MAXAGE, ABANDONED) end
 local dropped = 0
@@ -308,16 +507,24 @@ end
 dropped = dropped + enforceCount(NOW)
 local more = 0
 if #old >= budget or #done >= budget then more = 1 end
-return { dropped, more }
+return REPLY{ dropped = dropped, more = more }
 `,
+    decode: (r) => ({ dropped: Number(r!.dropped), more: Number(r!.more) === 1 }),
+  }),
 
-  nextCounter: `
-return redis.call('HINCRBY', k('meta'), 'c:' .. ARGV[6], 1) - 1
+  nextCounter: defineWorldScript({
+    args: ['name'],
+    body: `
+return redis.call('HINCRBY', k('meta'), 'c:' .. name, 1) - 1
 `,
+    decode: number,
+  }),
 
-  // ARGV: 6 ms, 7 limit. Returns { 'ok', kind, value } or { 'limit', now }.
-  advanceClock: `
-local ms, limit = tonumber(ARGV[6]), tonumber(ARGV[7])
+  /** Refuses (and changes nothing) past `limit`. */
+  advanceClock: defineWorldScript({
+    args: ['ms:num', 'limit:num'],
+    reply: ['outcome', 'kind', 'value'],
+    body: `
 local kind = redis.call('HGET', k('meta'), 'ck')
 local field, current, now
 if kind == 'virtual' then
@@ -329,51 +536,79 @@ else
   current = tonumber(redis.call('HGET', k('meta'), 'co') or '0')
   now = SYSNOW + current
 end
-if now + ms > limit then return { 'limit', num(now) } end
-local value = redis.call('HINCRBY', k('meta'), field, ms)
-return { 'ok', kind, value }
+if now + ms > limit then return REPLY{ outcome = 'limit', value = num(now) } end
+return REPLY{ outcome = 'ok', kind = kind, value = redis.call('HINCRBY', k('meta'), field, ms) }
 `,
+    decode: (r, { limit }): AdvanceResult => {
+      const value = Number(r!.value);
+      if (r!.outcome === 'limit')
+        return {
+          ok: false,
+          problem: `the clock cannot pass ${CLOCK_LIMIT_ISO}: at most ${Math.max(0, limit - value)} ms more`,
+        };
+      return {
+        ok: true,
+        clock: r!.kind === 'virtual' ? { kind: 'virtual', nowMs: value } : { kind: 'real', offsetMs: value },
+      };
+    },
+  }),
 
-  // ARGV: 6 rule JSON without id, 7 timesLeft|''
-  addRule: `
+  /** Returns the new rule's id. */
+  addRule: defineWorldScript({
+    args: ['rule', 'left?'], // the rule's JSON without its id; its times left ('' : no limit)
+    body: `
 local n = redis.call('HINCRBY', k('meta'), 'ruleSeq', 1)
 local id = 'rule_' .. n
 redis.call('RPUSH', k('rules'), id)
-redis.call('HSET', k('rule:' .. id), 'j', ARGV[6], 'left', ARGV[7], 'hits', '0')
+redis.call('HSET', k('rule:' .. id), 'j', rule, 'left', left, 'hits', '0')
 redis.call('HINCRBY', k('meta'), 'rules', 1)
 return id
 `,
+    decode: String,
+  }),
 
-  listRules: `
+  listRules: defineWorldScript({
+    args: [],
+    body: `
 local out = {}
 for _, id in ipairs(redis.call('LRANGE', k('rules'), 0, -1)) do
   local v = redis.call('HMGET', k('rule:' .. id), 'j', 'left', 'hits')
-  out[#out + 1] = { id, v[1], v[2], v[3] }
+  out[#out + 1] = RULE{ id = id, json = v[1], left = v[2], hits = v[3] }
 end
 return out
 `,
+    decode: (rules) => (rules as Reply[]).map((r) => ruleFrom(r)!),
+  }),
 
-  removeRule: `
-local removed = redis.call('LREM', k('rules'), 0, ARGV[6])
+  removeRule: defineWorldScript({
+    args: ['id'],
+    body: `
+local removed = redis.call('LREM', k('rules'), 0, id)
 if removed > 0 then
-  redis.call('DEL', k('rule:' .. ARGV[6]))
+  redis.call('DEL', k('rule:' .. id))
   redis.call('HINCRBY', k('meta'), 'rules', -removed)
 end
 return removed
 `,
+    decode: (removed) => Number(removed) > 0,
+  }),
 
-  clearRules: `
+  clearRules: defineWorldScript({
+    args: [],
+    body: `
 local ids = redis.call('LRANGE', k('rules'), 0, -1)
 for _, id in ipairs(ids) do redis.call('DEL', k('rule:' .. id)) end
 redis.call('DEL', k('rules'))
 redis.call('HSET', k('meta'), 'rules', '0')
 return #ids
 `,
+    decode: number,
+  }),
 
-  // ARGV: 6 method, 7 path, 8 owner|'', 9 createsTask '1'|'0'. FaultRuleBook.fire, drawing from
-  // the world seed's fault-rules stream.
-  fireRule: `
-local method, path, owner, createsTask = ARGV[6], ARGV[7], ARGV[8], ARGV[9] == '1'
+  /** FaultRuleBook.fire, drawing from the world seed's fault-rules stream. */
+  fireRule: defineWorldScript({
+    args: ['method', 'path', 'owner?', 'createsTask:bool'],
+    body: `
 local seed = redis.call('HGET', k('meta'), 'seed')
 for _, id in ipairs(redis.call('LRANGE', k('rules'), 0, -1)) do
   local v = redis.call('HMGET', k('rule:' .. id), 'j', 'left', 'hits')
@@ -390,23 +625,29 @@ for _, id in ipairs(redis.call('LRANGE', k('rules'), 0, -1)) do
   if matches then
     local hits, left = tonumber(v[3]), tonumber(nz(v[2]))
     if not taskOnly then hits, left = consumeRule(id, v[2]) end
-    return { id, v[1], left and num(left) or '', num(hits) }
+    return RULE{ id = id, json = v[1], left = left and num(left) or '', hits = num(hits) }
   end
 end
 return false
 `,
+    decode: ruleFrom,
+  }),
 
-  consumeRule: `
-local id = ARGV[6]
+  consumeRule: defineWorldScript({
+    args: ['id'],
+    body: `
 local v = redis.call('HMGET', k('rule:' .. id), 'j', 'left', 'hits')
 if not v[1] then return 0 end
 consumeRule(id, v[2])
 return 1
 `,
+  }),
 
-  // ARGV: 6 bucket, 7 limit, 8 window ms. domain/token-bucket.ts takeToken.
-  takeToken: `
-local bucket, limit, windowMs = ARGV[6], tonumber(ARGV[7]), tonumber(ARGV[8])
+  /** domain/token-bucket.ts takeToken. */
+  takeToken: defineWorldScript({
+    args: ['bucket', 'limit:num', 'windowMs:num'],
+    reply: ['allowed', 'limit', 'remaining', 'retryAfterSeconds', 'resetSeconds'],
+    body: `
 local perMs = limit / windowMs
 local state = redis.call('HGET', k('buckets'), bucket)
 local tokens, at = limit, NOW
@@ -424,18 +665,29 @@ if not allowed then
   missing = 1 - tokens
   retry = math.max(1, math.ceil(missing / perMs / 1000))
 end
-return { allowed and 1 or 0, limit, math.floor(tokens), retry, math.ceil((limit - tokens) / perMs / 1000) }
+return REPLY{ allowed = allowed and 1 or 0, limit = limit, remaining = math.floor(tokens), retryAfterSeconds = retry,
+  resetSeconds = math.ceil((limit - tokens) / perMs / 1000) }
 `,
+    decode: (r): BucketVerdict => ({
+      allowed: r!.allowed === 1,
+      limit: Number(r!.limit),
+      remaining: Number(r!.remaining),
+      retryAfterSeconds: Number(r!.retryAfterSeconds),
+      resetSeconds: Number(r!.resetSeconds),
+    }),
+  }),
 
-  // ARGV: 6 fields line (method US status US path US keyOwner US taskId US injected), 7 bytes,
-  // 8 entry JSON, 9 most entries, 10 most bytes, 11 channel. Entries: 'id US bytes US fields US json'.
-  appendJournal: `
-local maxEntries, maxBytes = tonumber(ARGV[9]), tonumber(ARGV[10])
+  /**
+   * A line of the journal list is `id US bytes US fields US json`; `fields` is method, status, path,
+   * keyOwner, taskId, injected and operation, each after a US (what queryJournal filters on).
+   */
+  appendJournal: defineWorldScript({
+    args: ['fields', 'bytes', 'entry', 'maxEntries:num', 'maxBytes:num', 'channel'],
+    body: `
 if maxEntries == 0 then return 0 end
 local id = redis.call('HINCRBY', k('meta'), 'c:journal', 1)
-local bytes = tonumber(ARGV[7])
-redis.call('LPUSH', k('journal'), id .. '\\31' .. ARGV[7] .. '\\31' .. ARGV[6] .. '\\31' .. ARGV[8])
-local total = redis.call('HINCRBY', k('meta'), 'jbytes', bytes)
+redis.call('LPUSH', k('journal'), id .. '\\31' .. bytes .. '\\31' .. fields .. '\\31' .. entry)
+local total = redis.call('HINCRBY', k('meta'), 'jbytes', tonumber(bytes))
 local n = redis.call('LLEN', k('journal'))
 while n > 1 and (n > maxEntries or total > maxBytes) do
   local oldest = redis.call('RPOP', k('journal'))
@@ -444,20 +696,33 @@ while n > 1 and (n > maxEntries or total > maxBytes) do
   total = redis.call('HINCRBY', k('meta'), 'jbytes', -tonumber(string.sub(oldest, a + 1, b - 1)))
   n = n - 1
 end
-redis.call('PUBLISH', ARGV[11], id)
+redis.call('PUBLISH', channel, id)
 return id
 `,
+  }),
 
-  // ARGV: 6 method, 7 path, 8 status ('' | '429' | '4'), 9 keyOwner, 10 taskId, 11 before|'', 12 after|'',
-  // 13 limit, 14 most to examine, 15 injected ('' | 'any' | 'none' | '=<source>'), 16 operation, 17 free
-  // text (ASCII lower-cased; qa/journal.ts containsText, field for field). Returns { next|'', entry... }
-  // newest first. A line is: id, bytes, method, status, path, keyOwner, taskId, injected, operation,
-  // then the entry's JSON (which never holds the separator: JSON escapes control characters).
-  queryJournal: `
-local method, path, status, keyOwner, taskId = ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10]
-local before, after = tonumber(nz(ARGV[11])), tonumber(nz(ARGV[12]))
-local limit, scan = tonumber(ARGV[13]), tonumber(ARGV[14])
-local injected, operation, needle = ARGV[15] or '', ARGV[16] or '', ARGV[17] or ''
+  /**
+   * Newest first. `status`: '' | '429' | '4' (a class); `injected`: '' | 'any' | 'none' | '=<source>';
+   * `needle`: free text, ASCII lower-cased (qa/journal.ts containsText, field for field). An entry
+   * goes back as `id US json`; `next`: where the next page starts ('' on the last).
+   */
+  queryJournal: defineWorldScript({
+    args: [
+      'method?',
+      'path?',
+      'status?',
+      'keyOwner?',
+      'taskId?',
+      'before:num?',
+      'after:num?',
+      'limit:num',
+      'scan:num', // most entries to examine
+      'injected?',
+      'operation?',
+      'needle?',
+    ],
+    reply: ['next', 'entries'],
+    body: `
 -- string.lower folds A-Z only: Redis runs Lua in the C locale (asciiLower in qa/journal.ts).
 local function has(s) return type(s) == 'string' and string.find(string.lower(s), needle, 1, true) ~= nil end
 local function decodedQuery(q)
@@ -480,11 +745,11 @@ local total = redis.call('LLEN', k('journal'))
 local oldest = newest - total + 1
 local start = 0
 if before then start = math.max(0, newest - before + 1) end
-if start >= total then return { '' } end
+if start >= total then return REPLY{ next = '', entries = {} } end
 -- Entries are consecutive, newest first: the next page starts right after the last one examined.
-if limit <= 0 then return { num(newest - start + 1) } end
+if limit <= 0 then return REPLY{ next = num(newest - start + 1), entries = {} } end
 local lines = redis.call('LRANGE', k('journal'), start, start + scan - 1)
-local out = { '' }
+local out = {}
 local lastId
 for _, line in ipairs(lines) do
   local f = {}
@@ -496,7 +761,7 @@ for _, line in ipairs(lines) do
     pos = sep + 1
   end
   local id = tonumber(f[1])
-  if after and id <= after then return out end
+  if after and id <= after then return REPLY{ next = '', entries = out } end
   lastId = id
   local st = f[4]
   local inj = f[8]
@@ -508,23 +773,73 @@ for _, line in ipairs(lines) do
       injected == '=' .. inj) and
     (needle == '' or containsText(string.sub(line, pos))) then
     out[#out + 1] = f[1] .. '\\31' .. string.sub(line, pos)
-    if #out - 1 >= limit then break end
+    if #out >= limit then break end
   end
 end
-if lastId and lastId > oldest then out[1] = num(lastId) end
-return out
+local nextId = ''
+if lastId and lastId > oldest then nextId = num(lastId) end
+return REPLY{ next = nextId, entries = out }
 `,
+    decode: (r): JournalPage => {
+      const entries = (r!.entries as string[]).map((line) => {
+        const cut = line.indexOf(US);
+        const { rawBody, cutBody, ...rest } = JSON.parse(line.slice(cut + 1)) as RedisEntry;
+        return materialise({
+          ...rest,
+          id: Number(line.slice(0, cut)),
+          bytes: 0,
+          requestBody: rawBody !== undefined ? Buffer.from(rawBody, 'utf8') : cutBody,
+        });
+      });
+      return r!.next ? { entries, next: Number(r!.next) } : { entries };
+    },
+  }),
 
-  stats: `
+  stats: defineWorldScript({
+    args: [],
+    reply: [
+      'tasksCreated',
+      'tasksSucceeded',
+      'tasksFailed',
+      'creditsDebited',
+      'creditsRefunded',
+      'tasksInProgress',
+      'tasks',
+      'journalEntries',
+      'journalBytes',
+      'tasksDropped',
+    ],
+    body: `
 local v = redis.call('HMGET', k('meta'), 'tasksCreated', 'tasksSucceeded', 'tasksFailed', 'creditsDebited',
   'creditsRefunded', 'jbytes', 'tasksDropped')
-return { v[1] or '0', v[2] or '0', v[3] or '0', v[4] or '0', v[5] or '0', redis.call('ZCARD', k('open')),
-  redis.call('ZCARD', k('order')), redis.call('LLEN', k('journal')), v[6] or '0', v[7] or '0' }
+return REPLY{ tasksCreated = v[1] or '0', tasksSucceeded = v[2] or '0', tasksFailed = v[3] or '0',
+  creditsDebited = v[4] or '0', creditsRefunded = v[5] or '0', tasksInProgress = redis.call('ZCARD', k('open')),
+  tasks = redis.call('ZCARD', k('order')), journalEntries = redis.call('LLEN', k('journal')),
+  journalBytes = v[6] or '0', tasksDropped = v[7] or '0' }
 `,
+    decode: (r): WorldStats => ({
+      tasksCreated: Number(r!.tasksCreated),
+      tasksSucceeded: Number(r!.tasksSucceeded),
+      tasksFailed: Number(r!.tasksFailed),
+      creditsDebited: Number(r!.creditsDebited),
+      creditsRefunded: Number(r!.creditsRefunded),
+      tasksInProgress: Number(r!.tasksInProgress),
+      tasks: Number(r!.tasks),
+      journalEntries: Number(r!.journalEntries),
+      journalBytes: Number(r!.journalBytes),
+      tasksDropped: Number(r!.tasksDropped),
+    }),
+  }),
 
-  // Forgets every key of the world but its spec; the caller then funds the spec's accounts.
-  // ARGV: 6 spec JSON, 7 clock kind, 8 virtual start. Also used to create a world.
-  reset: `
+  /**
+   * Forgets every key of the world but its budgets, and writes its start from its spec: its accounts
+   * funded, its rules (a scenario) in order as addRule adds them, given as JSON and times-left pairs
+   * built by the client, so no number goes through cjson. Also how a world is created.
+   */
+  reset: defineWorldScript({
+    args: ['specJson', 'clock', 'virtualStart'],
+    rest: 'rules',
+    body: `
 for _, id in ipairs(redis.call('ZRANGE', k('order'), 0, -1)) do redis.call('DEL', k('t:' .. id)) end
 for _, owner in ipairs(redis.call('HKEYS', k('bal'))) do
   redis.call('DEL', k('ledger:' .. owner), k('due:' .. owner))
@@ -534,48 +849,64 @@ for _, id in ipairs(redis.call('LRANGE', k('rules'), 0, -1)) do redis.call('DEL'
 -- Budgets stay: what they count was spent outside the simulator (Store.reserveBudget).
 redis.call('DEL', k('order'), k('open'), k('done'), k('dueowners'), k('bal'), k('lbl'), k('rules'),
   k('buckets'), k('journal'), k('meta'))
-local spec = cjson.decode(ARGV[6])
-redis.call('HSET', k('meta'), 'spec', ARGV[6], 'seed', spec.seed, 'ck', ARGV[7], 'cv', ARGV[8], 'co', '0', 'rules', '0')
-local now = tonumber(ARGV[8])
-if ARGV[7] == 'real' then now = SYSNOW end
+local spec = cjson.decode(specJson)
+redis.call('HSET', k('meta'), 'spec', specJson, 'seed', spec.seed, 'ck', clock, 'cv', virtualStart, 'co', '0', 'rules', '0')
+local now = tonumber(virtualStart)
+if clock == 'real' then now = SYSNOW end
 for _, a in ipairs(spec.accounts) do
   redis.call('HSET', k('bal'), a.owner, num(a.balance))
   redis.call('HSET', k('lbl'), a.owner, a.label)
   ledgerAppend(a.owner, now, 'set', a.balance, a.balance, nil)
 end
--- The spec's rules (a scenario), in order, as addRule adds them: ARGV[9] how many, then JSON and
--- times-left pairs (built by the client, so no number goes through cjson).
-local nrules = tonumber(ARGV[9] or '0')
+local nrules = #rules / 2
 for i = 1, nrules do
   local id = 'rule_' .. i
   redis.call('RPUSH', k('rules'), id)
-  redis.call('HSET', k('rule:' .. id), 'j', ARGV[8 + 2 * i], 'left', ARGV[9 + 2 * i], 'hits', '0')
+  redis.call('HSET', k('rule:' .. id), 'j', rules[2 * i - 1], 'left', rules[2 * i], 'hits', '0')
 end
-redis.call('HSET', k('meta'), 'ruleSeq', nrules, 'rules', nrules)
+redis.call('HSET', k('meta'), 'ruleSeq', num(nrules), 'rules', num(nrules))
 return 1
 `,
+  }),
 
-  // Budgets (Store.reserveBudget): ARGV 6 name, 7 amount, 8 limit. Never more than the limit.
-  reserveBudget: `
-local total = tonumber(redis.call('HGET', k('budget'), ARGV[6]) or '0')
-local amount, limit = tonumber(ARGV[7]), tonumber(ARGV[8])
-if total + amount > limit then return { 0, num(total) } end
-redis.call('HSET', k('budget'), ARGV[6], num(total + amount))
-return { 1, num(total + amount) }
+  /** Adds `amount` unless the total would pass `limit` (Store.reserveBudget). */
+  reserveBudget: defineWorldScript({
+    args: ['name', 'amount:num', 'limit:num'],
+    reply: ['reserved', 'total'],
+    body: `
+local total = tonumber(redis.call('HGET', k('budget'), name) or '0')
+if total + amount > limit then return REPLY{ reserved = 0, total = num(total) } end
+redis.call('HSET', k('budget'), name, num(total + amount))
+return REPLY{ reserved = 1, total = num(total + amount) }
 `,
+    decode: (r, { limit }): BudgetResult =>
+      Number(r!.reserved) === 1
+        ? { reserved: true, total: Number(r!.total) }
+        : { reserved: false, total: Number(r!.total), limit },
+  }),
 
-  releaseBudget: `
-local total = math.max(0, tonumber(redis.call('HGET', k('budget'), ARGV[6]) or '0') - tonumber(ARGV[7]))
-redis.call('HSET', k('budget'), ARGV[6], num(total))
+  releaseBudget: defineWorldScript({
+    args: ['name', 'amount:num'],
+    body: `
+local total = math.max(0, tonumber(redis.call('HGET', k('budget'), name) or '0') - amount)
+redis.call('HSET', k('budget'), name, num(total))
 return num(total)
 `,
+    decode: number,
+  }),
 
-  readBudget: `
-return redis.call('HGET', k('budget'), ARGV[6]) or '0'
+  readBudget: defineWorldScript({
+    args: ['name'],
+    body: `
+return redis.call('HGET', k('budget'), name) or '0'
 `,
+    decode: number,
+  }),
 
   /** Every key of the world, gone (the directory is the caller's). */
-  destroy: `
+  destroy: defineWorldScript({
+    args: [],
+    body: `
 for _, id in ipairs(redis.call('ZRANGE', k('order'), 0, -1)) do redis.call('DEL', k('t:' .. id)) end
 for _, owner in ipairs(redis.call('HKEYS', k('bal'))) do
   redis.call('DEL', k('ledger:' .. owner), k('due:' .. owner))
@@ -586,46 +917,70 @@ redis.call('DEL', k('order'), k('open'), k('done'), k('dueowners'), k('bal'), k(
   k('buckets'), k('journal'), k('meta'), k('budget'))
 return 1
 `,
-} as const;
+  }),
+};
 
 /**
- * The directory's scripts, on keys under the `{dir}` hash tag: `worlds` (id -> record JSON), `seen`
- * (id -> last request, system ms), `keys` (owner -> world), `tokens` (credential digest -> world).
- * ARGV[1] onwards are each script's own.
+ * The directory's scripts, on keys under the `{dir}` hash tag (KEYS[1] is its base `B`): `worlds`
+ * (id -> record JSON), `seen` (id -> last request, system ms), `keys` (owner -> world), `tokens`
+ * (credential digest -> world).
  */
+function defineDirectoryScript<
+  const A extends readonly string[],
+  const R extends string | undefined = undefined,
+  const F extends readonly string[] | undefined = undefined,
+  T = Reply,
+>(definition: Omit<ScriptDefinition<A, R, F, T>, 'keys' | 'leading' | 'library'>): Script<ArgsOf<A, R>, T> {
+  return defineScript<A, R, F, T>({
+    ...definition,
+    keys: ['B'],
+    library: `local function k(s) return B .. ':' .. s end\n`,
+  });
+}
+
+const oneIsYes = (reply: Reply): boolean => Number(reply) === 1;
+
 export const DIRECTORY_SCRIPTS = {
-  // ARGV: 1 id, 2 record JSON, 3 token digest|'', 4 last seen, 5.. owners. Refuses a key another world holds.
-  claimWorld: `
-local B = KEYS[1]
-local function k(s) return B .. ':' .. s end
-local id = ARGV[1]
-for i = 5, #ARGV do
-  local holder = redis.call('HGET', k('keys'), ARGV[i])
+  /** Refuses (0) when a key is another world's. */
+  claimWorld: defineDirectoryScript({
+    args: ['id', 'record', 'tokenDigest?', 'lastSeen'],
+    rest: 'owners',
+    body: `
+for _, owner in ipairs(owners) do
+  local holder = redis.call('HGET', k('keys'), owner)
   if holder and holder ~= id then return 0 end
 end
-redis.call('HSET', k('worlds'), id, ARGV[2])
-redis.call('HSET', k('seen'), id, ARGV[4])
-if ARGV[3] ~= '' then redis.call('HSET', k('tokens'), ARGV[3], id) end
-for i = 5, #ARGV do redis.call('HSET', k('keys'), ARGV[i], id) end
+redis.call('HSET', k('worlds'), id, record)
+redis.call('HSET', k('seen'), id, lastSeen)
+if tokenDigest ~= '' then redis.call('HSET', k('tokens'), tokenDigest, id) end
+for _, owner in ipairs(owners) do redis.call('HSET', k('keys'), owner, id) end
 return 1
 `,
+    decode: oneIsYes,
+  }),
 
-  // ARGV: 1 id, 2 record JSON, 3 last seen. Returns the record kept (the first one's).
-  ensureWorld: `
-local B = KEYS[1]
-local function k(s) return B .. ':' .. s end
-if redis.call('HSETNX', k('worlds'), ARGV[1], ARGV[2]) == 1 then
-  redis.call('HSET', k('seen'), ARGV[1], ARGV[3])
-  return { 1, ARGV[2] }
+  /** The record kept (the first one's), and whether it is this call's. */
+  ensureWorld: defineDirectoryScript({
+    args: ['id', 'record', 'lastSeen'],
+    reply: ['created', 'record'],
+    body: `
+if redis.call('HSETNX', k('worlds'), id, record) == 1 then
+  redis.call('HSET', k('seen'), id, lastSeen)
+  return REPLY{ created = 1, record = record }
 end
-return { 0, redis.call('HGET', k('worlds'), ARGV[1]) }
+return REPLY{ created = 0, record = redis.call('HGET', k('worlds'), id) }
 `,
+    /** `json` as stored, to pass on unchanged. */
+    decode: (r) => {
+      const json = String(r!.record);
+      return { created: Number(r!.created) === 1, json, record: JSON.parse(json) as TenantRecord };
+    },
+  }),
 
-  // ARGV: 1 id. Forgets the world's directory entries; returns whether it existed.
-  forgetWorld: `
-local B = KEYS[1]
-local function k(s) return B .. ':' .. s end
-local id = ARGV[1]
+  /** Forgets the world's directory entries; whether it existed. */
+  forgetWorld: defineDirectoryScript({
+    args: ['id'],
+    body: `
 local record = redis.call('HGET', k('worlds'), id)
 if not record then return 0 end
 for _, owner in ipairs(redis.call('HKEYS', k('keys'))) do
@@ -638,32 +993,40 @@ redis.call('HDEL', k('worlds'), id)
 redis.call('HDEL', k('seen'), id)
 return 1
 `,
+    decode: oneIsYes,
+  }),
 
-  // ARGV: 1 owner, 2 world.
-  claimKey: `
-local B = KEYS[1]
-local holder = redis.call('HGET', B .. ':keys', ARGV[1])
-if holder and holder ~= ARGV[2] then return 0 end
-redis.call('HSET', B .. ':keys', ARGV[1], ARGV[2])
+  claimKey: defineDirectoryScript({
+    args: ['owner', 'world'],
+    body: `
+local holder = redis.call('HGET', k('keys'), owner)
+if holder and holder ~= world then return 0 end
+redis.call('HSET', k('keys'), owner, world)
 return 1
 `,
+    decode: oneIsYes,
+  }),
 
-  // ARGV: 1 world, 2.. owners.
-  releaseKeys: `
-local B = KEYS[1]
-for i = 2, #ARGV do
-  if redis.call('HGET', B .. ':keys', ARGV[i]) == ARGV[1] then redis.call('HDEL', B .. ':keys', ARGV[i]) end
+  releaseKeys: defineDirectoryScript({
+    args: ['world'],
+    rest: 'owners',
+    body: `
+for _, owner in ipairs(owners) do
+  if redis.call('HGET', k('keys'), owner) == world then redis.call('HDEL', k('keys'), owner) end
 end
 return 1
 `,
+  }),
 
-  // ARGV: 1 id, 2 system time: only ever forward.
-  touchWorld: `
-local B = KEYS[1]
-local seen = tonumber(redis.call('HGET', B .. ':seen', ARGV[1]) or '0')
-if tonumber(ARGV[2]) > seen and redis.call('HEXISTS', B .. ':worlds', ARGV[1]) == 1 then
-  redis.call('HSET', B .. ':seen', ARGV[1], ARGV[2])
+  /** Only ever forward. */
+  touchWorld: defineDirectoryScript({
+    args: ['id', 'systemNow'],
+    body: `
+local seen = tonumber(redis.call('HGET', k('seen'), id) or '0')
+if tonumber(systemNow) > seen and redis.call('HEXISTS', k('worlds'), id) == 1 then
+  redis.call('HSET', k('seen'), id, systemNow)
 end
 return 1
 `,
-} as const;
+  }),
+};

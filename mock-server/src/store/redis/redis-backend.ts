@@ -7,7 +7,9 @@
 import type { Owner } from '../../domain/keys.js';
 import type { ClaimResult, JournalLimits, RetentionPolicy, StoreBackend, TenantRecord } from '../store.js';
 import { RedisConnection, type RedisConnectionOptions } from './connection.js';
+import { DIRECTORY_SCRIPTS } from './lua.js';
 import { RedisStore } from './redis-store.js';
+import type { Script } from './script.js';
 
 export interface RedisBackendOptions extends RedisConnectionOptions {
   /** Key prefix, so several simulators can share one Redis (default `dc`). */
@@ -34,7 +36,8 @@ export class RedisBackend implements StoreBackend {
   }
 
   static async open(options: RedisBackendOptions): Promise<RedisBackend> {
-    return new RedisBackend(await RedisConnection.open(options), options);
+    const probeKey = `${options.prefix ?? 'dc'}:{dir}:probe`;
+    return new RedisBackend(await RedisConnection.open({ probeKey, ...options }), options);
   }
 
   world(id: string): RedisStore {
@@ -55,35 +58,37 @@ export class RedisBackend implements StoreBackend {
     return store;
   }
 
+  /** A directory script with its named arguments. */
+  private directory<A, T>(script: Script<A, T>, args: A): Promise<T> {
+    return this.connection.run(script, [this.dir], args);
+  }
+
+  /** Claims the record's world id, credential and keys in the directory, or none of them. */
+  private claimWorld(record: TenantRecord, json = JSON.stringify(record)): Promise<boolean> {
+    return this.directory(DIRECTORY_SCRIPTS.claimWorld, {
+      id: record.id,
+      record: json,
+      tokenDigest: record.tokenDigest,
+      lastSeen: record.lastSeenAt,
+      owners: record.spec.accounts.map((a) => a.owner),
+    });
+  }
+
   async createWorld(record: TenantRecord): Promise<ClaimResult> {
-    const claimed = await this.connection.directory('claimWorld', this.dir, [
-      record.id,
-      JSON.stringify(record),
-      record.tokenDigest,
-      String(record.lastSeenAt),
-      ...record.spec.accounts.map((a) => a.owner),
-    ]);
-    if (Number(claimed) !== 1) return { ok: false, owner: 'another_world' };
+    if (!(await this.claimWorld(record))) return { ok: false, owner: 'another_world' };
     await this.world(record.id).writeStart(record.spec);
     return { ok: true };
   }
 
   async ensureWorld(record: TenantRecord): Promise<TenantRecord> {
-    const [created, json] = (await this.connection.directory('ensureWorld', this.dir, [
-      record.id,
-      JSON.stringify(record),
-      String(record.lastSeenAt),
-    ])) as [number, string];
-    const kept = JSON.parse(json) as TenantRecord;
-    if (Number(created) === 1) {
-      const claimed = await this.connection.directory('claimWorld', this.dir, [
-        kept.id,
-        json,
-        kept.tokenDigest,
-        String(kept.lastSeenAt),
-        ...kept.spec.accounts.map((a) => a.owner),
-      ]);
-      if (Number(claimed) !== 1)
+    const ensured = await this.directory(DIRECTORY_SCRIPTS.ensureWorld, {
+      id: record.id,
+      record: JSON.stringify(record),
+      lastSeen: record.lastSeenAt,
+    });
+    const kept = ensured.record;
+    if (ensured.created) {
+      if (!(await this.claimWorld(kept, ensured.json)))
         throw new Error(`cannot create world ${kept.id}: a key belongs to another world`);
       await this.world(kept.id).writeStart(kept.spec);
     } else {
@@ -122,14 +127,14 @@ export class RedisBackend implements StoreBackend {
   }
 
   async deleteWorld(id: string): Promise<boolean> {
-    const existed = Number(await this.connection.directory('forgetWorld', this.dir, [id])) === 1;
+    const existed = await this.directory(DIRECTORY_SCRIPTS.forgetWorld, { id });
     if (existed) await this.world(id).destroy();
     this.stores.delete(id);
     return existed;
   }
 
   async touchWorld(id: string, systemNow: number): Promise<void> {
-    await this.connection.directory('touchWorld', this.dir, [id, String(systemNow)]);
+    await this.directory(DIRECTORY_SCRIPTS.touchWorld, { id, systemNow });
   }
 
   async worldOfKey(owner: Owner): Promise<string | undefined> {
@@ -139,12 +144,12 @@ export class RedisBackend implements StoreBackend {
   }
 
   async claimKey(owner: Owner, worldId: string): Promise<ClaimResult> {
-    const ok = Number(await this.connection.directory('claimKey', this.dir, [owner, worldId])) === 1;
+    const ok = await this.directory(DIRECTORY_SCRIPTS.claimKey, { owner, world: worldId });
     return ok ? { ok: true } : { ok: false, owner: 'another_world' };
   }
 
   async releaseKeys(worldId: string, owners: readonly Owner[]): Promise<void> {
-    if (owners.length > 0) await this.connection.directory('releaseKeys', this.dir, [worldId, ...owners]);
+    if (owners.length > 0) await this.directory(DIRECTORY_SCRIPTS.releaseKeys, { world: worldId, owners });
   }
 
   async worldOfToken(tokenDigest: string): Promise<string | undefined> {
@@ -154,8 +159,8 @@ export class RedisBackend implements StoreBackend {
     );
   }
 
-  health(): Promise<{ ok: true } | { ok: false; reason: string }> {
-    return this.connection.ping();
+  health(): ReturnType<StoreBackend['health']> {
+    return this.connection.health();
   }
 
   close(): Promise<void> {

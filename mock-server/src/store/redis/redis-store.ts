@@ -3,7 +3,7 @@
  * one. Each method is one Lua script (lua.ts) on keys under the world's hash tag, given the world's
  * time. A process keeps nothing of a world but the connection: two replicas never disagree.
  */
-import { VIRTUAL_CLOCK_START, CLOCK_LIMIT_ISO, CLOCK_LIMIT_MS, type ClockState } from '../../domain/clock.js';
+import { VIRTUAL_CLOCK_START, CLOCK_LIMIT_MS } from '../../domain/clock.js';
 import type { Owner } from '../../domain/keys.js';
 import { foldLedger, type Account, type LedgerEntry } from '../../domain/ledger.js';
 import { nextDeadline, type Settlement, type Task } from '../../domain/tasks.js';
@@ -13,11 +13,9 @@ import {
   MAX_JOURNAL_PAGE,
   asciiLower,
   MAX_JOURNAL_SCAN,
-  materialise,
   storedEntry,
   type JournalFilter,
   type JournalRecord,
-  type StoredEntry,
 } from '../../qa/journal.js';
 import { acceptStepwise, admitStepwise } from '../stepwise.js';
 import {
@@ -38,15 +36,13 @@ import {
   type WorldView,
 } from '../store.js';
 import type { RedisConnection } from './connection.js';
-import type { SCRIPTS } from './lua.js';
+import { US, WORLD_ARGS, WORLD_SCRIPTS, type RedisEntry, type TaskImmutable } from './lua.js';
+import { encodeLeading, type Script } from './script.js';
 
 /** Most tasks one script settles or prunes: a big backlog is worked in several calls, not one long one. */
 const CHUNK = 1_000;
 /** Most tasks one listTasks examines. */
 const LIST_SCAN = 50_000;
-const US = '\x1f';
-
-type Reply = string | number | null | Reply[];
 
 export interface RedisStoreOptions {
   connection: RedisConnection;
@@ -58,55 +54,6 @@ export interface RedisStoreOptions {
   systemNow: () => number;
 }
 
-interface TaskImmutable {
-  id: string;
-  owner: Owner;
-  request: Task['request'];
-  preset: Task['preset'];
-  price: number;
-  imageCount: number;
-  createdAt: number;
-  plan: Task['plan'];
-}
-
-function taskFrom(reply: Reply): Task | undefined {
-  if (!Array.isArray(reply)) return undefined;
-  const [j, s, sa, em, p] = reply as string[];
-  const base = JSON.parse(j!) as TaskImmutable;
-  return {
-    id: base.id,
-    owner: base.owner,
-    request: base.request,
-    preset: base.preset,
-    price: base.price,
-    imageCount: base.imageCount,
-    createdAt: base.createdAt,
-    status: s as Task['status'],
-    settledAt: sa ? Number(sa) : null,
-    errorMessage: em ? em : null,
-    polls: Number(p),
-    plan: base.plan,
-  };
-}
-
-function ruleFrom(id: string, json: string, left: string, hits: string): FaultRule {
-  const rule = JSON.parse(json) as Omit<FaultRule, 'id'>;
-  return {
-    id,
-    match: rule.match,
-    action: rule.action,
-    timesLeft: left === '' ? null : Number(left),
-    probability: rule.probability,
-    hits: Number(hits),
-  };
-}
-
-/** The journal entry as kept in Redis: the memory store's, its request bytes as text. */
-interface RedisEntry extends Omit<StoredEntry, 'requestBody' | 'id' | 'bytes'> {
-  rawBody?: string;
-  cutBody?: string;
-}
-
 export class RedisStore implements Store {
   private readonly base: string;
   readonly channel: string;
@@ -116,42 +63,22 @@ export class RedisStore implements Store {
     this.channel = `${options.prefix}:journal:${options.world}`;
   }
 
-  private run(script: keyof typeof SCRIPTS, now: number | '', ...args: Array<string | number>) {
-    const { retention } = this.options;
-    return this.options.connection.world(script, this.base, [
-      String(now),
-      String(this.options.systemNow()),
-      String(retention.maxAgeMs),
-      String(retention.maxTasks),
-      String(retention.maxLedgerEntries),
-      ...args.map(String),
-    ]) as Promise<Reply>;
+  /** A world script with its named arguments, after WORLD_ARGS (the world's time, retention). */
+  private run<A, T>(script: Script<A, T>, now: number | undefined, args: A): Promise<T> {
+    const { retention, systemNow, connection } = this.options;
+    const leading = encodeLeading(WORLD_ARGS, {
+      NOW: now,
+      SYSNOW: systemNow(),
+      MAXAGE: retention.maxAgeMs,
+      MAXTASKS: retention.maxTasks,
+      MAXLEDGER: retention.maxLedgerEntries,
+    });
+    return connection.run(script, [this.base], args, leading);
   }
 
   async view(caller?: Owner): Promise<WorldView> {
-    const reply = (await this.run('view', '', caller ?? '')) as [
-      string,
-      string,
-      string,
-      string,
-      string,
-      ...unknown[],
-    ];
-    const [spec, kind, cv, co, rules] = reply;
-    if (!spec) throw new WorldMissingError(this.options.world);
-    const clock: ClockState =
-      kind === 'virtual' ? { kind, nowMs: Number(cv) } : { kind: 'real', offsetMs: Number(co) };
-    const view: WorldView = { spec: JSON.parse(spec) as WorldSpec, clock, rules: Number(rules) };
-    if (caller !== undefined) {
-      const balance = reply[5];
-      view.caller =
-        balance === undefined
-          ? { owner: caller }
-          : {
-              owner: caller,
-              account: { owner: caller, label: String(reply[6] ?? ''), balance: Number(balance) },
-            };
-    }
+    const view = await this.run(WORLD_SCRIPTS.view, undefined, { caller });
+    if (!view) throw new WorldMissingError(this.options.world);
     return view;
   }
 
@@ -165,22 +92,16 @@ export class RedisStore implements Store {
   }
 
   async getAccount(owner: Owner): Promise<Account | undefined> {
-    const reply = await this.run('getAccount', '', owner);
-    if (!Array.isArray(reply)) return undefined;
-    return { owner, label: String(reply[1] ?? ''), balance: Number(reply[0]) };
+    return this.run(WORLD_SCRIPTS.getAccount, undefined, { owner });
   }
 
   async setBalance(owner: Owner, label: string, balance: number, at: number): Promise<Account> {
-    await this.run('setBalance', '', owner, label, balance, at);
+    await this.run(WORLD_SCRIPTS.setBalance, undefined, { owner, label, balance, at });
     return { owner, label, balance };
   }
 
-  async listAccounts(): Promise<Account[]> {
-    const flat = (await this.run('listAccounts', '')) as string[];
-    const out: Account[] = [];
-    for (let i = 0; i < flat.length; i += 3)
-      out.push({ owner: flat[i] as Owner, balance: Number(flat[i + 1]), label: flat[i + 2]! });
-    return out;
+  listAccounts(): Promise<Account[]> {
+    return this.run(WORLD_SCRIPTS.listAccounts, undefined, {});
   }
 
   async ledger(owner: Owner, limit = Infinity): Promise<LedgerEntry[]> {
@@ -196,7 +117,7 @@ export class RedisStore implements Store {
     );
   }
 
-  async acceptTask(task: Task): Promise<AcceptResult> {
+  acceptTask(task: Task): Promise<AcceptResult> {
     const immutable: TaskImmutable = {
       id: task.id,
       owner: task.owner,
@@ -207,170 +128,122 @@ export class RedisStore implements Store {
       createdAt: task.createdAt,
       plan: task.plan,
     };
-    const reply = (await this.run(
-      'acceptTask',
-      '',
-      task.id,
-      task.owner,
-      task.price,
-      task.createdAt,
-      task.plan.readyAt ?? '',
-      task.plan.completeOnPoll ?? '',
-      task.plan.outcome,
-      task.plan.errorMessage ?? '',
-      nextDeadline(task, this.options.retention.maxAgeMs),
-      JSON.stringify(immutable),
-    )) as Reply[];
-    const outcome = reply[0] as string;
-    if (outcome === 'accepted')
-      return { accepted: true, task: taskFrom(reply[2]!)!, balance: Number(reply[1]) };
-    if (outcome === 'insufficient_credits')
-      return { accepted: false, reason: outcome, balance: Number(reply[1]), required: Number(reply[2]) };
-    return { accepted: false, reason: outcome as 'unknown_account' | 'duplicate_id' };
+    return this.run(WORLD_SCRIPTS.acceptTask, undefined, {
+      id: task.id,
+      owner: task.owner,
+      price: task.price,
+      createdAt: task.createdAt,
+      readyAt: task.plan.readyAt,
+      completeOnPoll: task.plan.completeOnPoll,
+      outcome: task.plan.outcome,
+      planError: task.plan.errorMessage,
+      deadline: nextDeadline(task, this.options.retention.maxAgeMs),
+      immutable: JSON.stringify(immutable),
+    });
   }
 
-  async getTask(id: string): Promise<Task | undefined> {
-    return taskFrom(await this.run('getTask', '', id));
+  getTask(id: string): Promise<Task | undefined> {
+    return this.run(WORLD_SCRIPTS.getTask, undefined, { id });
   }
 
-  async readTask(id: string, now: number): Promise<Task | undefined> {
-    return taskFrom(await this.run('readTask', now, id));
+  readTask(id: string, now: number): Promise<Task | undefined> {
+    return this.run(WORLD_SCRIPTS.readTask, now, { id });
   }
 
-  async pollTask(id: string, owner: Owner, now: number): Promise<Task | undefined> {
-    return taskFrom(await this.run('pollTask', now, id, owner));
+  pollTask(id: string, owner: Owner, now: number): Promise<Task | undefined> {
+    return this.run(WORLD_SCRIPTS.pollTask, now, { id, owner });
   }
 
-  async settleTask(id: string, settlement: Settlement): Promise<Task | undefined> {
-    return taskFrom(
-      await this.run('settleTask', '', id, settlement.status, settlement.at, settlement.errorMessage ?? ''),
-    );
+  settleTask(id: string, settlement: Settlement): Promise<Task | undefined> {
+    const { status, at, errorMessage } = settlement;
+    return this.run(WORLD_SCRIPTS.settleTask, undefined, { id, status, at, errorMessage });
   }
 
   async settleDue(now: number, owner?: Owner): Promise<number> {
     let total = 0;
     for (;;) {
-      const [settled, more] = (await this.run('settleDue', now, owner ?? '', CHUNK)) as number[];
-      total += settled!;
+      const { settled, more } = await this.run(WORLD_SCRIPTS.settleDue, now, { owner, limit: CHUNK });
+      total += settled;
       if (!more) return total;
     }
   }
 
-  async listTasks(filter: TaskFilter = {}): Promise<Task[]> {
-    const limit = Number.isFinite(filter.limit) ? filter.limit! : LIST_SCAN;
-    const replies = (await this.run(
-      'listTasks',
-      '',
-      filter.owner ?? '',
-      filter.status ?? '',
-      limit,
-      LIST_SCAN,
-    )) as Reply[];
-    return replies.map((r) => taskFrom(r)!);
+  listTasks(filter: TaskFilter = {}): Promise<Task[]> {
+    return this.run(WORLD_SCRIPTS.listTasks, undefined, {
+      owner: filter.owner,
+      status: filter.status,
+      limit: Number.isFinite(filter.limit) ? filter.limit! : LIST_SCAN,
+      scan: LIST_SCAN,
+    });
   }
 
-  async countTasks(): Promise<number> {
-    return Number(await this.run('countTasks', ''));
+  countTasks(): Promise<number> {
+    return this.run(WORLD_SCRIPTS.countTasks, undefined, {});
   }
 
   async prune(now: number): Promise<{ tasksDropped: number }> {
-    let dropped = 0;
+    let tasksDropped = 0;
     for (;;) {
-      const [n, more] = (await this.run('prune', now, CHUNK)) as number[];
-      dropped += n!;
-      if (!more) return { tasksDropped: dropped };
+      const { dropped, more } = await this.run(WORLD_SCRIPTS.prune, now, { budget: CHUNK });
+      tasksDropped += dropped;
+      if (!more) return { tasksDropped };
     }
   }
 
-  async nextCounter(name: string): Promise<number> {
-    return Number(await this.run('nextCounter', '', name));
+  nextCounter(name: string): Promise<number> {
+    return this.run(WORLD_SCRIPTS.nextCounter, undefined, { name });
   }
 
   async advanceClock(ms: number): Promise<AdvanceResult> {
     if (!Number.isSafeInteger(ms) || ms < 0)
       return { ok: false, problem: `cannot advance a clock by ${ms} ms` };
-    const reply = (await this.run('advanceClock', '', ms, CLOCK_LIMIT_MS)) as string[];
-    if (reply[0] === 'limit') {
-      const now = Number(reply[1]);
-      return {
-        ok: false,
-        problem: `the clock cannot pass ${CLOCK_LIMIT_ISO}: at most ${Math.max(0, CLOCK_LIMIT_MS - now)} ms more`,
-      };
-    }
-    const value = Number(reply[2]);
-    return {
-      ok: true,
-      clock: reply[1] === 'virtual' ? { kind: 'virtual', nowMs: value } : { kind: 'real', offsetMs: value },
-    };
+    return this.run(WORLD_SCRIPTS.advanceClock, undefined, { ms, limit: CLOCK_LIMIT_MS });
   }
 
   async addRule(input: FaultRuleInput): Promise<FaultRule> {
     const rule = ruleOf(input);
-    const id = String(await this.run('addRule', '', JSON.stringify(rule), rule.timesLeft ?? ''));
+    const id = await this.run(WORLD_SCRIPTS.addRule, undefined, {
+      rule: JSON.stringify(rule),
+      left: rule.timesLeft,
+    });
     return { id, ...rule };
   }
 
-  async listRules(): Promise<FaultRule[]> {
-    const rows = (await this.run('listRules', '')) as string[][];
-    return rows.map(([id, json, left, hits]) => ruleFrom(id!, json!, left ?? '', hits ?? '0'));
+  listRules(): Promise<FaultRule[]> {
+    return this.run(WORLD_SCRIPTS.listRules, undefined, {});
   }
 
-  async removeRule(id: string): Promise<boolean> {
-    return Number(await this.run('removeRule', '', id)) > 0;
+  removeRule(id: string): Promise<boolean> {
+    return this.run(WORLD_SCRIPTS.removeRule, undefined, { id });
   }
 
-  async clearRules(): Promise<number> {
-    return Number(await this.run('clearRules', ''));
+  clearRules(): Promise<number> {
+    return this.run(WORLD_SCRIPTS.clearRules, undefined, {});
   }
 
-  async fireRule(request: RuleRequest): Promise<FaultRule | undefined> {
-    const reply = await this.run(
-      'fireRule',
-      '',
-      request.method,
-      request.path,
-      request.owner ?? '',
-      request.createsTask ? '1' : '0',
-    );
-    if (!Array.isArray(reply)) return undefined;
-    const [id, json, left, hits] = reply as string[];
-    return ruleFrom(id!, json!, left!, hits!);
+  fireRule(request: RuleRequest): Promise<FaultRule | undefined> {
+    const { method, path, owner, createsTask } = request;
+    return this.run(WORLD_SCRIPTS.fireRule, undefined, { method, path, owner, createsTask });
   }
 
   async consumeRule(id: string): Promise<void> {
-    await this.run('consumeRule', '', id);
+    await this.run(WORLD_SCRIPTS.consumeRule, undefined, { id });
   }
 
-  async takeToken(bucket: string, now: number, limit: number, windowMs: number): Promise<BucketVerdict> {
-    const [allowed, lim, remaining, retry, reset] = (await this.run(
-      'takeToken',
-      now,
-      bucket,
-      limit,
-      windowMs,
-    )) as number[];
-    return {
-      allowed: allowed === 1,
-      limit: lim!,
-      remaining: remaining!,
-      retryAfterSeconds: retry!,
-      resetSeconds: reset!,
-    };
+  takeToken(bucket: string, now: number, limit: number, windowMs: number): Promise<BucketVerdict> {
+    return this.run(WORLD_SCRIPTS.takeToken, now, { bucket, limit, windowMs });
   }
 
-  async reserveBudget(name: string, amount: number, limit: number): Promise<BudgetResult> {
-    const [reserved, total] = ((await this.run('reserveBudget', '', name, amount, limit)) as string[]).map(
-      Number,
-    );
-    return reserved === 1 ? { reserved: true, total: total! } : { reserved: false, total: total!, limit };
+  reserveBudget(name: string, amount: number, limit: number): Promise<BudgetResult> {
+    return this.run(WORLD_SCRIPTS.reserveBudget, undefined, { name, amount, limit });
   }
 
-  async releaseBudget(name: string, amount: number): Promise<number> {
-    return Number(await this.run('releaseBudget', '', name, amount));
+  releaseBudget(name: string, amount: number): Promise<number> {
+    return this.run(WORLD_SCRIPTS.releaseBudget, undefined, { name, amount });
   }
 
-  async readBudget(name: string): Promise<number> {
-    return Number(await this.run('readBudget', '', name));
+  readBudget(name: string): Promise<number> {
+    return this.run(WORLD_SCRIPTS.readBudget, undefined, { name });
   }
 
   async appendJournal(record: JournalRecord): Promise<void> {
@@ -391,55 +264,40 @@ export class RedisStore implements Store {
       rest.injected ?? '',
       rest.operation ?? '',
     ].join(US);
-    await this.run(
-      'appendJournal',
-      '',
+    await this.run(WORLD_SCRIPTS.appendJournal, undefined, {
       fields,
       bytes,
-      JSON.stringify(entry),
+      entry: JSON.stringify(entry),
       maxEntries,
       maxBytes,
-      this.channel,
-    );
+      channel: this.channel,
+    });
   }
 
-  async queryJournal(filter: JournalFilter = {}): Promise<JournalPage> {
+  queryJournal(filter: JournalFilter = {}): Promise<JournalPage> {
     const statusClass = /^([1-5])xx$/.exec(filter.status ?? '')?.[1];
-    const reply = (await this.run(
-      'queryJournal',
-      '',
-      filter.method ?? '',
-      filter.path ?? '',
-      statusClass ?? filter.status ?? '',
-      filter.keyOwner ?? '',
-      filter.taskId ?? '',
-      filter.before ?? '',
-      filter.after ?? '',
-      Math.min(filter.limit ?? 100, MAX_JOURNAL_PAGE),
-      MAX_JOURNAL_SCAN,
-      filter.injected === undefined
-        ? ''
-        : filter.injected === true
-          ? 'any'
-          : filter.injected === false
-            ? 'none'
-            : `=${filter.injected}`,
-      filter.operation ?? '',
-      filter.text ? asciiLower(filter.text) : '',
-    )) as string[];
-    const [next, ...lines] = reply;
-    const entries = lines.map((line) => {
-      const cut = line.indexOf(US);
-      const stored = JSON.parse(line.slice(cut + 1)) as RedisEntry;
-      const { rawBody, cutBody, ...rest } = stored;
-      return materialise({
-        ...rest,
-        id: Number(line.slice(0, cut)),
-        bytes: 0,
-        requestBody: rawBody !== undefined ? Buffer.from(rawBody, 'utf8') : cutBody,
-      });
+    const { injected } = filter;
+    return this.run(WORLD_SCRIPTS.queryJournal, undefined, {
+      method: filter.method,
+      path: filter.path,
+      status: statusClass ?? filter.status,
+      keyOwner: filter.keyOwner,
+      taskId: filter.taskId,
+      before: filter.before,
+      after: filter.after,
+      limit: Math.min(filter.limit ?? 100, MAX_JOURNAL_PAGE),
+      scan: MAX_JOURNAL_SCAN,
+      injected:
+        injected === undefined
+          ? ''
+          : injected === true
+            ? 'any'
+            : injected === false
+              ? 'none'
+              : `=${injected}`,
+      operation: filter.operation,
+      needle: filter.text ? asciiLower(filter.text) : '',
     });
-    return next ? { entries, next: Number(next) } : { entries };
   }
 
   /** Calls `listener` after each journal append by any process, through Redis pub/sub. */
@@ -447,20 +305,8 @@ export class RedisStore implements Store {
     return this.options.connection.subscribe(this.channel, listener);
   }
 
-  async stats(): Promise<WorldStats> {
-    const v = ((await this.run('stats', '')) as Array<string | number>).map(Number);
-    return {
-      tasksCreated: v[0]!,
-      tasksSucceeded: v[1]!,
-      tasksFailed: v[2]!,
-      creditsDebited: v[3]!,
-      creditsRefunded: v[4]!,
-      tasksInProgress: v[5]!,
-      tasks: v[6]!,
-      journalEntries: v[7]!,
-      journalBytes: v[8]!,
-      tasksDropped: v[9]!,
-    };
+  stats(): Promise<WorldStats> {
+    return this.run(WORLD_SCRIPTS.stats, undefined, {});
   }
 
   async reset(): Promise<void> {
@@ -474,15 +320,12 @@ export class RedisStore implements Store {
       const rule = ruleOf(input);
       return [JSON.stringify(rule), rule.timesLeft ?? ''];
     });
-    await this.run(
-      'reset',
-      '',
-      JSON.stringify(spec),
-      spec.clock,
-      VIRTUAL_CLOCK_START,
-      rules.length / 2,
-      ...rules,
-    );
+    await this.run(WORLD_SCRIPTS.reset, undefined, {
+      specJson: JSON.stringify(spec),
+      clock: spec.clock,
+      virtualStart: VIRTUAL_CLOCK_START,
+      rules,
+    });
   }
 
   /** Whether the world's start has been written. */
@@ -491,6 +334,6 @@ export class RedisStore implements Store {
   }
 
   async destroy(): Promise<void> {
-    await this.run('destroy', '');
+    await this.run(WORLD_SCRIPTS.destroy, undefined, {});
   }
 }
