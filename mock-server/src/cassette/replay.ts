@@ -29,10 +29,10 @@ import { createHash } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import { CREDIT_TABLE } from '../../../generated/credit-table.js';
 import { presetOf } from '../domain/pricing.js';
-import type { GenerateRequest } from '../domain/wire-types.js';
+import type { GenerateRequest, TaskRecord } from '../domain/wire-types.js';
 import { imageUrl } from '../http/handlers/task-record.js';
 import type { ImageRenderer } from '../images/image-renderer.js';
-import { OUTPUT_SIZES, type AspectRatio, type Quality } from '../images/output-sizes.js';
+import { OUTPUT_SIZES } from '../images/output-sizes.js';
 import type { Upstream, UpstreamContext, UpstreamRequest, UpstreamResult } from '../proxy/upstream.js';
 import { answerTaskId, requestTaskId, type Cassette, type CassetteExchange } from './cassette.js';
 import { Redactor, authorizationLabel, redactedQuery } from './redaction.js';
@@ -62,14 +62,14 @@ interface Normalised {
   key: string;
 }
 
-type TaskRecordLike = {
-  task_id: string;
-  status: string;
-  request: { aspectRatio?: unknown; quality?: unknown; imageUrls?: unknown; numImages?: unknown };
-  response: unknown[];
-  consumed_credits: number;
-  error_message: string | null;
-};
+/**
+ * A task record as a cassette holds it: the spec's TaskRecord as recorded, so any field may have
+ * drifted; recordOf checks the ones the replay reads (its id, status, images and request).
+ */
+type RecordedTask = Pick<TaskRecord, 'task_id' | 'response'> & {
+  status: TaskRecord['status'] | (string & {});
+  request: { [K in keyof TaskRecord['request']]?: unknown };
+} & { [K in Exclude<keyof TaskRecord, 'task_id' | 'response' | 'status' | 'request'>]?: unknown };
 
 /** JSON with every object's keys sorted, so two bodies that mean the same compare equal. */
 function canonical(value: unknown): string {
@@ -85,10 +85,20 @@ function digest(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 24);
 }
 
-function recordOf(exchange: CassetteExchange): TaskRecordLike | undefined {
+/** The task record of a status answer, when it has what the replay reads; else the answer is served as recorded. */
+function recordOf(exchange: CassetteExchange): RecordedTask | undefined {
   const data = (exchange.response?.body as { data?: unknown } | undefined)?.data as
-    TaskRecordLike | undefined;
-  return typeof data?.status === 'string' && typeof data.task_id === 'string' ? data : undefined;
+    Record<string, unknown> | undefined;
+  if (typeof data?.status !== 'string' || typeof data.task_id !== 'string') return undefined;
+  const { response, request } = data;
+  if (!Array.isArray(response) || !response.every((link) => typeof link === 'string')) return undefined;
+  if (typeof request !== 'object' || request === null || Array.isArray(request)) return undefined;
+  return data as RecordedTask;
+}
+
+/** A table's own entry: recorded values are data, and `__proto__` or `constructor` is no key of ours. */
+function own<T extends object>(table: T, key: unknown): T[keyof T] | undefined {
+  return typeof key === 'string' && Object.hasOwn(table, key) ? table[key as keyof T] : undefined;
 }
 
 function recordedKey(exchange: CassetteExchange): string {
@@ -202,8 +212,8 @@ export class CassetteReplay implements Upstream {
     for (const poll of timeline?.polls ?? []) {
       const record = recordOf(poll);
       if (record?.status !== 'SUCCESS' || index >= record.response.length) continue;
-      const size =
-        OUTPUT_SIZES[record.request.aspectRatio as AspectRatio]?.[record.request.quality as Quality];
+      const byQuality = own(OUTPUT_SIZES, record.request.aspectRatio);
+      const size = byQuality && own(byQuality, record.request.quality);
       if (size) return { width: size.width, height: size.height };
     }
     return undefined;
@@ -305,7 +315,7 @@ export class CassetteReplay implements Upstream {
   private answerOf(
     exchange: CassetteExchange,
     context: UpstreamContext,
-    record?: TaskRecordLike,
+    record?: RecordedTask,
   ): UpstreamResult {
     if (exchange.error) {
       return {
