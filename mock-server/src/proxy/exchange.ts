@@ -1,16 +1,25 @@
 /**
  * Proxy and replay modes: each public API request, after the Host allowlist, CORS, the journal, the
  * world's resolution and QA fault injection (headers, rules, chaos: they still apply in front), goes
- * to the upstream (the live API, or a cassette) instead of being authenticated and handled here:
+ * to the upstream (the live API, or a cassette) instead of being authenticated and handled here.
  *
- *  1. task-shaping QA headers and prompt markers are refused (400 naming them): they cannot shape a
- *     task the live API runs, and ignoring them silently would pass a test that shaped nothing;
- *  2. the local rate limit, only when `--rate-limit` was given (the live API's limits are the real ones);
- *  3. the request is checked against openapi.yaml (drift; with --proxy-strict a violation is 400);
- *  4. the credit guard (generate, with --proxy-max-credits): the price reserved atomically in the
- *     world's store, or 402 before anything is sent;
- *  5. the exchange; its answer checked against openapi.yaml, recorded (--record), and sent back
- *     unchanged: status, headers, body (with --proxy-strict an answer that breaks the spec is 502).
+ * The exchange is a list of named steps (EXCHANGE, below), each reading and adding to one
+ * ExchangeContext and returning a refusal (the proxy answers itself, and the exchange ends) or
+ * nothing (the next step runs):
+ *
+ *  1. refuseTaskShapingHeaders, refuseTaskShapingMarkers: task-shaping QA headers and prompt markers
+ *     are refused (400 naming them): they cannot shape a task the live API runs, and ignoring them
+ *     silently would pass a test that shaped nothing;
+ *  2. limitLocally: the local rate limit, only when `--rate-limit` was given (the live API's limits
+ *     are the real ones); readBody;
+ *  3. checkRequestDrift: the request checked against openapi.yaml (with --proxy-strict a violation is
+ *     400);
+ *  4. reserveCredits: the credit guard (generate, with --proxy-max-credits): the price reserved
+ *     atomically in the world's store, or 402 before anything is sent;
+ *  5. forward, settleCredits, record, refuseWithoutAnswer: the exchange; the reservation given back
+ *     when the request was not taken; the cassette written (--record); no answer is 504 or 502;
+ *  6. checkAnswer, send: the answer checked against openapi.yaml (with --proxy-strict an answer that
+ *     breaks the spec is 502) and sent back: status, headers, body.
  *
  * Every answer the proxy makes itself carries `X-Mock-Injected` (credit-guard, proxy-strict,
  * proxy-timeout, proxy-unreachable, replay-miss, proxy), so it is never mistaken for the live API's.
@@ -24,15 +33,15 @@ import { presetOf, priceOf } from '../domain/pricing.js';
 import type { GenerateRequest } from '../domain/wire-types.js';
 import type { DriftSummaries } from '../drift/drift-summary.js';
 import { formatDrift, type DriftFinding, type SpecDrift } from '../drift/spec-drift.js';
-import { ApiError, errors, sendError } from '../http/errors.js';
+import { errors, sendError, type ApiError } from '../http/errors.js';
 import { bearerOwner, bearerToken, type AuthLocals } from '../http/middleware/auth.js';
 import type { QaLocals } from '../http/middleware/fault-injection.js';
 import { RAW_BODY, rawBodyOf } from '../http/middleware/json-body.js';
 import { rateLimit } from '../http/middleware/rate-limit.js';
-import { worldOf } from '../http/world.js';
+import { worldOf, type World } from '../http/world.js';
 import type { ImageRenderer } from '../images/image-renderer.js';
 import { decodePromptMarkers } from '../qa/prompt-markers.js';
-import type { CassetteRecorder } from '../cassette/recorder.js';
+import type { CassetteRecorder, RecordedTiming } from '../cassette/recorder.js';
 import { Redactor } from '../cassette/redaction.js';
 import {
   CREDIT_BUDGET,
@@ -41,7 +50,13 @@ import {
   type Gateway,
   type GatewayInfo,
 } from './gateway.js';
-import type { Upstream, UpstreamAnswer, UpstreamFailure, UpstreamRequest } from './upstream.js';
+import type {
+  Upstream,
+  UpstreamAnswer,
+  UpstreamFailure,
+  UpstreamRequest,
+  UpstreamResult,
+} from './upstream.js';
 
 export interface GatewayOptions {
   upstream: Upstream;
@@ -62,6 +77,310 @@ export interface GatewayOptions {
   logger?: Pick<Logger, 'error'>;
 }
 
+/** What a gateway's steps share across its exchanges: its options and what is built from them once. */
+interface GatewaySettings extends GatewayOptions {
+  mode: 'proxy' | 'replay';
+  info: GatewayInfo;
+  /** How a message names the answer: the live API's, or the cassette's. */
+  source: string;
+  limiters: { generate: RequestHandler; status: RequestHandler } | undefined;
+  rawBody: RequestHandler;
+  baseUrl: (req: Request) => string;
+}
+
+/** One exchange as it goes through the steps. */
+export interface ExchangeContext {
+  readonly gateway: GatewaySettings;
+  readonly req: Request;
+  readonly res: Response;
+  readonly world: World;
+  /** Every secret of the request (its key) out of what is kept: findings, summaries, messages. */
+  readonly redactor: Redactor;
+  /** What goes to the upstream (its body once readBody has read it). */
+  readonly request: UpstreamRequest;
+  readonly isGenerate: boolean;
+  /** The request's drift findings (checkRequestDrift), then the answer's (checkAnswer). */
+  findings: DriftFinding[];
+  /** Credits the credit guard reserved, given back when the request was not taken. */
+  reserved: number;
+  /** The recording's id and offset, when recording (taken as the request is forwarded). */
+  timing: RecordedTiming | undefined;
+  /** What the upstream said (forward). */
+  result: UpstreamResult | undefined;
+}
+
+/** The proxy answers itself, and the exchange ends: `label` is its X-Mock-Injected. */
+export interface Refusal {
+  label: string;
+  error: ApiError;
+}
+
+type ExchangeStep = (ctx: ExchangeContext) => Refusal | undefined | Promise<Refusal | undefined>;
+
+/** The exchange, in order: each step runs unless one before it refused. */
+const EXCHANGE: readonly ExchangeStep[] = [
+  refuseTaskShapingHeaders,
+  limitLocally,
+  readBody,
+  refuseTaskShapingMarkers,
+  checkRequestDrift,
+  reserveCredits,
+  forward,
+  settleCredits,
+  record,
+  refuseWithoutAnswer,
+  checkAnswer,
+  send,
+];
+
+export function createGateway(options: GatewayOptions): Gateway {
+  const mode = options.upstream.mode;
+  const info: GatewayInfo = {
+    mode,
+    target: options.upstream.target,
+    strict: options.strict,
+    maxCredits: mode === 'proxy' ? options.maxCredits : undefined,
+  };
+  const settings: Omit<GatewaySettings, 'baseUrl'> = {
+    ...options,
+    mode,
+    info,
+    source: mode === 'proxy' ? "The live API's answer" : 'The recorded answer',
+    limiters:
+      options.rateLimit === 'off'
+        ? undefined
+        : {
+            generate: rateLimit(options.rateLimit, 'generate'),
+            status: rateLimit(options.rateLimit, 'status'),
+          },
+    rawBody: express.raw({
+      type: () => true,
+      limit: options.bodyLimit,
+      verify: (req, _res, buf) => {
+        (req as { [RAW_BODY]?: Buffer })[RAW_BODY] = buf;
+      },
+    }),
+  };
+  return {
+    info,
+    publicHandlers: ({ baseUrl }) => [exchangeHandler({ ...settings, baseUrl })],
+    ...(options.fileHandler ? { fileHandler: options.fileHandler } : {}),
+    onReset(worldId) {
+      options.summaries.clear(worldId);
+      options.upstream.onReset?.(worldId);
+    },
+  };
+}
+
+/** Runs the steps of EXCHANGE over one request. */
+function exchangeHandler(gateway: GatewaySettings): RequestHandler {
+  return async (req, res) => {
+    const ctx = contextOf(gateway, req, res);
+    for (const step of EXCHANGE) {
+      const refusal = await step(ctx);
+      if (refusal) return refuse(res, refusal);
+    }
+  };
+}
+
+function contextOf(gateway: GatewaySettings, req: Request, res: Response): ExchangeContext {
+  const key = bearerToken(req);
+  const url = originPath(req.originalUrl);
+  const queryAt = url.indexOf('?');
+  return {
+    gateway,
+    req,
+    res,
+    world: worldOf(res.locals),
+    redactor: new Redactor(key),
+    request: {
+      method: req.method,
+      url,
+      path: req.path,
+      search: queryAt < 0 ? '' : url.slice(queryAt + 1),
+      headers: req.headers,
+      body: undefined,
+      key,
+    },
+    isGenerate: req.method === 'POST' && req.path === gateway.generatePath,
+    findings: [],
+    reserved: 0,
+    timing: undefined,
+    result: undefined,
+  };
+}
+
+function refuse(res: Response, { label, error }: Refusal): void {
+  (res.locals as QaLocals).injected = label;
+  res.set('X-Mock-Injected', label);
+  sendError(res, error);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The steps
+
+/** Task-shaping headers, before anything is read or sent. */
+function refuseTaskShapingHeaders({ gateway, req, isGenerate }: ExchangeContext): Refusal | undefined {
+  if (!gateway.faultHeaders || !isGenerate) return undefined;
+  const sent = TASK_SHAPING_HEADERS.filter((h) => req.headers[h] !== undefined);
+  if (sent.length === 0) return undefined;
+  const { mode } = gateway;
+  return {
+    label: 'proxy',
+    error: errors.invalidRequest(
+      sent.map((h) => ({
+        field: `header.${h}`,
+        message: `cannot shape a task in ${mode} mode: the ${mode === 'proxy' ? 'live API runs' : 'cassette recorded'} it; remove the header (faults such as X-Mock-Status still apply)`,
+      })),
+    ),
+  };
+}
+
+/** The local limiter, per key digest (the key is not authenticated here: the live API does that). */
+async function limitLocally({ gateway, req, res }: ExchangeContext): Promise<undefined> {
+  const owner = bearerOwner(req);
+  if (!gateway.limiters || owner === undefined) return undefined;
+  (res.locals as AuthLocals).owner = owner;
+  const limiter = req.path === gateway.generatePath ? gateway.limiters.generate : gateway.limiters.status;
+  // A request over the limit is the limiter's 429 (an ApiError, through the error handler, as before).
+  await throughMiddleware(limiter, req, res);
+  return undefined;
+}
+
+/** The body's bytes, as sent (a GET or HEAD has none). */
+async function readBody(ctx: ExchangeContext): Promise<undefined> {
+  const { req, res, gateway } = ctx;
+  if (req.method === 'GET' || req.method === 'HEAD') return undefined;
+  await throughMiddleware(gateway.rawBody, req, res);
+  ctx.request.body = rawBodyOf(req);
+  return undefined;
+}
+
+/** Prompt markers (`[mock:outcome=failed]`) in a generate's body: refused, as the headers are. */
+function refuseTaskShapingMarkers({ gateway, isGenerate, request }: ExchangeContext): Refusal | undefined {
+  if (!gateway.faultHeaders || !isGenerate || request.body === undefined) return undefined;
+  const problems = markerProblems(request.body, gateway.mode);
+  return problems.length > 0 ? { label: 'proxy', error: errors.invalidRequest(problems) } : undefined;
+}
+
+function checkRequestDrift(ctx: ExchangeContext): Refusal | undefined {
+  const { gateway, req, request } = ctx;
+  ctx.findings = gateway.drift.checkRequest({
+    method: req.method,
+    path: req.path,
+    query: req.query as Record<string, unknown>,
+    headers: req.headers,
+    body: request.body,
+  });
+  if (!gateway.strict || ctx.findings.length === 0) return undefined;
+  const clean = noteDrift(ctx, 400);
+  return {
+    label: 'proxy-strict',
+    error: errors.invalidRequest(
+      clean.map((f) => ({ field: f.where, message: `${f.message} (openapi.yaml ${f.pointer})` })),
+    ),
+  };
+}
+
+/** The credit guard: reserved before anything is sent, given back (settleCredits) when the request was not taken. */
+async function reserveCredits(ctx: ExchangeContext): Promise<Refusal | undefined> {
+  const { gateway, world, request } = ctx;
+  const limit = gateway.info.maxCredits;
+  if (limit === undefined || !ctx.isGenerate) return undefined;
+  const price = priceOfBody(request.body);
+  const reservation = await world.store.reserveBudget(CREDIT_BUDGET, price, limit);
+  if (!reservation.reserved) {
+    noteDrift(ctx, 402);
+    return { label: 'credit-guard', error: errors.creditGuard(price, reservation.total, limit) };
+  }
+  ctx.reserved = price;
+  return undefined;
+}
+
+async function forward(ctx: ExchangeContext): Promise<undefined> {
+  const { gateway, world, req } = ctx;
+  ctx.timing = gateway.recorder?.begin();
+  try {
+    ctx.result = await gateway.upstream.exchange(ctx.request, {
+      worldId: world.id,
+      store: world.store,
+      now: world.simulator.clock.now(),
+      baseUrl: gateway.baseUrl(req),
+    });
+  } catch (error) {
+    if (ctx.reserved > 0) await world.store.releaseBudget(CREDIT_BUDGET, ctx.reserved);
+    throw error;
+  }
+  return undefined;
+}
+
+/**
+ * A 4xx was refused before any charge; nothing connected, nothing sent: the reservation is given back.
+ * Anything else (a 200, a 5xx, a timeout, a broken connection) may have been charged, and stays counted.
+ */
+async function settleCredits({ world, reserved, result }: ExchangeContext): Promise<undefined> {
+  const notTaken =
+    (result?.kind === 'answer' && result.answer.status >= 400 && result.answer.status < 500) ||
+    (result?.kind === 'failure' && !result.failure.mayHaveArrived) ||
+    result?.kind === 'miss';
+  if (reserved > 0 && notTaken) await world.store.releaseBudget(CREDIT_BUDGET, reserved);
+  return undefined;
+}
+
+/** The cassette (--record): an answer, or the failure that stood for one. Written before the answer goes back. */
+function record({ gateway, timing, request, result }: ExchangeContext): undefined {
+  if (!timing || !result || result.kind === 'miss') return undefined;
+  // A cassette that cannot be written (a full disk) is reported, and the client still gets its answer.
+  try {
+    gateway.recorder?.record(
+      timing,
+      request,
+      result.kind === 'answer' ? { answer: result.answer } : { failure: result.failure },
+    );
+  } catch (error) {
+    gateway.logger?.error({ err: error, file: gateway.recorder?.file }, 'could not write the cassette');
+  }
+  return undefined;
+}
+
+/** No answer: the cassette has none for this request (404), or the live API gave none (504, 502). */
+function refuseWithoutAnswer(ctx: ExchangeContext): Refusal | undefined {
+  const { result, redactor, gateway } = ctx;
+  if (result?.kind === 'miss') {
+    noteDrift(ctx, 404);
+    return { label: 'replay-miss', error: errors.replayMiss(redactor.redact(result.message)) };
+  }
+  if (result?.kind === 'failure') {
+    noteDrift(ctx, 0);
+    return { label: failureLabel(result.failure), error: failureError(result.failure, gateway.mode) };
+  }
+  return undefined;
+}
+
+/** The answer against openapi.yaml: drift noted; with --proxy-strict, an answer that breaks it is not passed on. */
+function checkAnswer(ctx: ExchangeContext): Refusal | undefined {
+  const { gateway, req } = ctx;
+  const answer = answerOf(ctx);
+  const template = gateway.drift.templateOf(req.path);
+  const isOperation = !ctx.findings.some((f) => f.kind === 'operation');
+  const responseFindings =
+    template !== undefined && isOperation
+      ? gateway.drift.checkResponse(req.method, template, observed(answer))
+      : [];
+  ctx.findings = [...ctx.findings, ...responseFindings];
+  const clean = noteDrift(ctx, answer.status);
+  if (!gateway.strict || responseFindings.length === 0) return undefined;
+  const violations = clean.filter((f) => f.side === 'response');
+  const shown = violations.slice(0, 3).map(formatDrift).join('; ');
+  const more = violations.length > 3 ? ` (and ${violations.length - 3} more: GET /__mock/drift)` : '';
+  return {
+    label: 'proxy-strict',
+    error: errors.answerNotPassedOn(
+      `${gateway.source} (${answer.status}) breaks openapi.yaml, so --proxy-strict did not pass it on: ${shown}${more}`,
+    ),
+  };
+}
+
 /** Headers that describe the connection or the body's framing: the answer is re-framed here. */
 const NOT_RETURNED = new Set([
   'connection',
@@ -70,6 +389,57 @@ const NOT_RETURNED = new Set([
   'content-length',
   'content-encoding',
 ]);
+
+function send(ctx: ExchangeContext): undefined {
+  const { req, res } = ctx;
+  const answer = answerOf(ctx);
+  res.status(answer.status);
+  const grouped = new Map<string, string[]>();
+  for (const [name, value] of answer.headers) {
+    if (NOT_RETURNED.has(name)) continue;
+    grouped.set(name, [...(grouped.get(name) ?? []), value]);
+  }
+  for (const [name, values] of grouped) res.setHeader(name, values.length === 1 ? values[0]! : values);
+  res.setHeader('content-length', String(req.method === 'HEAD' ? 0 : answer.body.length));
+  res.end(req.method === 'HEAD' ? undefined : answer.body);
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// What the steps share
+
+/** The answer the upstream gave (the steps after refuseWithoutAnswer run only when there is one). */
+function answerOf({ result }: ExchangeContext): UpstreamAnswer {
+  if (result?.kind !== 'answer') throw new Error('exchange: a step that needs an answer ran without one');
+  return result.answer;
+}
+
+/** The exchange's findings, redacted, written to its journal entry and counted in the world's summary. */
+function noteDrift(ctx: ExchangeContext, status: number): DriftFinding[] {
+  const { res, req, world, redactor, gateway } = ctx;
+  const clean = ctx.findings.map((f) => ({
+    ...f,
+    where: redactor.redact(f.where),
+    message: redactor.redact(f.message),
+  }));
+  if (clean.length > 0) (res.locals as DriftLocals).drift = clean;
+  gateway.summaries.record(world.id, {
+    at: world.simulator.clock.now(),
+    method: req.method,
+    path: req.path,
+    status,
+    findings: clean,
+  });
+  return clean;
+}
+
+/** Runs an Express middleware as a step does: resolved when it calls next(), rejected with its error. */
+function throughMiddleware(handler: RequestHandler, req: Request, res: Response): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const next = (error?: unknown) => (error ? reject(error) : resolve());
+    Promise.resolve(handler(req, res, next)).catch(reject);
+  });
+}
 
 /** The most a generate can cost: the price reserved when the body does not say which preset it is. */
 const HIGHEST_PRICE = Math.max(...Object.values(CREDIT_TABLE));
@@ -93,17 +463,11 @@ export function priceOfBody(body: Buffer | undefined): number {
   );
 }
 
-function refuse(res: Response, label: string, error: ApiError): void {
-  (res.locals as QaLocals).injected = label;
-  res.set('X-Mock-Injected', label);
-  sendError(res, error);
-}
-
 function failureError(failure: UpstreamFailure, mode: 'proxy' | 'replay'): ApiError {
   const recorded = mode === 'replay' ? ' (as recorded)' : '';
   return failure.kind === 'timeout'
-    ? new ApiError(504, `Gateway timeout: ${failure.message}${recorded}`, { type: 'gateway_timeout' })
-    : new ApiError(502, `Bad gateway: ${failure.message}${recorded}`, { type: 'bad_gateway' });
+    ? errors.gatewayTimeout(`${failure.message}${recorded}`)
+    : errors.badGateway(`${failure.message}${recorded}`);
 }
 
 function failureLabel(failure: UpstreamFailure): string {
@@ -130,237 +494,6 @@ function observed(answer: UpstreamAnswer) {
   return { status: answer.status, header, json, isJson };
 }
 
-function sendAnswer(req: Request, res: Response, answer: UpstreamAnswer): void {
-  res.status(answer.status);
-  const grouped = new Map<string, string[]>();
-  for (const [name, value] of answer.headers) {
-    if (NOT_RETURNED.has(name)) continue;
-    grouped.set(name, [...(grouped.get(name) ?? []), value]);
-  }
-  for (const [name, values] of grouped) res.setHeader(name, values.length === 1 ? values[0]! : values);
-  res.setHeader('content-length', String(req.method === 'HEAD' ? 0 : answer.body.length));
-  res.end(req.method === 'HEAD' ? undefined : answer.body);
-}
-
-export function createGateway(options: GatewayOptions): Gateway {
-  const { upstream, drift, summaries, strict, recorder } = options;
-  const mode = upstream.mode;
-  const info: GatewayInfo = {
-    mode,
-    target: upstream.target,
-    strict,
-    maxCredits: mode === 'proxy' ? options.maxCredits : undefined,
-  };
-  const source = mode === 'proxy' ? "The live API's answer" : 'The recorded answer';
-  /** A cassette that cannot be written (a full disk) is reported, and the client still gets its answer. */
-  const record = (...args: Parameters<CassetteRecorder['record']>) => {
-    try {
-      recorder?.record(...args);
-    } catch (error) {
-      options.logger?.error({ err: error, file: recorder?.file }, 'could not write the cassette');
-    }
-  };
-
-  /** 1. Task-shaping headers, before anything is read or sent. */
-  const taskShapingGuard: RequestHandler = (req, res, next) => {
-    if (!options.faultHeaders || req.method !== 'POST' || req.path !== options.generatePath) return next();
-    const sent = TASK_SHAPING_HEADERS.filter((h) => req.headers[h] !== undefined);
-    if (sent.length === 0) return next();
-    refuse(
-      res,
-      'proxy',
-      errors.invalidRequest(
-        sent.map((h) => ({
-          field: `header.${h}`,
-          message: `cannot shape a task in ${mode} mode: the ${mode === 'proxy' ? 'live API runs' : 'cassette recorded'} it; remove the header (faults such as X-Mock-Status still apply)`,
-        })),
-      ),
-    );
-  };
-
-  /** 2. The local limiter, per key digest (the key is not authenticated here: the live API does that). */
-  const limiters =
-    options.rateLimit === 'off'
-      ? undefined
-      : {
-          generate: rateLimit(options.rateLimit, 'generate'),
-          status: rateLimit(options.rateLimit, 'status'),
-        };
-  const localRateLimit: RequestHandler = (req, res, next) => {
-    const owner = bearerOwner(req);
-    if (!limiters || owner === undefined) return next();
-    (res.locals as AuthLocals).owner = owner;
-    const limiter = req.path === options.generatePath ? limiters.generate : limiters.status;
-    return limiter(req, res, next);
-  };
-
-  const rawBody = express.raw({
-    type: () => true,
-    limit: options.bodyLimit,
-    verify: (req, _res, buf) => {
-      (req as { [RAW_BODY]?: Buffer })[RAW_BODY] = buf;
-    },
-  });
-  const readBody: RequestHandler = (req, res, next) =>
-    req.method === 'GET' || req.method === 'HEAD' ? next() : rawBody(req, res, next);
-
-  const publicHandlers: Gateway['publicHandlers'] = ({ baseUrl }) => [
-    taskShapingGuard,
-    localRateLimit,
-    readBody,
-    async (req, res) => {
-      const world = worldOf(res.locals);
-      const key = bearerToken(req);
-      const redactor = new Redactor(key);
-      const url = originPath(req.originalUrl);
-      const queryAt = url.indexOf('?');
-      const body = rawBodyOf(req);
-      const isGenerate = req.method === 'POST' && req.path === options.generatePath;
-      const request: UpstreamRequest = {
-        method: req.method,
-        url,
-        path: req.path,
-        search: queryAt < 0 ? '' : url.slice(queryAt + 1),
-        headers: req.headers,
-        body,
-        key,
-      };
-
-      if (options.faultHeaders && isGenerate && body !== undefined) {
-        const problems = markerProblems(body, mode);
-        if (problems.length > 0) return refuse(res, 'proxy', errors.invalidRequest(problems));
-      }
-
-      const requestFindings = drift.checkRequest({
-        method: req.method,
-        path: req.path,
-        query: req.query as Record<string, unknown>,
-        headers: req.headers,
-        body,
-      });
-      const note = (status: number, findings: DriftFinding[]) => {
-        const clean = findings.map((f) => ({
-          ...f,
-          where: redactor.redact(f.where),
-          message: redactor.redact(f.message),
-        }));
-        if (clean.length > 0) (res.locals as DriftLocals).drift = clean;
-        summaries.record(world.id, {
-          at: world.simulator.clock.now(),
-          method: req.method,
-          path: req.path,
-          status,
-          findings: clean,
-        });
-        return clean;
-      };
-
-      if (strict && requestFindings.length > 0) {
-        const clean = note(400, requestFindings);
-        return refuse(
-          res,
-          'proxy-strict',
-          errors.invalidRequest(
-            clean.map((f) => ({ field: f.where, message: `${f.message} (openapi.yaml ${f.pointer})` })),
-          ),
-        );
-      }
-
-      // 4. The credit guard: reserved before anything is sent, released when the request was not taken.
-      let reserved = 0;
-      if (info.maxCredits !== undefined && isGenerate) {
-        const price = priceOfBody(body);
-        const reservation = await world.store.reserveBudget(CREDIT_BUDGET, price, info.maxCredits);
-        if (!reservation.reserved) {
-          note(402, requestFindings);
-          const left = Math.max(0, info.maxCredits - reservation.total);
-          return refuse(
-            res,
-            'credit-guard',
-            new ApiError(
-              402,
-              `Credit guard: this generate costs ${price} credits and ${reservation.total} of --proxy-max-credits ` +
-                `${info.maxCredits} have been forwarded through this proxy (${left} left), so it was not sent to the live API`,
-              { type: 'insufficient_credits', required_credits: price, balance: left },
-            ),
-          );
-        }
-        reserved = price;
-      }
-
-      const timing = recorder?.begin();
-      let result;
-      try {
-        result = await upstream.exchange(request, {
-          worldId: world.id,
-          store: world.store,
-          now: world.simulator.clock.now(),
-          baseUrl: baseUrl(req),
-        });
-      } catch (error) {
-        if (reserved > 0) await world.store.releaseBudget(CREDIT_BUDGET, reserved);
-        throw error;
-      }
-      // A 4xx was refused before any charge; nothing connected, nothing sent. Anything else (a 200, a
-      // 5xx, a timeout, a broken connection) may have been charged, and stays counted.
-      const notTaken =
-        (result.kind === 'answer' && result.answer.status >= 400 && result.answer.status < 500) ||
-        (result.kind === 'failure' && !result.failure.mayHaveArrived) ||
-        result.kind === 'miss';
-      if (reserved > 0 && notTaken) await world.store.releaseBudget(CREDIT_BUDGET, reserved);
-
-      if (result.kind === 'miss') {
-        note(404, requestFindings);
-        return refuse(
-          res,
-          'replay-miss',
-          new ApiError(404, redactor.redact(result.message), { type: 'not_found' }),
-        );
-      }
-      if (result.kind === 'failure') {
-        if (timing) record(timing, request, { failure: result.failure });
-        note(0, requestFindings);
-        return refuse(res, failureLabel(result.failure), failureError(result.failure, mode));
-      }
-
-      const { answer } = result;
-      const template = drift.templateOf(req.path);
-      const isOperation = !requestFindings.some((f) => f.kind === 'operation');
-      const responseFindings =
-        template !== undefined && isOperation
-          ? drift.checkResponse(req.method, template, observed(answer))
-          : [];
-      const clean = note(answer.status, [...requestFindings, ...responseFindings]);
-      if (timing) record(timing, request, { answer });
-      if (strict && responseFindings.length > 0) {
-        const violations = clean.filter((f) => f.side === 'response');
-        const shown = violations.slice(0, 3).map(formatDrift).join('; ');
-        const more = violations.length > 3 ? ` (and ${violations.length - 3} more: GET /__mock/drift)` : '';
-        return refuse(
-          res,
-          'proxy-strict',
-          new ApiError(
-            502,
-            `${source} (${answer.status}) breaks openapi.yaml, so --proxy-strict did not pass it on: ${shown}${more}`,
-            { type: 'bad_gateway' },
-          ),
-        );
-      }
-      sendAnswer(req, res, answer);
-    },
-  ];
-
-  return {
-    info,
-    publicHandlers,
-    ...(options.fileHandler ? { fileHandler: options.fileHandler } : {}),
-    onReset(worldId) {
-      summaries.clear(worldId);
-      upstream.onReset?.(worldId);
-    },
-  };
-}
-
 /**
  * The path and query a request line names, as they go to the live API. A request line may be a whole
  * URL (absolute form, as clients of an HTTP proxy send it): only its path and query are kept, so the
@@ -376,7 +509,6 @@ function originPath(requestTarget: string): string {
   }
 }
 
-/** Prompt markers (`[mock:outcome=failed]`) in a generate's body: refused, as the headers are. */
 function markerProblems(body: Buffer, mode: 'proxy' | 'replay') {
   let prompt: unknown;
   try {
