@@ -7,6 +7,7 @@
  * ExchangeContext and returning a refusal (the proxy answers itself, and the exchange ends) or
  * nothing (the next step runs):
  *
+ *  0. markNoSniff: every answer of the gateway carries `X-Content-Type-Options: nosniff`;
  *  1. refuseTaskShapingHeaders, refuseTaskShapingMarkers: task-shaping QA headers and prompt markers
  *     are refused (400 naming them): they cannot shape a task the live API runs, and ignoring them
  *     silently would pass a test that shaped nothing;
@@ -18,11 +19,14 @@
  *     atomically in the world's store, or 402 before anything is sent;
  *  5. forward, settleCredits, record, refuseWithoutAnswer: the exchange; the reservation given back
  *     when the request was not taken; the cassette written (--record); no answer is 504 or 502;
- *  6. checkAnswer, send: the answer checked against openapi.yaml (with --proxy-strict an answer that
- *     breaks the spec is 502) and sent back: status, headers, body.
+ *  6. checkAnswer, send: the answer checked against openapi.yaml; one that is not JSON is refused as
+ *     drift (502: nothing but what the API answers is served in the simulator's origin,
+ *     answer-policy.ts); with --proxy-strict an answer that breaks the spec is 502; else it is sent
+ *     back: status, the allowed headers, body.
  *
  * Every answer the proxy makes itself carries `X-Mock-Injected` (credit-guard, proxy-strict,
- * proxy-timeout, proxy-unreachable, replay-miss, proxy), so it is never mistaken for the live API's.
+ * proxy-refused, proxy-timeout, proxy-unreachable, replay-miss, proxy), so it is never mistaken for
+ * the live API's.
  * Keys never leave the request: drift findings, the summary and the cassette pass through a redactor.
  */
 import express, { type Request, type RequestHandler, type Response } from 'express';
@@ -43,6 +47,7 @@ import type { ImageRenderer } from '../images/image-renderer.js';
 import { decodePromptMarkers } from '../qa/prompt-markers.js';
 import type { CassetteRecorder, RecordedTiming } from '../cassette/recorder.js';
 import { Redactor } from '../cassette/redaction.js';
+import { NO_SNIFF, foreignContent, passedHeaders } from './answer-policy.js';
 import {
   CREDIT_BUDGET,
   TASK_SHAPING_HEADERS,
@@ -119,6 +124,7 @@ type ExchangeStep = (ctx: ExchangeContext) => Refusal | undefined | Promise<Refu
 
 /** The exchange, in order: each step runs unless one before it refused. */
 const EXCHANGE: readonly ExchangeStep[] = [
+  markNoSniff,
   refuseTaskShapingHeaders,
   limitLocally,
   readBody,
@@ -218,6 +224,12 @@ function refuse(res: Response, { label, error }: Refusal): void {
 
 // ---------------------------------------------------------------------------------------------------
 // The steps
+
+/** First, so every answer of the gateway carries it: its own, the limiter's, the live API's, an error's. */
+function markNoSniff({ res }: ExchangeContext): undefined {
+  res.setHeader(NO_SNIFF.name, NO_SNIFF.value);
+  return undefined;
+}
 
 /** Task-shaping headers, before anything is read or sent. */
 function refuseTaskShapingHeaders({ gateway, req, isGenerate }: ExchangeContext): Refusal | undefined {
@@ -357,18 +369,44 @@ function refuseWithoutAnswer(ctx: ExchangeContext): Refusal | undefined {
   return undefined;
 }
 
-/** The answer against openapi.yaml: drift noted; with --proxy-strict, an answer that breaks it is not passed on. */
+/**
+ * The answer against openapi.yaml: drift noted. An answer that is no API answer at all (not JSON:
+ * answer-policy.ts) is never passed on; with --proxy-strict, neither is one that breaks the spec.
+ */
 function checkAnswer(ctx: ExchangeContext): Refusal | undefined {
   const { gateway, req } = ctx;
   const answer = answerOf(ctx);
+  const seen = observed(answer);
   const template = gateway.drift.templateOf(req.path);
   const isOperation = !ctx.findings.some((f) => f.kind === 'operation');
   const responseFindings =
-    template !== undefined && isOperation
-      ? gateway.drift.checkResponse(req.method, template, observed(answer))
-      : [];
+    template !== undefined && isOperation ? gateway.drift.checkResponse(req.method, template, seen) : [];
+  const foreign = foreignContent({
+    contentType: seen.header('content-type'),
+    bodyLength: answer.body.length,
+    isJson: seen.isJson,
+  });
+  const what = foreign && `${gateway.source} (${answer.status}) ${foreign.what}`;
+  // Once per place: the checker may have found it already (a content type the status does not list).
+  if (foreign && !responseFindings.some((f) => f.kind === foreign.kind && f.where === foreign.where)) {
+    responseFindings.push(
+      gateway.drift.foreignContent(req.method, template, answer.status, {
+        kind: foreign.kind,
+        where: foreign.where,
+        message: `${foreign.what}: refused, never served in the simulator's origin`,
+      }),
+    );
+  }
   ctx.findings = [...ctx.findings, ...responseFindings];
   const clean = noteDrift(ctx, answer.status);
+  if (what)
+    return {
+      label: 'proxy-refused',
+      error: errors.answerNotPassedOn(
+        `${what}, so it was not passed on: the API answers JSON, and nothing else is served in the ` +
+          "simulator's origin (drift: GET /__mock/drift)",
+      ),
+    };
   if (!gateway.strict || responseFindings.length === 0) return undefined;
   const violations = clean.filter((f) => f.side === 'response');
   const shown = violations.slice(0, 3).map(formatDrift).join('; ');
@@ -381,24 +419,14 @@ function checkAnswer(ctx: ExchangeContext): Refusal | undefined {
   };
 }
 
-/** Headers that describe the connection or the body's framing: the answer is re-framed here. */
-const NOT_RETURNED = new Set([
-  'connection',
-  'keep-alive',
-  'transfer-encoding',
-  'content-length',
-  'content-encoding',
-]);
-
+/** The answer as the API could have sent it: its status, its allowed headers, its body re-framed. */
 function send(ctx: ExchangeContext): undefined {
   const { req, res } = ctx;
   const answer = answerOf(ctx);
   res.status(answer.status);
   const grouped = new Map<string, string[]>();
-  for (const [name, value] of answer.headers) {
-    if (NOT_RETURNED.has(name)) continue;
+  for (const [name, value] of passedHeaders(answer.headers))
     grouped.set(name, [...(grouped.get(name) ?? []), value]);
-  }
   for (const [name, values] of grouped) res.setHeader(name, values.length === 1 ? values[0]! : values);
   res.setHeader('content-length', String(req.method === 'HEAD' ? 0 : answer.body.length));
   res.end(req.method === 'HEAD' ? undefined : answer.body);
