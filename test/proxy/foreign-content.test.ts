@@ -168,6 +168,13 @@ describe('proxy mode', () => {
     ];
     expect(answers.map((a) => a.status)).toEqual([404, 402, 400, 401]);
     for (const a of answers) expect(a.headers.get('x-content-type-options'), a.text).toBe('nosniff');
+    // The local rate limiter's 429 (--rate-limit given) is the gateway's too.
+    const limited = await startProxy(live.url, ['--rate-limit=status=1/60s']);
+    opened.push(limited);
+    const unknown = '/api/status?task_id=sd45_0000000000000000';
+    await call(limited.url, 'GET', unknown, { key: LIVE_KEY });
+    const refused = await call(limited.url, 'GET', unknown, { key: LIVE_KEY });
+    expect([refused.status, refused.headers.get('x-content-type-options')]).toEqual([429, 'nosniff']);
   });
 });
 
