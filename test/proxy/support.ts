@@ -3,9 +3,12 @@
  * only a live-looking key), the proxy in front of it (built as main.ts builds it, its logs captured),
  * and plain HTTP calls. A drifting stand-in (contracts/provider/rewriting-proxy.ts) can sit between.
  */
+import { writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
+import type { Cassette, CassetteExchange, CassetteRequest } from '../../mock-server/src/cassette/cassette.js';
 import { compose, createLogger, type Composition } from '../../mock-server/src/compose.js';
 import { parseConfig } from '../../mock-server/src/config.js';
 import type { DriftHooks } from '../../mock-server/src/drift/drift-summary.js';
@@ -171,4 +174,37 @@ export function visible(answer: Answer) {
     if (value !== null) headers[name] = value;
   }
   return { status: answer.status, headers, body: answer.json ?? answer.text };
+}
+
+/** A generate as a cassette records it (the live key's label), for crafted cassettes. */
+export const RECORDED_GENERATE: CassetteRequest = {
+  method: 'POST',
+  path: '/api/generate',
+  query: {},
+  headers: { authorization: 'Bearer sk-l…aves', 'content-type': 'application/json' },
+  body: BODY,
+};
+
+/**
+ * A cassette as the recorder writes one, around the given exchanges (ids 1, 2, ... and offsets in
+ * their order); `exchanges` are loose on purpose, to craft the malformed ones.
+ */
+export function cassetteOf(exchanges: ReadonlyArray<Record<string, unknown>>): Cassette {
+  return {
+    format: 'dreamcore-cassette',
+    version: 1,
+    target: 'https://api.example',
+    recordedAt: '2026-01-01T00:00:00.000Z',
+    recorder: 'dreamcore-simulator 0.1.0',
+    exchanges: exchanges.map(
+      (e, i) => ({ id: i + 1, startOffsetMs: i * 10, durationMs: 5, ...e }) as unknown as CassetteExchange,
+    ),
+  };
+}
+
+/** Writes a (possibly malformed) cassette as text, and returns its path. */
+export function writeCassette(dir: string, name: string, cassette: Cassette | string): string {
+  const file = join(dir, name);
+  writeFileSync(file, typeof cassette === 'string' ? cassette : JSON.stringify(cassette, null, 2));
+  return file;
 }

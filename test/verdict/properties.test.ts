@@ -284,7 +284,7 @@ describe('the state as JSON', () => {
     for (let i = 0; i < settings.caps.tasks; i++)
       state.tasks.set(`sd45_${`${i}`.padStart(16, '0')}`, {
         owner: 'ffffffffffffffff',
-        keyLabel: 'sk-d…-dev',
+        keyLabel: 'sk-d…-dev#d88b21',
         createdAt: 1.75e12,
         journalId: 1e9,
         plan: { outcome: 'failed', readyAt: 1.75e12, completeOnPoll: null },

@@ -48,7 +48,7 @@ describe('the report', () => {
   it('matches report.schema.yaml, for a clean world, a naive one and an empty one', async () => {
     expect(reportSchemaErrors(await naiveReport())).toEqual([]);
     expect(reportSchemaErrors(await new World().report())).toEqual([]);
-    const spend = { debited: 30, refunded: 12, byKey: [{ key: 'sk-d…-dev', debited: 30, refunded: 12 }] };
+    const spend = { debited: 30, refunded: 12, byKey: [{ key: 'sk-d…-dev#d88b21', debited: 30, refunded: 12 }] };
     const report = reportOf(emptyState(), {
       now: 0,
       world: 't-1',
@@ -129,7 +129,7 @@ describe('the report', () => {
         refunded: 12,
         byKey: [
           { key: 'sk-z…-zzz', debited: 12, refunded: 12 },
-          { key: 'sk-d…-dev', debited: 48, refunded: 0 },
+          { key: 'sk-d…-dev#d88b21', debited: 48, refunded: 0 },
         ],
       },
     });
@@ -138,7 +138,7 @@ describe('the report', () => {
       refunded: 12,
       net: 48,
       by_key: [
-        { key: 'sk-d…-dev', debited: 48, refunded: 0, net: 48 },
+        { key: 'sk-d…-dev#d88b21', debited: 48, refunded: 0, net: 48 },
         { key: 'sk-z…-zzz', debited: 12, refunded: 12, net: 0 },
       ],
     });
@@ -238,7 +238,7 @@ describe('JUnit XML', () => {
       ['poll-too-fast', 'warning'],
     ]);
     expect(failed[0].failure['#text']).toContain(
-      '#2 POST /api/generate 200 at 2025-06-14T05:21:11.000Z key sk-d…-dev task sd45_0000000000000001: sent 0 ms after a 429',
+      '#2 POST /api/generate 200 at 2025-06-14T05:21:11.000Z key sk-d…-dev#d88b21 task sd45_0000000000000001: sent 0 ms after a 429',
     );
     expect(suite['system-out']).toMatch(/^Coverage: 4 of \d+ outcomes met\./);
   });
@@ -283,7 +283,7 @@ describe('text', () => {
       '',
       'ERROR retry-after-ignored (1 occurrence)',
       expect.stringMatching(/^ {2}1 request went out before the Retry-After/),
-      '    #2 POST /api/generate 200 at 2025-06-14T05:21:11.000Z key sk-d…-dev task sd45_0000000000000001: sent 0 ms after a 429 that asked to wait 2 s',
+      '    #2 POST /api/generate 200 at 2025-06-14T05:21:11.000Z key sk-d…-dev#d88b21 task sd45_0000000000000001: sent 0 ms after a 429 that asked to wait 2 s',
       '  See docs/reference/verdict-rules.md#retry-after-ignored',
       '',
       'WARNING poll-too-fast (1 occurrence)',

@@ -23,7 +23,7 @@ describe('retry-after-ignored', () => {
     });
     expect(report.findings[0]!.examples[0]).toEqual({
       journal_id: 2,
-      summary: 'POST /api/generate 429 at 2025-06-14T05:21:11.000Z key sk-d…-dev',
+      summary: 'POST /api/generate 429 at 2025-06-14T05:21:11.000Z key sk-d…-dev#d88b21',
       detail: 'sent 0 ms after a 429 that asked to wait 2 s',
     });
   });
@@ -237,7 +237,7 @@ describe('poll-after-terminal', () => {
       occurrences: 2,
     });
     expect(report.findings[0]!.examples[0]!.summary).toBe(
-      `GET /api/status 200 SUCCESS at 2025-06-14T05:21:18.000Z key sk-d…-dev task ${task}`,
+      `GET /api/status 200 SUCCESS at 2025-06-14T05:21:18.000Z key sk-d…-dev#d88b21 task ${task}`,
     );
   });
 
@@ -382,7 +382,7 @@ describe('abandoned-task', () => {
     expect(report.findings[0]).toMatchObject({ rule: 'abandoned-task', severity: 'warning', occurrences: 1 });
     expect(report.findings[0]!.examples[0]).toEqual({
       journal_id: 1,
-      summary: `POST /api/generate 200 at 2025-06-14T05:21:11.000Z key sk-d…-dev task ${task}`,
+      summary: `POST /api/generate 200 at 2025-06-14T05:21:11.000Z key sk-d…-dev#d88b21 task ${task}`,
       detail: 'ended SUCCESS 10 s before the report, never read',
     });
   });

@@ -6,7 +6,7 @@
  * Made for people and for review: pretty-printed, every object's keys in one fixed order (headers and
  * query parameters sorted by name), bodies as JSON values, keys redacted (cassette/redaction.ts).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 
 export const CASSETTE_FORMAT = 'dreamcore-cassette';
 export const CASSETTE_VERSION = 1;
@@ -75,83 +75,17 @@ export const RESPONSE_HEADERS = [
   'x-ratelimit-reset',
 ] as const;
 
-const headersSchema = {
-  type: 'object',
-  additionalProperties: { type: 'string' },
-} as const;
-
-const bodySchema = {} as const;
-
-/** The cassette format as JSON Schema, checked when a cassette is loaded. */
-export const CASSETTE_SCHEMA = {
-  type: 'object',
-  required: ['format', 'version', 'target', 'recordedAt', 'recorder', 'exchanges'],
-  additionalProperties: false,
-  properties: {
-    format: { const: CASSETTE_FORMAT },
-    version: { const: CASSETTE_VERSION },
-    target: { type: 'string' },
-    recordedAt: { type: 'string', format: 'date-time' },
-    recorder: { type: 'string' },
-    exchanges: {
-      type: 'array',
-      items: {
-        type: 'object',
-        required: ['id', 'startOffsetMs', 'durationMs', 'request'],
-        additionalProperties: false,
-        properties: {
-          id: { type: 'integer', minimum: 1 },
-          startOffsetMs: { type: 'number', minimum: 0 },
-          durationMs: { type: 'number', minimum: 0 },
-          request: {
-            type: 'object',
-            required: ['method', 'path', 'query', 'headers'],
-            additionalProperties: false,
-            properties: {
-              method: { type: 'string', pattern: '^[A-Z]+$' },
-              path: { type: 'string', pattern: '^/' },
-              query: {
-                type: 'object',
-                additionalProperties: {
-                  anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }],
-                },
-              },
-              headers: headersSchema,
-              body: bodySchema,
-              bodyText: { type: 'string' },
-            },
-          },
-          response: {
-            type: 'object',
-            required: ['status', 'headers'],
-            additionalProperties: false,
-            properties: {
-              status: { type: 'integer', minimum: 100, maximum: 599 },
-              headers: headersSchema,
-              body: bodySchema,
-              bodyText: { type: 'string' },
-            },
-          },
-          error: {
-            type: 'object',
-            required: ['kind', 'message'],
-            additionalProperties: false,
-            properties: {
-              kind: { enum: ['timeout', 'unreachable', 'network', 'too-large'] },
-              message: { type: 'string' },
-            },
-          },
-        },
-        oneOf: [{ required: ['response'] }, { required: ['error'] }],
-      },
-    },
-  },
-} as const;
-
-/** Reads and checks a cassette; the error names the file and what is wrong where. */
+/**
+ * Reads a cassette and validates it whole (cassette-validation.ts): the error names the file, the
+ * exchange and what is wrong. Every reader of a cassette goes through here.
+ */
 export async function readCassette(file: string): Promise<Cassette> {
+  const { MAX_CASSETTE_BYTES, validateCassette } = await import('./cassette-validation.js');
   let text: string;
   try {
+    const { size } = statSync(file);
+    if (size > MAX_CASSETTE_BYTES)
+      throw new Error(`it is larger than ${MAX_CASSETTE_BYTES} bytes (${size}); record one session per file`);
     text = readFileSync(file, 'utf8');
   } catch (error) {
     throw new Error(`cannot read the cassette ${file}: ${(error as Error).message}`, { cause: error });
@@ -168,20 +102,7 @@ export async function readCassette(file: string): Promise<Cassette> {
       `${file} is a cassette of version ${JSON.stringify(version)}; this simulator reads version ${CASSETTE_VERSION}`,
     );
   }
-  const { responseAjv } = await import('../http/validation/spec-ajv.js');
-  const validate = responseAjv().compile(CASSETTE_SCHEMA);
-  if (!validate(doc)) {
-    const problems = (validate.errors ?? [])
-      .slice(0, 5)
-      .map((e) => `${e.instancePath || '/'} ${e.message ?? e.keyword}`);
-    throw new Error(`${file} is not a cassette of version ${CASSETTE_VERSION}: ${problems.join('; ')}`);
-  }
-  const cassette = doc as Cassette;
-  const ids = new Set<number>();
-  for (const e of cassette.exchanges) {
-    if (ids.has(e.id)) throw new Error(`${file}: exchange id ${e.id} appears twice`);
-    ids.add(e.id);
-  }
+  const cassette = await validateCassette(doc, file);
   cassette.exchanges.sort((a, b) => a.id - b.id);
   return cassette;
 }

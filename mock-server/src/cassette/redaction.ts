@@ -65,12 +65,13 @@ export function redactUrlSecrets(text: string): string {
 /** A query string's parameters, sorted by name, with secret-named values and the key redacted. */
 export function redactedQuery(search: string, redactor: Redactor): Record<string, string | string[]> {
   const params = new URLSearchParams(search);
-  const out: Record<string, string | string[]> = {};
-  for (const name of [...new Set(params.keys())].sort()) {
-    const values = params.getAll(name).map((v) => (SECRET_NAME.test(name) ? REDACTED : redactor.redact(v)));
-    out[redactor.redact(name)] = values.length === 1 ? values[0]! : values;
-  }
-  return out;
+  // Defined, not assigned: a parameter named `__proto__` is a parameter, not the object's prototype.
+  return Object.fromEntries(
+    [...new Set(params.keys())].sort().map((name) => {
+      const values = params.getAll(name).map((v) => (SECRET_NAME.test(name) ? REDACTED : redactor.redact(v)));
+      return [redactor.redact(name), values.length === 1 ? values[0]! : values];
+    }),
+  );
 }
 
 /** What an `Authorization` header may be kept as: the key's label, or `[redacted]`. */

@@ -29,12 +29,13 @@ import { createHash } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import { CREDIT_TABLE } from '../../../generated/credit-table.js';
 import { presetOf } from '../domain/pricing.js';
-import type { GenerateRequest } from '../domain/wire-types.js';
+import type { GenerateRequest, TaskRecord } from '../domain/wire-types.js';
 import { imageUrl } from '../http/handlers/task-record.js';
 import type { ImageRenderer } from '../images/image-renderer.js';
-import { OUTPUT_SIZES, type AspectRatio, type Quality } from '../images/output-sizes.js';
+import { OUTPUT_SIZES } from '../images/output-sizes.js';
 import type { Upstream, UpstreamContext, UpstreamRequest, UpstreamResult } from '../proxy/upstream.js';
 import { answerTaskId, requestTaskId, type Cassette, type CassetteExchange } from './cassette.js';
+import { NearestIndex, canonical, type AskedRequest } from './nearest.js';
 import { Redactor, authorizationLabel, redactedQuery } from './redaction.js';
 
 interface Timeline {
@@ -49,58 +50,47 @@ interface Timeline {
   withKey: boolean;
 }
 
-interface Normalised {
-  method: string;
-  path: string;
-  query: Record<string, string | string[]>;
-  hasKey: boolean;
+interface Normalised extends AskedRequest {
   label: string | undefined;
   /** The body as canonical JSON (or its text); '' when none. */
   body: string;
-  bodyValue: unknown;
   taskId: string | undefined;
   key: string;
 }
 
-type TaskRecordLike = {
-  task_id: string;
-  status: string;
-  request: { aspectRatio?: unknown; quality?: unknown; imageUrls?: unknown; numImages?: unknown };
-  response: unknown[];
-  consumed_credits: number;
-  error_message: string | null;
-};
-
-/** JSON with every object's keys sorted, so two bodies that mean the same compare equal. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (typeof value === 'object' && value !== null) {
-    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
+/**
+ * A task record as a cassette holds it: the spec's TaskRecord as recorded, so any field may have
+ * drifted; recordOf checks the ones the replay reads (its id, status, images and request).
+ */
+type RecordedTask = Pick<TaskRecord, 'task_id' | 'response'> & {
+  status: TaskRecord['status'] | (string & {});
+  request: { [K in keyof TaskRecord['request']]?: unknown };
+} & { [K in Exclude<keyof TaskRecord, 'task_id' | 'response' | 'status' | 'request'>]?: unknown };
 
 function digest(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 24);
 }
 
-function recordOf(exchange: CassetteExchange): TaskRecordLike | undefined {
+/** The task record of a status answer, when it has what the replay reads; else the answer is served as recorded. */
+function recordOf(exchange: CassetteExchange): RecordedTask | undefined {
   const data = (exchange.response?.body as { data?: unknown } | undefined)?.data as
-    TaskRecordLike | undefined;
-  return typeof data?.status === 'string' && typeof data.task_id === 'string' ? data : undefined;
+    Record<string, unknown> | undefined;
+  if (typeof data?.status !== 'string' || typeof data.task_id !== 'string') return undefined;
+  const { response, request } = data;
+  if (!Array.isArray(response) || !response.every((link) => typeof link === 'string')) return undefined;
+  if (typeof request !== 'object' || request === null || Array.isArray(request)) return undefined;
+  return data as RecordedTask;
+}
+
+/** A table's own entry: recorded values are data, and `__proto__` or `constructor` is no key of ours. */
+function own<T extends object>(table: T, key: unknown): T[keyof T] | undefined {
+  return typeof key === 'string' && Object.hasOwn(table, key) ? table[key as keyof T] : undefined;
 }
 
 function recordedKey(exchange: CassetteExchange): string {
   const { method, path, query, headers, body, bodyText } = exchange.request;
   const bodyKey = body !== undefined ? canonical(body) : (bodyText ?? '');
   return canonical([method, path, query, headers.authorization !== undefined, bodyKey]);
-}
-
-function shown(value: unknown): string {
-  if (value === undefined) return 'absent';
-  const text = typeof value === 'string' ? JSON.stringify(value) : canonical(value);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
 function describe(method: string, path: string, query: Record<string, string | string[]>): string {
@@ -112,30 +102,28 @@ function describe(method: string, path: string, query: Record<string, string | s
   return `${method} ${path}${search ? `?${search}` : ''}`;
 }
 
-/** Leaves of a JSON value by path (`body.quality`, `body.imageUrls[0]`). */
-function leaves(value: unknown, path: string, out: Map<string, unknown>): Map<string, unknown> {
-  if (Array.isArray(value)) value.forEach((v, i) => leaves(v, `${path}[${i}]`, out));
-  else if (typeof value === 'object' && value !== null)
-    for (const [k, v] of Object.entries(value)) leaves(v, `${path}.${k}`, out);
-  else out.set(path, value);
-  return out;
-}
-
 export class CassetteReplay implements Upstream {
   readonly mode = 'replay' as const;
   readonly target: string;
-  private readonly groups = new Map<string, CassetteExchange[]>();
+  /** Recordings of each request (its normalised key), all of them and by the key's label. */
+  private readonly groups = new Map<
+    string,
+    { all: CassetteExchange[]; byLabel: Map<string | undefined, CassetteExchange[]> }
+  >();
   private readonly timelines = new Map<string, Timeline>();
+  /** Every exchange by what a request shares with it: a miss's message reads a bounded few. */
+  private readonly nearest: NearestIndex;
   /** Per world: when each task's timeline started on the simulator's clock (its generate's replay). */
   private readonly started = new Map<string, Map<string, number>>();
 
   constructor(
-    private readonly cassette: Cassette,
+    cassette: Cassette,
     private readonly timing: 'clock' | 'polls',
     private readonly file: string,
   ) {
     this.target = cassette.target;
     const exchanges = cassette.exchanges;
+    this.nearest = new NearestIndex(exchanges);
     const generated = new Map<string, CassetteExchange>();
     for (const e of exchanges) {
       const id = answerTaskId(e.response);
@@ -166,9 +154,13 @@ export class CassetteReplay implements Upstream {
         continue;
       }
       const key = recordedKey(e);
-      const group = this.groups.get(key);
-      if (group) group.push(e);
-      else this.groups.set(key, [e]);
+      let group = this.groups.get(key);
+      if (!group) this.groups.set(key, (group = { all: [], byLabel: new Map() }));
+      group.all.push(e);
+      const label = e.request.headers.authorization;
+      const labelled = group.byLabel.get(label);
+      if (labelled) labelled.push(e);
+      else group.byLabel.set(label, [e]);
     }
   }
 
@@ -180,9 +172,9 @@ export class CassetteReplay implements Upstream {
 
     const group = this.groups.get(req.key);
     if (!group) return { kind: 'miss', message: this.nearMiss(req) };
-    const sameLabel = group.filter((e) => e.request.headers.authorization === req.label);
-    const candidates = sameLabel.length > 0 ? sameLabel : group;
-    const cursor = `replay:${digest(`${req.key}|${sameLabel.length > 0 ? req.label : '*'}`)}`;
+    const sameLabel = group.byLabel.get(req.label);
+    const candidates = sameLabel ?? group.all;
+    const cursor = `replay:${digest(`${req.key}|${sameLabel ? req.label : '*'}`)}`;
     const n = await context.store.nextCounter(cursor);
     const exchange = candidates[n % candidates.length]!;
     const created = answerTaskId(exchange.response);
@@ -202,8 +194,8 @@ export class CassetteReplay implements Upstream {
     for (const poll of timeline?.polls ?? []) {
       const record = recordOf(poll);
       if (record?.status !== 'SUCCESS' || index >= record.response.length) continue;
-      const size =
-        OUTPUT_SIZES[record.request.aspectRatio as AspectRatio]?.[record.request.quality as Quality];
+      const byQuality = own(OUTPUT_SIZES, record.request.aspectRatio);
+      const size = byQuality && own(byQuality, record.request.quality);
       if (size) return { width: size.width, height: size.height };
     }
     return undefined;
@@ -305,7 +297,7 @@ export class CassetteReplay implements Upstream {
   private answerOf(
     exchange: CassetteExchange,
     context: UpstreamContext,
-    record?: TaskRecordLike,
+    record?: RecordedTask,
   ): UpstreamResult {
     if (exchange.error) {
       return {
@@ -349,14 +341,9 @@ export class CassetteReplay implements Upstream {
   /** Why nothing recorded answers this request: the nearest recorded request, and how it differs. */
   private nearMiss(req: Normalised): string {
     const asked = describe(req.method, req.path, req.query);
-    if (this.cassette.exchanges.length === 0)
-      return `No recorded answer for ${asked}: the cassette ${this.file} holds no exchange`;
-    let best: { exchange: CassetteExchange; score: number; reasons: string[] } | undefined;
-    for (const exchange of this.cassette.exchanges) {
-      const { score, reasons } = this.difference(req, exchange);
-      if (!best || score < best.score) best = { exchange, score, reasons };
-    }
-    const { exchange, reasons } = best!;
+    const nearest = this.nearest.nearest(req);
+    if (!nearest) return `No recorded answer for ${asked}: the cassette ${this.file} holds no exchange`;
+    const { exchange, reasons } = nearest;
     const shownReasons =
       reasons.slice(0, 3).join('; ') + (reasons.length > 3 ? `; and ${reasons.length - 3} more` : '');
     const recorded = describe(exchange.request.method, exchange.request.path, exchange.request.query);
@@ -364,48 +351,5 @@ export class CassetteReplay implements Upstream {
       `No recorded answer for ${asked} in the cassette ${this.file}. The nearest recorded request is ` +
       `#${exchange.id} ${recorded}, which differs in ${shownReasons || 'nothing a replay matches on'}`
     );
-  }
-
-  private difference(req: Normalised, exchange: CassetteExchange): { score: number; reasons: string[] } {
-    const recorded = exchange.request;
-    const reasons: string[] = [];
-    let score = 0;
-    if (recorded.path !== req.path) {
-      score += 1000;
-      reasons.push(`the path (recorded ${recorded.path})`);
-    }
-    if (recorded.method !== req.method) {
-      score += 100;
-      reasons.push(`the method (recorded ${recorded.method})`);
-    }
-    const recordedKey = recorded.headers.authorization !== undefined;
-    if (recordedKey !== req.hasKey) {
-      score += 50;
-      reasons.push(
-        `Authorization (recorded ${recordedKey ? 'with a key' : 'without one'}, sent ${req.hasKey ? 'with one' : 'without'})`,
-      );
-    }
-    for (const name of new Set([...Object.keys(recorded.query), ...Object.keys(req.query)])) {
-      if (canonical(recorded.query[name]) === canonical(req.query[name])) continue;
-      score += 10;
-      reasons.push(`query.${name} (recorded ${shown(recorded.query[name])}, sent ${shown(req.query[name])})`);
-    }
-    const recordedBody = recorded.body !== undefined ? recorded.body : recorded.bodyText;
-    if (canonical(recordedBody ?? '') !== canonical(req.bodyValue ?? '')) {
-      const isObject = (v: unknown) => typeof v === 'object' && v !== null;
-      if (isObject(recordedBody) && isObject(req.bodyValue)) {
-        const a = leaves(recordedBody, 'body', new Map());
-        const b = leaves(req.bodyValue, 'body', new Map());
-        for (const path of new Set([...a.keys(), ...b.keys()])) {
-          if (canonical(a.get(path)) === canonical(b.get(path))) continue;
-          score += 1;
-          reasons.push(`${path} (recorded ${shown(a.get(path))}, sent ${shown(b.get(path))})`);
-        }
-      } else {
-        score += 20;
-        reasons.push(`the body (recorded ${shown(recordedBody)}, sent ${shown(req.bodyValue)})`);
-      }
-    }
-    return { score, reasons };
   }
 }

@@ -239,6 +239,37 @@ export class SpecDrift {
     return found;
   }
 
+  /**
+   * An answer that is no API answer at all (proxy/answer-policy.ts: not JSON), as a finding at the
+   * place of the spec that says what the answer should be: the listed status's content, else the
+   * operation's responses, else the path.
+   */
+  foreignContent(
+    method: string,
+    path: string | undefined,
+    status: number,
+    found: Pick<DriftFinding, 'kind' | 'where' | 'message'>,
+  ): DriftFinding {
+    const compiled = path === undefined ? undefined : this.operations.get(`${method.toUpperCase()} ${path}`);
+    if (!compiled)
+      return { side: 'response', ...found, provenance: 'inferred', pointer: this.pathPointer(path ?? '') };
+    const response = compiled.op.operation.responses[String(status)];
+    if (!response)
+      return {
+        side: 'response',
+        ...found,
+        provenance: compiled.provenance,
+        pointer: `${compiled.pointer}/responses`,
+      };
+    const responsePointer = this.source.resolve(`${compiled.pointer}/responses/${status}`).pointer;
+    return {
+      side: 'response',
+      ...found,
+      provenance: provenanceOf(response) ?? compiled.provenance,
+      pointer: `${responsePointer}/content`,
+    };
+  }
+
   /** Every departure of a request from what the spec accepts (a client's drift, or ours). */
   checkRequest(request: ObservedRequest): DriftFinding[] {
     const found: DriftFinding[] = [];

@@ -151,6 +151,32 @@ export const errors = {
       1,
     );
   },
+  /** Proxy and replay (proxy/exchange.ts): no answer from the live API in time (or, replayed, as recorded). */
+  gatewayTimeout(detail: string): ApiError {
+    return new ApiError(504, `Gateway timeout: ${detail}`, { type: 'gateway_timeout' });
+  },
+  /** Proxy and replay: the live API could not be reached, or the connection broke (or, replayed, as recorded). */
+  badGateway(detail: string): ApiError {
+    return new ApiError(502, `Bad gateway: ${detail}`, { type: 'bad_gateway' });
+  },
+  /** Proxy and replay: an answer that came, not passed on (it breaks the spec, or is no API answer at all). */
+  answerNotPassedOn(message: string): ApiError {
+    return new ApiError(502, message, { type: 'bad_gateway' });
+  },
+  /** Proxy: the credit guard (--proxy-max-credits) stopped a generate before it was sent. */
+  creditGuard(price: number, forwarded: number, limit: number): ApiError {
+    const left = Math.max(0, limit - forwarded);
+    return new ApiError(
+      402,
+      `Credit guard: this generate costs ${price} credits and ${forwarded} of --proxy-max-credits ` +
+        `${limit} have been forwarded through this proxy (${left} left), so it was not sent to the live API`,
+      { type: 'insufficient_credits', required_credits: price, balance: left },
+    );
+  },
+  /** Replay: the cassette holds no answer to this request; `message` names the nearest recorded one. */
+  replayMiss(message: string): ApiError {
+    return new ApiError(404, message, { type: 'not_found' });
+  },
   internal(message = 'The service encountered an unexpected internal error. Please retry later.'): ApiError {
     return new ApiError(500, message, { type: 'internal_error' });
   },

@@ -176,9 +176,20 @@ export class Tenancy implements Worlds {
     if (!(admission instanceof Promise)) return admitted(admission);
     return admission.then(admitted, (err: unknown) => {
       if (id !== DEFAULT_WORLD || !(err instanceof WorldMissingError)) throw err;
-      // See worldById: a shared store that lost the default world gets it back from the configuration.
-      return this.start().then(() => Promise.resolve(store.admit(request)).then(admitted));
+      return this.recreateDefaultWorld().then(() => Promise.resolve(store.admit(request)).then(admitted));
     });
+  }
+
+  /**
+   * A shared store that came back empty (a Redis restarted without persistence, or flushed) has lost
+   * the default world: it is made again from the configuration, as at start, so the replica serves.
+   * Its task counter starts again from 0, so it gets a new id salt (an epoch), even with
+   * --exact-replay: ids drawn from the old salt were handed out before the loss, and a client may
+   * still poll one; the same id for a new task would show it someone else's task. (A replica that
+   * starts on an empty store cannot tell a loss from a first start, and keeps its configuration.)
+   */
+  private recreateDefaultWorld(): Promise<void> {
+    return this.start({ ...this.options.defaultSpec, idSalt: randomBytes(8).toString('hex') });
   }
 
   defaultWorld(): Promise<World> {
@@ -219,14 +230,9 @@ export class Tenancy implements Worlds {
     try {
       view = await store.view(caller);
     } catch (err) {
-      // A shared store that came back empty (a Redis restarted without persistence, or flushed) has
-      // lost the default world: it is made again from the configuration, as at start, so the replica
-      // serves. Its task counter starts again from 0, so it gets a new id salt (an epoch), even with
-      // --exact-replay: ids drawn from the old salt were handed out before the loss, and a client may
-      // still poll one; the same id for a new task would show it someone else's task. (A replica that
-      // starts on an empty store cannot tell a loss from a first start, and keeps its configuration.)
+      // A shared store that came back empty has lost the default world (recreateDefaultWorld).
       if (id !== DEFAULT_WORLD || !(err instanceof WorldMissingError)) throw err;
-      await this.start({ ...this.options.defaultSpec, idSalt: randomBytes(8).toString('hex') });
+      await this.recreateDefaultWorld();
       view = await store.view(caller);
     }
     this.touch(id);
