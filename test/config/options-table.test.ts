@@ -14,6 +14,7 @@ import {
   optionEntries,
   type ParsedOptions,
 } from '../../mock-server/src/config/options.js';
+import { OPTIONS_REFERENCE, renderOptionsReference } from '../../scripts/options-reference.js';
 import { ROOT } from '../support/spec-walk.js';
 
 const help = buildCommand().helpInformation();
@@ -103,6 +104,21 @@ describe('errors on the command line name the flag, or the variable the value ca
         `error: option '--key <key=balance>': invalid balance of key #1: expected a whole number >= 0 after "="`,
       );
       expect(error.exitCode).toBe(2);
+    }
+  });
+});
+
+describe('the options reference', () => {
+  it(`${OPTIONS_REFERENCE} is what the table gives (run \`npm run docs:options\` if this fails)`, async () => {
+    const committed = readFileSync(join(ROOT, OPTIONS_REFERENCE), 'utf8');
+    expect(committed).toBe(await renderOptionsReference(ROOT));
+  });
+
+  it('lists every option with its variable', async () => {
+    const reference = await renderOptionsReference(ROOT);
+    for (const [name, spec] of optionEntries()) {
+      expect(reference).toContain(`\`${flagsOf(name).replace(/\|/g, '\\|')}\``);
+      expect(reference).toContain(`\`${spec.env}\``);
     }
   });
 });
