@@ -25,7 +25,6 @@ import {
   probability,
   redisPrefix,
   text,
-  type Parser,
 } from './parsers.js';
 
 /** The sections of --help and of the reference, in their order. */
