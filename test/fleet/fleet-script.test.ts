@@ -242,6 +242,14 @@ describe('npm run fleet stopped by its pid', () => {
     240_000,
   );
 
+  it('stops every process after the reader of its output has gone (EPIPE), as a closed CI log does', async () => {
+    const fleet = await startFleet(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'fleet.ts')]);
+    fleet.child.stdout!.destroy();
+    fleet.child.stderr!.destroy();
+    fleet.child.kill('SIGTERM'); // the replicas' shutdown lines are then written to a broken pipe
+    await expectAllGone(fleet, 'SIGTERM with its output gone');
+  }, 240_000);
+
   it.each(['SIGTERM', 'SIGINT', 'SIGHUP'] as const)(
     '%s to the fleet script itself stops every process it started',
     async (signal) => {
