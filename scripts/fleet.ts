@@ -189,6 +189,9 @@ if (!options.redisUrl)
  * Under `npm run fleet`, an npm that is SIGKILLed forwards nothing: once the parent that started us
  * is gone (the kernel gives us another), stop. Only as an npm script, like the simulator (main.ts): a
  * fleet a shell deliberately starts in the background outlives that shell.
+ *
+ * LIMITATION: SIGKILL to this script itself (not to npm) stops only the replicas (each watches its
+ * parent too); redis-server and HAProxy cannot be told to die with their parent from Node.
  */
 function watchParent(onGone: () => void): void {
   const parent = process.ppid;
