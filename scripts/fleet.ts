@@ -2,7 +2,7 @@
  * `npm run fleet -- --replicas 3`: a local fleet for people who want one. A redis-server (from PATH)
  * of its own, N simulator replicas on it (`--store redis`), and HAProxy in front (from the operating
  * system's packages), health-checking each replica on /__mock/health. One banner with the URL;
- * Ctrl-C (or SIGTERM) stops all of it, each process by its id.
+ * Ctrl-C (or SIGTERM, SIGHUP, or its parent's death) stops all of it, each process by its id.
  *
  *   npm run fleet -- [--replicas 3] [--port 4010] [--host 127.0.0.1] [--redis-url <url>]
  *                    [--persist] [-- <simulator options for every replica>]
@@ -10,6 +10,10 @@
  * HAProxy rather than nginx: its open-source build checks a backend's health actively (nginx's only
  * notices a failed request), so a replica that is down or whose Redis is gone (health 503) leaves the
  * rotation within a second and comes back by itself.
+ *
+ * `npm run fleet` execs this script (`exec node --import tsx ...`), so npm's forwarded SIGTERM and
+ * SIGINT reach it, not a shell that would die alone and leave the fleet running; it builds dist/
+ * itself, after reading its options, so `--help` never waits for a build.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -18,9 +22,11 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
+import { buildIfStale } from './build-if-stale.js';
 import { projectRoot } from './lib/project-root.js';
 
 const MAIN_JS = join(projectRoot(), 'dist', 'mock-server', 'src', 'main.js');
+const PARENT_CHECK_MS = 1_000;
 
 function positive(value: string): number {
   const n = Number(value);
@@ -77,6 +83,8 @@ let stopping = false;
  * its health answers); if Redis or HAProxy dies, the fleet stops.
  */
 function start(name: string, file: string, args: string[]): ChildProcess {
+  // Nothing new once the fleet stops: stop() only stops the processes it can see.
+  if (stopping) throw new Error(`not starting ${name}: the fleet is stopping`);
   const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const prefix = (chunk: Buffer) =>
     chunk
@@ -108,7 +116,15 @@ function start(name: string, file: string, args: string[]): ChildProcess {
   return child;
 }
 
-async function stop(code: number): Promise<never> {
+let stopped: Promise<never> | undefined;
+
+/** Stops every process the fleet started, once, however many signals and failures ask for it. */
+function stop(code: number): Promise<never> {
+  stopped ??= stopAll(code);
+  return stopped;
+}
+
+async function stopAll(code: number): Promise<never> {
   stopping = true;
   // The load balancer first (no new requests), then the replicas (they drain), then Redis.
   for (const group of [
@@ -169,9 +185,37 @@ requireBinary('haproxy', 'apt-get install -y haproxy   (Debian/Ubuntu; brew inst
 if (!options.redisUrl)
   requireBinary('redis-server', 'apt-get install -y redis-server   (brew install redis)');
 
+/**
+ * Under `npm run fleet`, an npm that is SIGKILLed forwards nothing: once the parent that started us
+ * is gone (the kernel gives us another), stop. Only as an npm script, like the simulator (main.ts): a
+ * fleet a shell deliberately starts in the background outlives that shell.
+ *
+ * LIMITATION: SIGKILL to this script itself (not to npm) stops only the replicas (each watches its
+ * parent too); redis-server and HAProxy cannot be told to die with their parent from Node.
+ */
+function watchParent(onGone: () => void): void {
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(timer);
+    onGone();
+  }, PARENT_CHECK_MS);
+  timer.unref();
+}
+
+const built = buildIfStale();
+if (built !== 0) {
+  process.stderr.write(`npm run fleet: the build failed (exit code ${built})\n`);
+  process.exit(built);
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'dreamcore-fleet-'));
-process.on('SIGINT', () => void stop(0));
-process.on('SIGTERM', () => void stop(0));
+// Output nobody reads any more (a CI job's pipe closed) must not end the fleet halfway through
+// stopping it, with Redis or HAProxy left behind.
+process.stdout.on('error', () => {});
+process.stderr.on('error', () => {});
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stop(0));
+if (process.env.npm_lifecycle_event) watchParent(() => void stop(0));
 
 try {
   let redisUrl = options.redisUrl;

@@ -3,7 +3,8 @@
  */
 import cluster from 'node:cluster';
 import { CommanderError } from 'commander';
-import { buildCommand, DEV_KEY, parseConfig, type Config } from './config.js';
+import { helpText, runSubcommand, serveArgs } from './cli/subcommands.js';
+import { DEV_KEY, packageVersion, parseConfig, type Config } from './config.js';
 import { compose, createLogger } from './compose.js';
 import { createSimulatorServer } from './http/server.js';
 import { createStdoutLogDestination } from './log-destination.js';
@@ -64,13 +65,23 @@ function watchParent(onGone: () => void, everyMs = PARENT_CHECK_MS): void {
 }
 
 async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const exitCode = await runSubcommand(args); // `cassette ...`: not a start (cli/subcommands.ts)
+  if (exitCode !== undefined) {
+    process.exitCode = exitCode;
+    return;
+  }
   let config: Config;
   try {
-    config = parseConfig(process.argv.slice(2));
+    config = parseConfig(serveArgs(args));
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.help') {
-        process.stdout.write(buildCommand().helpInformation());
+        process.stdout.write(helpText());
+        process.exit(0);
+      }
+      if (err.code === 'commander.version') {
+        process.stdout.write(`${packageVersion()}\n`);
         process.exit(0);
       }
       process.stderr.write(`dreamcore-simulator: ${err.message.replace(/^error: /, '')}\n`);

@@ -8,7 +8,7 @@ import {
   MAX_DEFAULT_CONNECTIONS,
   openFileLimit,
   refusalMargin,
-} from '../../mock-server/src/http/connection-limit.js';
+} from '../../mock-server/src/connection-limit.js';
 
 const limits = (soft: string, hard = soft) =>
   [

@@ -20,7 +20,7 @@ const control = loadRawSpec('mock-server/control-api.yaml');
 
 const sorted = <T>(items: Iterable<T>) => [...items].sort();
 
-/** The error statuses the spec lists for an operation (fault-injection.ts's errorStatuses, from the document). */
+/** The error statuses the spec lists for an operation (qa/rule-checks.ts's errorStatuses, from the document). */
 const errorStatuses = (op: Json) =>
   Object.keys(op.responses as Json)
     .filter((s) => Number(s) >= 400)

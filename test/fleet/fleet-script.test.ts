@@ -3,9 +3,11 @@
  * started again, and SIGINT (Ctrl-C) stopping every process it started. Run here as its script
  * (tsx scripts/fleet.ts) on a free port; HAProxy and redis-server come from the OS packages.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { isRunning, portIsFree, waitFor } from '../support/process-tools.js';
 import { ROOT } from '../support/spec-walk.js';
 
 const KEY = { Authorization: 'Bearer sk-dreamcore-dev', 'Content-Type': 'application/json' };
@@ -148,4 +150,127 @@ describe('npm run fleet', () => {
       for (const pid of started()) if (alive(pid)) process.kill(pid, 'SIGKILL');
     }
   }, 120_000);
+});
+
+/** Every process below `root` right now (children, grandchildren...), from /proc. */
+function descendants(root: number): number[] {
+  const parentOf = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may hold spaces and parentheses.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parentOf.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  const found: number[] = [];
+  const queue = [root];
+  while (queue.length > 0) {
+    const parent = queue.shift()!;
+    for (const [pid, ppid] of parentOf) {
+      if (ppid === parent) {
+        found.push(pid);
+        queue.push(pid);
+      }
+    }
+  }
+  return found;
+}
+
+/**
+ * A CI script runs `npm run fleet -- ... &`, its tests, then `kill $!`: the signal goes to npm only.
+ * Whatever happens to npm (or to the fleet script itself), every process the fleet started must go,
+ * and the load balancer's port must be free again, or the next run on that port fails.
+ */
+describe('npm run fleet stopped by its pid', () => {
+  const started: number[] = [];
+  const children: ChildProcess[] = [];
+  afterEach(() => {
+    for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+    for (const pid of started.splice(0)) if (isRunning(pid)) process.kill(pid, 'SIGKILL');
+  });
+
+  /** Starts the fleet (one replica) with `command`, waits for its banner; every process it started. */
+  async function startFleet(command: string, args: string[]) {
+    const child = spawn(command, [...args, '--replicas', '1', '--port', '0', '--', '--request-log=off'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(child);
+    started.push(child.pid!);
+    let out = '';
+    child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+    const banner = () => {
+      if (child.exitCode !== null) throw new Error(`the fleet exited with ${child.exitCode}`);
+      return /Ctrl-C stops all of it/.test(out);
+    };
+    await waitFor(banner, "the fleet's banner", 120_000).catch((error: Error) => {
+      throw new Error(`${error.message}; its output:\n${out}`);
+    });
+    const port = Number(/DreamCore fleet listening on http:\/\/[^:]+:(\d+)/.exec(out)![1]);
+    const tree = descendants(child.pid!);
+    started.push(...tree);
+    const pids = [.../Pids: +(.*)/.exec(out)![1]!.matchAll(/(\w+) (\d+)/g)].map((m) => Number(m[2]));
+    expect(tree).toEqual(expect.arrayContaining(pids)); // the banner's processes are in the tree
+    expect(await portIsFree(port)).toBe(false);
+    return { child, port, tree, output: () => out };
+  }
+
+  async function expectAllGone(fleet: Awaited<ReturnType<typeof startFleet>>, what: string) {
+    const { child, port, tree } = fleet;
+    await waitFor(() => child.exitCode !== null || child.signalCode !== null, `${what}: exit`, 30_000);
+    await waitFor(() => tree.every((pid) => !isRunning(pid)), `${what}: every process gone`, 30_000).catch(
+      (error: Error) => {
+        throw new Error(
+          `${error.message}; still running: ${tree.filter(isRunning).join(', ')}\n${fleet.output()}`,
+        );
+      },
+    );
+    expect(await portIsFree(port)).toBe(true);
+  }
+
+  it.each(['SIGTERM', 'SIGINT', 'SIGKILL'] as const)(
+    '%s to npm stops every process of the fleet, and its port is free again',
+    async (signal) => {
+      const fleet = await startFleet('npm', ['run', 'fleet', '--']);
+      fleet.child.kill(signal);
+      await expectAllGone(fleet, `${signal} to npm`);
+    },
+    240_000,
+  );
+
+  it('stops every process after the reader of its output has gone (EPIPE), as a closed CI log does', async () => {
+    const fleet = await startFleet(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'fleet.ts')]);
+    fleet.child.stdout!.destroy();
+    fleet.child.stderr!.destroy();
+    fleet.child.kill('SIGTERM'); // the replicas' shutdown lines are then written to a broken pipe
+    await expectAllGone(fleet, 'SIGTERM with its output gone');
+  }, 240_000);
+
+  it.each(['SIGTERM', 'SIGINT', 'SIGHUP'] as const)(
+    '%s to the fleet script itself stops every process it started',
+    async (signal) => {
+      const fleet = await startFleet(process.execPath, [
+        '--import',
+        'tsx',
+        join(ROOT, 'scripts', 'fleet.ts'),
+      ]);
+      fleet.child.kill(signal);
+      await expectAllGone(fleet, `${signal} to the fleet script`);
+      expect(fleet.child.exitCode).toBe(0);
+    },
+    240_000,
+  );
+});
+
+describe('npm run fleet -- --help', () => {
+  it('prints the usage without building first (the fleet builds once it has read its options)', () => {
+    const out = execFileSync('npm', ['run', '-s', 'fleet', '--', '--help'], { cwd: ROOT }).toString();
+    expect(out).toContain('Usage: npm run fleet -- [options] [simulator options...]');
+    expect(out).toContain('--replicas <n>');
+    expect(out).not.toMatch(/^wrote /m); // what `npm run build` prints
+  });
 });

@@ -9,7 +9,7 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -248,6 +248,18 @@ describe('the packed package, installed in a fresh project', () => {
     },
     2 * MINUTES,
   );
+
+  it('the bin has --version and the cassette command, from the installed package alone', async () => {
+    const bin = join(project, 'node_modules', '.bin', 'dreamcore-simulator');
+    const { version } = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect((await run(bin, ['--version'], { cwd: project })).stdout.trim()).toBe(version);
+    expect((await run(bin, ['--help'], { cwd: project })).stdout).toMatch(/\n {2}cassette <command>/);
+    // A file that is not a cassette: the command ran (its spec read from the package), and refused it.
+    const refused = await run(bin, ['cassette', 'to-scenario', 'package.json'], { cwd: project }).catch(
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(refused).toMatchObject({ code: 2, stderr: expect.stringMatching(/^cassette to-scenario: /) });
+  });
 
   it(
     'type-checks and runs a TypeScript test using startSimulator, the reference client and await using',

@@ -1,14 +1,16 @@
 /**
- * The simulator as users run it: compiled by `npm run build` (what `npm start` runs first), started
- * with `node dist/mock-server/src/main.js` or with `npm start` itself, driven over real HTTP,
- * stopped with signals.
+ * The simulator as users run it: compiled by `npm run build` (what `npm start` runs first when dist/
+ * is stale), started with `node dist/mock-server/src/main.js` or with `npm start` itself, driven over
+ * real HTTP, stopped with signals.
  *
- * Every test that runs the compiled simulator lives in this file, on purpose: `npm start` rebuilds
- * dist/ (its prestart), and a rebuild while another file's test starts a process from dist/ could
- * hand that process a half-written module. Tests in one file run one after another.
+ * Every test that runs the compiled simulator lives in this file, on purpose: `npm start` may rebuild
+ * dist/ (its prestart, when dist/ is stale), and a rebuild while another file's test starts a process
+ * from dist/ could hand that process a half-written module. Tests in one file run one after another.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../support/spec-walk.js';
 import { buildProject } from '../support/build.js';
@@ -114,6 +116,38 @@ describe('bad configuration', () => {
     }
     expect(help).toMatch(/env:\s+DREAMCORE_LATENCY/);
   });
+});
+
+describe('the command', () => {
+  const run = (...args: string[]) =>
+    execFileSync(process.execPath, [MAIN_JS, ...args], { cwd: ROOT }).toString();
+
+  it('--version prints the package version', () => {
+    const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect(run('--version')).toBe(`${version}\n`);
+  });
+
+  it('--help lists the commands; `cassette --help` is the cassette command', () => {
+    expect(run('--help')).toMatch(/Commands:\n {2}serve \[options\][\s\S]*\n {2}cassette <command>/);
+    expect(run('serve', '--help')).toContain('Commands:');
+    expect(run('cassette', '--help')).toContain('Usage: dreamcore-simulator cassette');
+  });
+});
+
+describe('npm start -- --help and --version', () => {
+  /** What tells that a build ran: each `npm run build` writes the spec cache anew. */
+  const builtAt = () => statSync(join(ROOT, 'dist', 'spec-cache.json')).mtimeMs;
+  const npmStart = (...args: string[]) =>
+    execFileSync('npm', ['start', '-s', '--', ...args], { cwd: ROOT, stdio: 'pipe' }).toString();
+
+  it('print without building again while dist/ is up to date', () => {
+    npmStart('--version'); // builds if dist/ was not built by npm start (the stamp it checks)
+    const before = builtAt();
+    const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect(npmStart('--version')).toBe(`${version}\n`);
+    expect(npmStart('--help')).toContain('--latency <profile>');
+    expect(builtAt()).toBe(before);
+  }, 120_000);
 });
 
 describe('npm start in the background, stopped the way a CI script stops it', () => {

@@ -1,7 +1,8 @@
 /**
  * The cassette: what the live API really said, one exchange after another, as a documented and
  * versioned JSON document (README, "Proxy, record, replay"). Written by the proxy (`--record`),
- * served back by the replay (`--replay`), turned into a scenario (`npm run cassette -- to-scenario`).
+ * served back by the replay (`--replay`), turned into a scenario (`dreamcore-simulator cassette
+ * to-scenario`).
  *
  * Made for people and for review: pretty-printed, every object's keys in one fixed order (headers and
  * query parameters sorted by name), bodies as JSON values, keys redacted (cassette/redaction.ts).

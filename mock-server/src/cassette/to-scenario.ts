@@ -25,7 +25,7 @@ export interface ToScenarioOptions {
   timing: 'clock' | 'polls';
   /** Hold each answer for its recorded time (default); false: 1 ms placeholders only. */
   delays: boolean;
-  /** undefined when a status may be forced on the route, else the statuses that may (fault-injection.ts). */
+  /** undefined when a status may be forced on the route, else the statuses that may (qa/rule-checks.ts). */
   ruleStatuses: (match: FaultRuleInput['match'], status: number) => number[] | undefined;
   /** The cassette's file name, for the scenario's `source`. */
   cassetteName?: string;

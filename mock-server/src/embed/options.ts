@@ -1,57 +1,39 @@
 /**
- * The options of an embedded simulator: the CLI's configuration, camelCased, so that what works as a
- * flag works here and is validated by the same parser (config.ts). Each becomes its `--flag=value`.
+ * The options of an embedded simulator: the CLI's options (config/options.ts), by the names commander
+ * gives them (`--fault-headers` is `faultHeaders`), parsed by the same parsers, so what works as a
+ * flag works here. A value is given as what it is (a number, a boolean) or as the flag's text
+ * (`rateLimit: 'off'`); `keys` takes keys and their credits. An error names the property, in the
+ * caller's terms, and the flag it stands for.
  */
-import { DEV_KEY, parseConfig, type Config } from '../config.js';
+import { CommanderError, InvalidArgumentError } from 'commander';
+import { toConfig, type Config, type OptionSources } from '../config/config.js';
+import {
+  defaultOptions,
+  flagOf,
+  OPTIONS,
+  type OptionName,
+  type Options,
+  type OptionSpec,
+  type ParsedOptions,
+} from '../config/options.js';
+import { DEV_KEY, keyEntry } from '../config/parsers.js';
 
-export interface SimulatorOptions {
-  port?: number;
-  host?: string;
-  seed?: string;
-  exactReplay?: boolean;
-  clock?: 'real' | 'virtual';
-  latency?: 'realistic' | 'fast' | 'instant';
-  failureRate?: number;
-  /** Keys and their credits; the dev key is added unless `devKey: false`. */
-  keys?: ReadonlyArray<{ apiKey: string; balance: number }> | Readonly<Record<string, number>>;
-  devKey?: boolean;
-  /** `off`, or e.g. `generate=20/10s,status=60/10s`. */
-  rateLimit?: string;
-  /** e.g. `500=0.05,429=0.02`. */
-  chaos?: string;
-  faultHeaders?: boolean;
-  maxDelayMs?: number;
-  controlToken?: string;
-  journalSize?: number;
-  journalMaxMb?: number;
-  imageTtl?: number;
-  retainTasks?: number;
-  retainAge?: number;
-  publicUrl?: string;
-  bodyLimit?: string;
-  validateResponses?: boolean;
-  logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  requestLog?: boolean;
-  allowedHosts?: string;
-  cors?: string;
-  controlCors?: string;
-  tenantCreation?: 'open' | 'operator';
-  tenantIdleTimeout?: number;
-  maxTenants?: number;
-  shutdownGraceMs?: number;
-  /** Proxy mode: the live API's base URL (README, "Proxy, record, replay"). */
-  proxy?: string;
-  proxyStrict?: boolean;
-  proxyMaxCredits?: number;
-  proxyTimeoutMs?: number;
-  /** With `proxy`: the cassette to write. */
-  record?: string;
-  /** Replay mode: the cassette to answer from. */
-  replay?: string;
-  replayTiming?: 'clock' | 'polls';
-  /** A scenario file (fault rules) loaded at start and at every reset. */
-  scenario?: string;
-}
+/** The options startSimulator() takes: all but those of the command line only (`cliOnly`). */
+type EmbeddedName = {
+  [K in OptionName]: Options[K] extends { cliOnly: string } ? never : K;
+}[OptionName];
+
+/** A number, a boolean or a word is given as itself; a structured value as the flag's text. */
+type PropertyValue<T> = T extends number | boolean | string ? T : string;
+
+type Flat<T> = { [K in keyof T]: T[K] };
+
+export type SimulatorOptions = Flat<
+  { [K in Exclude<EmbeddedName, 'key'>]?: PropertyValue<NonNullable<ParsedOptions[K]>> } & {
+    /** Keys and their credits; the dev key is added unless `devKey: false`. */
+    keys?: ReadonlyArray<{ apiKey: string; balance: number }> | Readonly<Record<string, number>>;
+  }
+>;
 
 /** What an embedded simulator does unless told: a free port on loopback, and no log lines. */
 export const EMBEDDED_DEFAULTS: SimulatorOptions = {
@@ -61,26 +43,82 @@ export const EMBEDDED_DEFAULTS: SimulatorOptions = {
   requestLog: false,
 };
 
-const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-
-export function toArgv(options: SimulatorOptions): string[] {
-  const argv: string[] = [];
-  for (const [name, value] of Object.entries({ ...EMBEDDED_DEFAULTS, ...options })) {
-    if (value === undefined) continue;
-    if (name === 'keys') {
-      const entries = Array.isArray(value)
-        ? (value as Array<{ apiKey: string; balance: number }>)
-        : Object.entries(value as Record<string, number>).map(([apiKey, balance]) => ({ apiKey, balance }));
-      for (const { apiKey, balance } of entries) argv.push(`--key=${apiKey}=${balance}`);
-    } else if (typeof value === 'boolean') argv.push(`--${kebab(name)}=${value ? 'on' : 'off'}`);
-    else argv.push(`--${kebab(name)}=${String(value)}`);
-  }
-  return argv;
+/** startSimulator()'s errors name the properties: `option 'record'`, `'proxy'`, `store: 'redis'`. */
+function propertySources(given: ReadonlySet<string>): OptionSources {
+  return {
+    given: (name) => given.has(name === 'key' ? 'keys' : name),
+    asGiven: (name) => `option '${name === 'key' ? 'keys' : name}'`,
+    toAdd: (name, value) => (value === undefined ? `'${name}'` : `${name}: '${value}'`),
+  };
 }
 
-/** The configuration the CLI would build from these options (with no environment variables read). */
+function optionError(message: string, cause?: unknown): Error {
+  return new Error(`startSimulator(): ${message}`, { cause });
+}
+
+/** `key` is `keys` here, which takes keys and credits rather than the flag's text. */
+function isEmbedded(name: string): name is Exclude<EmbeddedName, 'key'> {
+  return name !== 'key' && Object.hasOwn(OPTIONS, name) && OPTIONS[name as OptionName].cliOnly === undefined;
+}
+
+/** One property's value, written as the flag's text and parsed by the flag's parser. */
+function parseProperty(name: EmbeddedName, value: unknown): unknown {
+  const spec: OptionSpec = OPTIONS[name];
+  if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
+    throw optionError(`option '${name}' must be a string, a number or a boolean, not ${typeof value}`);
+  }
+  const asText = typeof value === 'boolean' ? (value ? 'on' : 'off') : String(value);
+  try {
+    return spec.parse(asText);
+  } catch (error) {
+    if (!(error instanceof InvalidArgumentError)) throw error;
+    const shown = spec.secret ? '' : ` value ${typeof value === 'string' ? `'${value}'` : String(value)}`;
+    throw optionError(
+      `option '${name}'${shown} is invalid. ${error.message} (the CLI's ${flagOf(name)})`,
+      error,
+    );
+  }
+}
+
+function parseKeys(keys: unknown): Array<{ apiKey: string; balance: number }> {
+  let entries: Array<[unknown, unknown]>;
+  if (Array.isArray(keys))
+    entries = keys.map((k: { apiKey?: unknown; balance?: unknown }) => [k?.apiKey, k?.balance]);
+  else if (typeof keys === 'object' && keys !== null) entries = Object.entries(keys);
+  else
+    throw optionError("option 'keys' must be an array of { apiKey, balance }, or an object of key: balance");
+  return entries.map(([apiKey, balance], i) => {
+    try {
+      return keyEntry(typeof apiKey === 'string' ? apiKey : '', String(balance), `key #${i + 1}`);
+    } catch (error) {
+      if (!(error instanceof InvalidArgumentError)) throw error;
+      // By its position, never the key itself: a mistyped key is still a key.
+      throw optionError(`option 'keys': ${error.message} (the CLI's --key)`, error);
+    }
+  });
+}
+
+/** The configuration startSimulator() runs: the CLI's Config for these options, no variable read. */
 export function configOf(options: SimulatorOptions): Config {
-  return parseConfig(toArgv(options), {});
+  const given = Object.entries({ ...EMBEDDED_DEFAULTS, ...options }).filter(
+    ([, value]) => value !== undefined,
+  );
+  const parsed: Record<string, unknown> = defaultOptions();
+  for (const [name, value] of given) {
+    if (name === 'keys') parsed.key = parseKeys(value);
+    else if (isEmbedded(name)) parsed[name] = parseProperty(name, value);
+    else if (Object.hasOwn(OPTIONS, name) && OPTIONS[name as OptionName].cliOnly !== undefined) {
+      throw optionError(
+        `option '${name}' is for the command line only: ${OPTIONS[name as OptionName].cliOnly}`,
+      );
+    } else throw optionError(`unknown option '${name}'${name === 'key' ? ' (keys takes the keys)' : ''}`);
+  }
+  try {
+    return toConfig(parsed as ParsedOptions, propertySources(new Set(given.map(([name]) => name))));
+  } catch (error) {
+    if (error instanceof CommanderError) throw optionError(error.message.replace(/^error: /, ''), error);
+    throw error;
+  }
 }
 
 export { DEV_KEY };

@@ -28,7 +28,7 @@ import {
 } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { refusalMargin } from './connection-limit.js';
+import { refusalMargin } from '../connection-limit.js';
 import { ApiError, errors } from './errors.js';
 
 export interface HttpServerOptions {

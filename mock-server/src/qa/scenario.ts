@@ -1,6 +1,6 @@
 /**
  * A scenario: fault rules the simulator already understands, in order, as a document (control-api.yaml's
- * Scenario). `npm run cassette -- to-scenario` makes one from a recorded session, so a real bad day
+ * Scenario). `dreamcore-simulator cassette to-scenario` makes one from a recorded session, so a real bad day
  * becomes a regression test; `--scenario <file>` loads one at start (and every reset puts it back),
  * `POST /__mock/scenario` adds one to a running world.
  */
