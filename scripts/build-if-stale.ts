@@ -29,6 +29,8 @@ import { projectRoot } from './lib/project-root.js';
 export const BUILD_INPUTS = [
   'package.json',
   'package-lock.json',
+  // The Node.js version check the build runs first (npm's prebuild).
+  'scripts/check-node.cjs',
   'node_modules/.package-lock.json',
   'tsconfig.json',
   'tsconfig.build.json',

@@ -44,8 +44,8 @@ describe('npm runs the Node.js check before the project does any work', () => {
       expect(pkg.scripts[hook]).toBeUndefined();
   });
 
-  it('npm start builds first, so prebuild covers it', () => {
-    expect(pkg.scripts.prestart).toMatch(/\bnpm run (-s )?build\b/);
+  it('npm start checks first (its prestart builds only when the sources changed)', () => {
+    expect(pkg.scripts.prestart).toMatch(/^node scripts\/check-node\.cjs && /);
   });
 
   it("npm's own devEngines check only warns, so that this message is the one that refuses", () => {

@@ -48,7 +48,11 @@ describe('the report', () => {
   it('matches report.schema.yaml, for a clean world, a naive one and an empty one', async () => {
     expect(reportSchemaErrors(await naiveReport())).toEqual([]);
     expect(reportSchemaErrors(await new World().report())).toEqual([]);
-    const spend = { debited: 30, refunded: 12, byKey: [{ key: 'sk-d…-dev#d88b21', debited: 30, refunded: 12 }] };
+    const spend = {
+      debited: 30,
+      refunded: 12,
+      byKey: [{ key: 'sk-d…-dev#d88b21', debited: 30, refunded: 12 }],
+    };
     const report = reportOf(emptyState(), {
       now: 0,
       world: 't-1',

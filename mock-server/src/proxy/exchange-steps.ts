@@ -43,13 +43,23 @@ export function refuseTaskShapingHeaders({ gateway, req, isGenerate }: ExchangeC
 }
 
 /** The local limiter, per key digest (the key is not authenticated here: the live API does that). */
-export async function limitLocally({ gateway, req, res, world }: ExchangeContext): Promise<Refusal | undefined> {
+export async function limitLocally({
+  gateway,
+  req,
+  res,
+  world,
+}: ExchangeContext): Promise<Refusal | undefined> {
   const { owner } = callerOf(contextOf(res));
   const limits = gateway.rateLimit;
   if (limits === 'off' || owner === undefined) return undefined;
   const bucket = req.path === gateway.generatePath ? 'generate' : 'status';
   const { limit, windowMs } = limits[bucket];
-  const verdict = await world.qa.takeToken(`${bucket}:${owner}`, world.simulator.clock.now(), limit, windowMs);
+  const verdict = await world.qa.takeToken(
+    `${bucket}:${owner}`,
+    world.simulator.clock.now(),
+    limit,
+    windowMs,
+  );
   const headers = rateLimitHeaders(verdict.limit, verdict.remaining, verdict.resetSeconds);
   res.set(headers);
   if (verdict.allowed) return undefined;
