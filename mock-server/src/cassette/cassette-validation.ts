@@ -22,7 +22,7 @@ import {
   REQUEST_HEADERS,
   RESPONSE_HEADERS,
   type Cassette,
-} from './cassette.js';
+} from './cassette-format.js';
 
 /** The largest cassette read: a recording of tens of thousands of exchanges is far below it. */
 export const MAX_CASSETTE_BYTES = 128 * 1024 * 1024;

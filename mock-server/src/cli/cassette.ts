@@ -15,7 +15,7 @@ import { readCassette } from '../cassette/cassette.js';
 import { cassetteToScenario } from '../cassette/to-scenario.js';
 import { API_SPEC_PATH, loadSpec, specOperations } from '../http/load-spec.js';
 import { ruleStatusChecker } from '../qa/rule-checks.js';
-import type { SubcommandIo } from './subcommands.js';
+import type { SubcommandIo } from './subcommand.js';
 
 export async function run(argv: readonly string[], io: SubcommandIo): Promise<number> {
   let code = 0;

@@ -4,7 +4,8 @@
  * a start never loads it.
  *
  * To add a command (say `report`):
- *   1. write `cli/report.ts` exporting `run(argv, io): Promise<number>`: `argv` is what follows the
+ *   1. write `cli/report.ts` exporting `run(argv, io): Promise<number>` (`io`'s type from
+ *      cli/subcommand.ts, never from this file, which imports the commands): `argv` is what follows the
  *      command's name, `io` where to write, the result its exit code (0 done, 2 bad usage). Parse
  *      `argv` with a commander Command named `dreamcore-simulator report`, with `exitOverride()`, as
  *      cli/cassette.ts does, so `dreamcore-simulator report --help` works;
@@ -13,18 +14,9 @@
  */
 import { buildCommand } from '../config/command.js';
 
-export interface SubcommandIo {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-}
+import type { Subcommand, SubcommandIo } from './subcommand.js';
 
-export interface Subcommand {
-  name: string;
-  /** What follows `dreamcore-simulator` in --help's list of commands. */
-  usage: string;
-  summary: string;
-  load: () => Promise<{ run(argv: readonly string[], io: SubcommandIo): Promise<number> }>;
-}
+export type { Subcommand, SubcommandIo };
 
 export const SUBCOMMANDS: readonly Subcommand[] = [
   {

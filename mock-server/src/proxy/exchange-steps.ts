@@ -15,7 +15,7 @@ import { rateLimitHeaders } from '../http/public/forced-errors.js';
 import { rawBodyOf } from '../http/middleware/json-body.js';
 import { decodePromptMarkers } from '../qa/prompt-markers.js';
 import { NO_SNIFF, foreignContent, passedHeaders } from './answer-policy.js';
-import type { ExchangeContext, Refusal } from './exchange.js';
+import type { ExchangeContext, Refusal } from './exchange-context.js';
 import { CREDIT_BUDGET, TASK_SHAPING_HEADERS } from './gateway.js';
 import type { UpstreamAnswer, UpstreamFailure } from './upstream.js';
 
