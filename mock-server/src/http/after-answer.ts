@@ -11,6 +11,8 @@ import { isControlPath } from './journal-recorder.js';
 import type { RequestRenderer } from './request-rendering.js';
 
 const ABSOLUTE_FORM = /^[a-z][a-z0-9+.-]*:\/\//i;
+/** The templates of control-api.yaml's journal-free paths: the control API and the reference page. */
+const CONTROL_TEMPLATE = /^\/(__mock|docs)(\/|$)/;
 
 /** The path of a request target: origin-form as it is, absolute-form's path, no query. */
 function pathOf(url: string): string {
@@ -49,7 +51,10 @@ export function requestContexts(deps: {
       startedAt: Date.now(),
       path,
       rendered,
-      journaled: !isControlPath(rendered.template ?? path),
+      // A path that matched a spec template is the control API's when its template is; only the
+      // others need the lenient check of every spelling.
+      journaled:
+        rendered.template !== undefined ? !CONTROL_TEMPLATE.test(rendered.template) : !isControlPath(path),
     };
     res.locals.ctx = ctx;
     // 'close' comes after 'finish' when the answer was sent, and alone when the connection went first.

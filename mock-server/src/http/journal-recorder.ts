@@ -11,8 +11,7 @@
 import type { Logger } from 'pino';
 import { Redactor } from '../cassette/redaction.js';
 import { nowOf } from '../domain/clock.js';
-import { redactKey } from '../domain/keys.js';
-import { callerOf } from './caller.js';
+import { callerOf, labelOf } from './caller.js';
 import { journalHeaders, type JournalRecord } from '../qa/journal.js';
 import { StoreUnavailableError, type MaybePromise } from '../store/store.js';
 import type { World, Worlds } from '../tenancy/world.js';
@@ -80,7 +79,7 @@ function headersWithoutKey(
   headers: Record<string, string | string[] | undefined>,
   caller: CallerKey | undefined,
 ): Record<string, string> {
-  const kept = journalHeaders(headers, redactKey);
+  const kept = journalHeaders(headers, labelOf);
   if (caller !== undefined) for (const name in kept) kept[name] = textWithoutKey(kept[name]!, caller);
   return kept;
 }
@@ -137,7 +136,7 @@ export class JournalRecorder {
       rawQuery: rendered.query,
       status,
       durationMs: Math.round((performance.now() - ctx.started) * 100) / 100,
-      keyLabel: token === undefined ? null : redactKey(token),
+      keyLabel: token === undefined ? null : labelOf(token),
       keyOwner: owner ?? null,
       taskId: taskIdOf(ctx, responseText),
       injected: ctx.injected ?? null,

@@ -123,11 +123,21 @@ export function requestRenderer(operations: readonly SpecOperation[]): RequestRe
 
   // The journal, the metrics and the error handler each ask about the same request: rendered once.
   const rendered = new WeakMap<object, { url: string; method: string; result: RenderedRequest }>();
+  // And a client asks the same few URLs again and again (a poll names its task each time): the last
+  // few hundred renderings are kept, frozen, so no caller can change a kept one.
+  const byUrl = new Map<string, RenderedRequest>();
+  const KEPT = 512;
   return (req) => {
     const url = req.originalUrl ?? req.url;
     const cached = rendered.get(req);
     if (cached && cached.url === url && cached.method === req.method) return cached.result;
-    const result = render(req.method, url);
+    const key = `${req.method} ${url}`;
+    let result = byUrl.get(key);
+    if (result === undefined) {
+      result = Object.freeze(render(req.method, url));
+      if (byUrl.size >= KEPT) byUrl.delete(byUrl.keys().next().value!);
+      byUrl.set(key, result);
+    }
     rendered.set(req, { url, method: req.method, result });
     return result;
   };

@@ -6,6 +6,7 @@ import { parse as parseQueryString } from 'node:querystring';
 import express, { type Request, type RequestHandler } from 'express';
 import type { operations } from '../../../../generated/dreamcore-api.js';
 import type { RateLimitConfig } from '../../config.js';
+import { isTerminal, type Task } from '../../domain/tasks.js';
 import type { GenerateRequest } from '../../domain/wire-types.js';
 import type { Gateway } from '../../proxy/gateway.js';
 import { composeActions, forcesAnswer } from '../../qa/fault-composition.js';
@@ -287,9 +288,12 @@ export function publicApi(deps: PublicApiDeps): RequestHandler {
     if (r.kind === 'status') {
       const task = admission!.task;
       if (!task) return answerError(ctx, errors.taskNotFound());
-      responder.json(ctx, 200, success(toTaskRecord(task, deps.baseUrl(ctx.req), world!.id)), {
-        check: r.answerCheck,
-      });
+      const base = deps.baseUrl(ctx.req);
+      if (r.answerCheck) {
+        responder.json(ctx, 200, success(toTaskRecord(task, base, world!.id)), { check: r.answerCheck });
+        return STOP;
+      }
+      responder.text(ctx, 200, taskBody(task, base, world!.id), JSON_TYPE);
       return STOP;
     }
     if (r.kind === 'generate') {
@@ -397,6 +401,23 @@ export function publicApi(deps: PublicApiDeps): RequestHandler {
 
 type StepResult = typeof STOP | undefined;
 
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/**
+ * A finished task never changes (its stored object is replaced, never changed, and a terminal one is
+ * not replaced again), and a client polls it at least once more: its answer's text is kept with it,
+ * for the base URL and world it was rendered for.
+ */
+const finishedBodies = new WeakMap<Task, { base: string; world: string; text: string }>();
+
+function taskBody(task: Task, base: string, world: string): string {
+  const kept = finishedBodies.get(task);
+  if (kept && kept.base === base && kept.world === world) return kept.text;
+  const text = JSON.stringify(success(toTaskRecord(task, base, world)));
+  if (isTerminal(task)) finishedBodies.set(task, { base, world, text });
+  return text;
+}
+
 function injectedKindOf(action: FaultAction, kind: PublicKind | undefined): InjectedKind {
   return action.task && kind === 'generate' ? 'task' : 'delay';
 }
@@ -407,8 +428,6 @@ function queryOf(ctx: PublicContext): Record<string, string> {
     const url = ctx.req.url;
     const at = url.indexOf('?');
     ctx.query = (at === -1 ? {} : parseQueryString(url.slice(at + 1))) as Record<string, string>;
-    // Later readers (the journal, a gateway) see the same object.
-    Object.defineProperty(ctx.req, 'query', { value: ctx.query, writable: true, configurable: true });
   }
   return ctx.query;
 }
