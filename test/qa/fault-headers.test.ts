@@ -98,9 +98,10 @@ describe('X-Mock-Status on POST /api/generate', () => {
     expect(entry).toMatchObject({ method: 'POST', path: '/api/generate', status: 500, injected: 'header' });
   });
 
-  // BUG: fault-injection.ts looks the route up by the exact `${req.method} ${req.path}`, while Express
-  // (strict routing off, case-insensitive) also serves /api/generate/ and /API/generate: there the
-  // header is silently ignored and the request is processed, charged and creates a task.
+  // Once a bug: fault injection looked the route up by its exact path while Express also served
+  // /api/generate/ and /API/generate, where the header was ignored and the request charged. The app
+  // now routes one spelling only (strict, case-sensitive), and the public API's dispatcher matches
+  // exact paths: a variant is a 404 that touches nothing.
   it.each([['/api/generate/'], ['/API/Generate']])(
     'never lets a forced error create a task, even on the path variant %s that the app serves',
     async (path) => {
