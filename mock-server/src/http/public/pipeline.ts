@@ -38,6 +38,8 @@ import type { ChaosOdds } from '../../store/store.js';
 import type { RequestContext } from '../context.js';
 import type { ApiError } from '../errors.js';
 import type { SpecOperation } from '../load-spec.js';
+import type { RequestInput } from '../validation/request-validator.js';
+import type { ResponseCheck } from '../validation/response-validator.js';
 
 /** What a step returns: nothing to go on, STOP once the request is answered or handed over. */
 export const STOP = true;
@@ -47,7 +49,10 @@ export type Step = (ctx: PublicContext) => StepResult | Promise<StepResult>;
 /** The public operations the simulator answers itself, by what they do. */
 export type PublicKind = 'generate' | 'status';
 
-/** One route of the public API (an operation, or a path asked with a method it does not have). */
+/**
+ * One route of the public API (an operation, or a path asked with a method it does not have), with
+ * what is compiled for it once: its checks, its CORS, its rate-limit bucket.
+ */
 export interface PublicRoute {
   /** The spec's operation; undefined: the path exists, the method does not (405 once authenticated). */
   op: SpecOperation | undefined;
@@ -57,6 +62,14 @@ export interface PublicRoute {
   /** The path's methods, for a 405's Allow. */
   allow: string;
   path: string;
+  cors: RequestHandler | undefined;
+  /** The spec's checks of a request's query and body (request-validator.ts). */
+  check: ((input: RequestInput) => ApiError | undefined) | undefined;
+  /** With response validation on: the spec's check of an answer, and the 500 a failed one becomes. */
+  answerCheck: { check: ResponseCheck; describe: (status: number, problem: string) => ApiError } | undefined;
+  /** The route's rate limit per key (absent: off). */
+  bucket: { limit: number; windowMs: number } | undefined;
+  hasBody: boolean;
 }
 
 /** The context of a public request: the shared one, plus what the public steps decide. */

@@ -75,21 +75,6 @@ const OPERATION_KINDS = {
 /** Accepts only what authentication accepts: one printable token after the scheme. */
 const BEARER = /^Bearer[ \t]+([\x21-\x7e]{1,512})[ \t]*$/i;
 
-/** A route's compiled parts: its checks, its CORS, its bucket. */
-interface CompiledRoute extends PublicRoute {
-  cors: RequestHandler | undefined;
-  check:
-    ((input: Parameters<ReturnType<SpecValidators['requestCheck']>>[0]) => ApiError | undefined) | undefined;
-  answerCheck:
-    | {
-        check: NonNullable<ReturnType<SpecValidators['responseCheck']>>;
-        describe: (status: number, problem: string) => ApiError;
-      }
-    | undefined;
-  bucket: { limit: number; windowMs: number } | undefined;
-  hasBody: boolean;
-}
-
 export function publicApi(deps: PublicApiDeps): RequestHandler {
   const { tenancy, responder, options } = deps;
   const routes = compileRoutes(deps);
@@ -106,7 +91,7 @@ export function publicApi(deps: PublicApiDeps): RequestHandler {
   });
   const chaosOn = options.chaos.error500 > 0 || options.chaos.error429 > 0;
   const fail = (ctx: RequestContext, err: unknown) => responder.failure(ctx, err);
-  const route = (ctx: PublicContext) => ctx.route as CompiledRoute;
+  const route = (ctx: PublicContext) => ctx.route;
   const refuse = (ctx: PublicContext, error: ApiError): StepResult => {
     responder.error(ctx, error);
     return STOP;
@@ -391,11 +376,11 @@ export function publicApi(deps: PublicApiDeps): RequestHandler {
   const steps = deps.gateway ? GATEWAY_STEPS : SIMULATOR_STEPS;
 
   return (req, res, next) => {
-    const ctx = res.locals.ctx as PublicContext | undefined;
+    const ctx = res.locals.ctx;
     const byMethod = ctx && routes.get(ctx.path);
     if (!ctx || !byMethod) return next();
-    ctx.route = byMethod.get(req.method === 'HEAD' ? 'GET' : req.method) ?? byMethod.get('*')!;
-    runSteps(steps, ctx, fail);
+    const route = byMethod.get(req.method === 'HEAD' ? 'GET' : req.method) ?? byMethod.get('*')!;
+    runSteps(steps, Object.assign(ctx, { route }), fail);
   };
 }
 
@@ -452,9 +437,9 @@ function statusTaskId(ctx: PublicContext, query: Record<string, string>): string
 }
 
 /** Every public path with its routes by method (`*`: a method the path does not have). */
-function compileRoutes(deps: PublicApiDeps): Map<string, Map<string, CompiledRoute>> {
+function compileRoutes(deps: PublicApiDeps): Map<string, Map<string, PublicRoute>> {
   const { operations, options, validators } = deps;
-  const byPath = new Map<string, Map<string, CompiledRoute>>();
+  const byPath = new Map<string, Map<string, PublicRoute>>();
   const kinds: Record<string, PublicKind> = OPERATION_KINDS;
   const unknown = operations.filter((op) => !(op.operationId in kinds)).map((op) => op.operationId);
   const absent = Object.keys(kinds).filter((id) => !operations.some((op) => op.operationId === id));
@@ -468,7 +453,7 @@ function compileRoutes(deps: PublicApiDeps): Map<string, Map<string, CompiledRou
     const methods = ops.map((op) => op.method.toUpperCase());
     const cors = publicCors(options.cors, methods);
     const allow = methods.join(', ');
-    const routes = new Map<string, CompiledRoute>();
+    const routes = new Map<string, PublicRoute>();
     const base = {
       path,
       allow,
