@@ -11,6 +11,7 @@ import type { Account, ClockView, FaultRule, JournalEntry } from '../../mock-ser
 import { API_SPEC_PATH, CONTROL_SPEC_PATH, loadSpec } from '../../mock-server/src/http/load-spec.js';
 import { startSimulator } from '../../mock-server/src/embed/start.js';
 import { attachmentOf, type CreatedTenant } from '../../mock-server/src/mcp/worlds.js';
+import { tableUnder } from '../docs/markdown.js';
 import { openSession, textOf, type Session } from './support.js';
 
 const TOOLS = [
@@ -68,6 +69,13 @@ describe('the tools', () => {
       if (tool.name === 'read_report') expect(tool.outputSchema).toBeUndefined();
       else expect(tool.outputSchema?.type, tool.name).toBe('object');
     }
+  });
+
+  it('are the ones the guide lists (docs/guides/agents-and-mcp.md)', async () => {
+    const { tools } = await session.client.listTools();
+    const table = tableUnder('docs/guides/agents-and-mcp.md', 'The tools');
+    expect(table.codeRows.map((row) => row[0]![0])).toEqual(TOOLS);
+    expect(tools.map((t) => t.name).sort()).toEqual([...TOOLS].sort());
   });
 
   it("take the specs' shapes: the fault rule, the generate body, the journal's filters, the tenant", async () => {
