@@ -22,9 +22,9 @@ function describeEntry(entry: JournalEntry): string {
 }
 
 /**
- * The verdict report, `GET /__mock/report`. LIMITATION: the endpoint is not in control-api.yaml yet,
- * so it is read with its path typed here and no output schema; once the handle has `report()`, this
- * is that call.
+ * The verdict report, `GET /__mock/report`. The endpoint is not in control-api.yaml yet, so its path
+ * is typed here and the tool has no output schema; once the handle has `report()`, this is that call
+ * (and the tool's output schema the spec's VerdictReport, as the other tools' are).
  */
 type ReportPaths = {
   '/__mock/report': {
