@@ -51,7 +51,7 @@ describe('the dispatch', () => {
   it('an unknown command exits 2 and lists the commands', async () => {
     const io = capture();
     expect(await runSubcommand(['report'], io)).toBe(2);
-    expect(io.err).toContain("unknown command 'report' (commands: serve, cassette;");
+    expect(io.err).toContain("unknown command 'report' (commands: serve, cassette, mcp;");
   });
 });
 

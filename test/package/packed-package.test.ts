@@ -5,7 +5,8 @@
  * (b) a TypeScript test that uses startSimulator, the reference client and `await using`,
  * type-checked by its own TypeScript and run by node; (c) the published types checked with no Node
  * types at all; (d) a CommonJS script that `require()`s both entry points; (e) a jest test in
- * CommonJS. One install serves them all. Nothing in that project refers to this repository.
+ * CommonJS; (f) `dreamcore-simulator mcp` serving its tools over stdio. One install serves them all.
+ * Nothing in that project refers to this repository.
  */
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -13,7 +14,10 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isRunning, waitFor } from '../support/process-tools.js';
 import { ROOT } from '../support/spec-walk.js';
 
 const run = promisify(execFile);
@@ -260,6 +264,32 @@ describe('the packed package, installed in a fresh project', () => {
     );
     expect(refused).toMatchObject({ code: 2, stderr: expect.stringMatching(/^cassette to-scenario: /) });
   });
+
+  it(
+    '`dreamcore-simulator mcp` starts from the installed package and lists its tools over stdio',
+    async () => {
+      const transport = new StdioClientTransport({
+        command: join(project, 'node_modules', '.bin', 'dreamcore-simulator'),
+        args: ['mcp'],
+        cwd: project,
+        stderr: 'pipe',
+      });
+      const client = new Client({ name: 'packed-package-test', version: '0.0.0' });
+      await client.connect(transport);
+      const pid = transport.pid!;
+      try {
+        const { tools } = await client.listTools();
+        expect(tools.map((t) => t.name)).toEqual(
+          expect.arrayContaining(['create_tenant', 'generate', 'add_fault_rule', 'read_journal']),
+        );
+      } finally {
+        process.kill(pid, 'SIGTERM');
+        await waitFor(() => !isRunning(pid), 'the mcp process to exit');
+        await client.close();
+      }
+    },
+    2 * MINUTES,
+  );
 
   it(
     'type-checks and runs a TypeScript test using startSimulator, the reference client and await using',

@@ -25,6 +25,13 @@ export const SUBCOMMANDS: readonly Subcommand[] = [
     summary: 'work with cassettes recorded by --record: to-scenario (dreamcore-simulator cassette --help)',
     load: () => import('./cassette.js'),
   },
+  {
+    name: 'mcp',
+    usage: 'mcp [options]',
+    summary:
+      'serve MCP tools on stdio, for a coding agent to exercise a DreamCore client (dreamcore-simulator mcp --help)',
+    load: () => import('./mcp.js'),
+  },
 ];
 
 const SERVE = 'serve';
