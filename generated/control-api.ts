@@ -292,9 +292,12 @@ export type paths = {
         /**
          * Add a fault rule
          * @description For clients that cannot send headers. A rule matches on method, path and key, and acts with an
-         *     error status, a network fault, a delay, or (on generate) a task scenario. `times` makes it act on
-         *     the next N matching requests and then retire; `probability` makes it act on a share of them,
-         *     drawn from the seeded random source.
+         *     error status, a network fault, or (on generate) a task scenario, each optionally after a delay;
+         *     or only with a delay. `times` makes it act on the next N matching requests and then retire;
+         *     `probability` makes it act on a share of them, drawn from the seeded random source. A rule any
+         *     part of which could not act (a status with a task, a task on the status route; FaultAction says
+         *     what combines) is refused with 400, naming the field and why. A request's X-Mock-* headers and
+         *     the rules compose as docs/guides/qa.md ("Headers and rules together") says.
          */
         post: operations["createFaultRule"];
         /**
@@ -953,8 +956,13 @@ export type components = {
             completeOnPoll?: number;
         };
         /**
-         * @description What a rule does. It must do something: a status, a fault, a task, or a delay above 0;
-         *     `retryAfterSeconds` and `message` only go with a status. Others are refused with 400.
+         * @description What a rule does: one of answer with a `status`, break the connection (`fault`), or shape the
+         *     task a generate creates (`task`), each optionally held by `delayMs`; or only hold the answer
+         *     (`delayMs` above 0). `message` goes only with a `status`, `retryAfterSeconds` only with status
+         *     429 or 503. A rule any part of which could not act is refused with 400, saying why:
+         *     `status`, `fault` and `task` exclude one another (a forced status or a broken connection answers
+         *     before any task exists: make two rules), and a `task` needs a match that reaches
+         *     POST /api/generate (not a path of /api/status, nor method GET alone).
          */
         FaultAction: {
             /**
@@ -969,10 +977,21 @@ export type components = {
              *     Default: the simulator's own message for that status.
              */
             message?: string;
+            /** @description Break the connection instead of answering; not with `status` or `task`. */
             fault?: components["schemas"]["NetworkFault"];
+            /**
+             * @description Hold the answer this long (capped by `--max-delay-ms`): alone, or with a status, a fault or
+             *     a task. A request's own X-Mock-Delay-Ms wins over it.
+             */
             delayMs?: number;
-            /** @description Retry-After of a forced 429 (default 1). */
+            /** @description Retry-After of a forced 429 or 503 (default 1); only with one of those statuses. */
             retryAfterSeconds?: number;
+            /**
+             * @description How the task a matching generate creates ends; not with `status` or `fault`, and only in a
+             *     rule whose match reaches POST /api/generate. A rule that only shapes a task is spent when
+             *     a task is created (a refused generate does not use it up); with a delay, it acts (and is
+             *     spent) on every request it matches, and shapes the task when that request is a generate.
+             */
             task?: components["schemas"]["TaskScenario"];
         };
         FaultMatch: {
