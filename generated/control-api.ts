@@ -939,14 +939,18 @@ export type components = {
         /**
          * @description `reset`: the connection is reset (ECONNRESET); `empty`: the connection closes with no reply;
          *     `malformed`: 200 with a body that is not valid JSON; `hang`: no reply until the client gives up
-         *     (closed after the configured maximum delay).
+         *     (closed after the configured maximum delay). In a rule: instead of answering, so not with
+         *     `status` or `task`.
          * @enum {string}
          */
         NetworkFault: "reset" | "empty" | "malformed" | "hang";
         /**
          * @description How a task created by POST /api/generate ends (the X-Mock-Outcome family of headers). At least
-         *     one property: an empty scenario would do nothing. Refused (400) in proxy and replay modes: a
-         *     real (or recorded) task cannot be shaped.
+         *     one property: an empty scenario would do nothing. In a rule: not with `status` or `fault`, and
+         *     only when the rule's match reaches POST /api/generate; a rule that only shapes a task is spent
+         *     when a task is created (a refused generate does not use it up), one with a delay on every
+         *     request it matches. Refused (400) in proxy and replay modes: a real (or recorded) task cannot
+         *     be shaped.
          */
         TaskScenario: {
             /** @enum {string} */
@@ -977,7 +981,6 @@ export type components = {
              *     Default: the simulator's own message for that status.
              */
             message?: string;
-            /** @description Break the connection instead of answering; not with `status` or `task`. */
             fault?: components["schemas"]["NetworkFault"];
             /**
              * @description Hold the answer this long (capped by `--max-delay-ms`): alone, or with a status, a fault or
@@ -986,12 +989,6 @@ export type components = {
             delayMs?: number;
             /** @description Retry-After of a forced 429 or 503 (default 1); only with one of those statuses. */
             retryAfterSeconds?: number;
-            /**
-             * @description How the task a matching generate creates ends; not with `status` or `fault`, and only in a
-             *     rule whose match reaches POST /api/generate. A rule that only shapes a task is spent when
-             *     a task is created (a refused generate does not use it up); with a delay, it acts (and is
-             *     spent) on every request it matches, and shapes the task when that request is a generate.
-             */
             task?: components["schemas"]["TaskScenario"];
         };
         FaultMatch: {
