@@ -292,9 +292,12 @@ export type paths = {
         /**
          * Add a fault rule
          * @description For clients that cannot send headers. A rule matches on method, path and key, and acts with an
-         *     error status, a network fault, a delay, or (on generate) a task scenario. `times` makes it act on
-         *     the next N matching requests and then retire; `probability` makes it act on a share of them,
-         *     drawn from the seeded random source.
+         *     error status, a network fault, or (on generate) a task scenario, each optionally after a delay;
+         *     or only with a delay. `times` makes it act on the next N matching requests and then retire;
+         *     `probability` makes it act on a share of them, drawn from the seeded random source. A rule any
+         *     part of which could not act (a status with a task, a task on the status route; FaultAction says
+         *     what combines) is refused with 400, naming the field and why. A request's X-Mock-* headers and
+         *     the rules compose as docs/guides/qa.md ("Headers and rules together") says.
          */
         post: operations["createFaultRule"];
         /**
@@ -936,14 +939,18 @@ export type components = {
         /**
          * @description `reset`: the connection is reset (ECONNRESET); `empty`: the connection closes with no reply;
          *     `malformed`: 200 with a body that is not valid JSON; `hang`: no reply until the client gives up
-         *     (closed after the configured maximum delay).
+         *     (closed after the configured maximum delay). In a rule: instead of answering, so not with
+         *     `status` or `task`.
          * @enum {string}
          */
         NetworkFault: "reset" | "empty" | "malformed" | "hang";
         /**
          * @description How a task created by POST /api/generate ends (the X-Mock-Outcome family of headers). At least
-         *     one property: an empty scenario would do nothing. Refused (400) in proxy and replay modes: a
-         *     real (or recorded) task cannot be shaped.
+         *     one property: an empty scenario would do nothing. In a rule: not with `status` or `fault`, and
+         *     only when the rule's match reaches POST /api/generate; a rule that only shapes a task is spent
+         *     when a task is created (a refused generate does not use it up), one with a delay on every
+         *     request it matches. Refused (400) in proxy and replay modes: a real (or recorded) task cannot
+         *     be shaped.
          */
         TaskScenario: {
             /** @enum {string} */
@@ -953,8 +960,13 @@ export type components = {
             completeOnPoll?: number;
         };
         /**
-         * @description What a rule does. It must do something: a status, a fault, a task, or a delay above 0;
-         *     `retryAfterSeconds` and `message` only go with a status. Others are refused with 400.
+         * @description What a rule does: one of answer with a `status`, break the connection (`fault`), or shape the
+         *     task a generate creates (`task`), each optionally held by `delayMs`; or only hold the answer
+         *     (`delayMs` above 0). `message` goes only with a `status`, `retryAfterSeconds` only with status
+         *     429 or 503. A rule any part of which could not act is refused with 400, saying why:
+         *     `status`, `fault` and `task` exclude one another (a forced status or a broken connection answers
+         *     before any task exists: make two rules), and a `task` needs a match that reaches
+         *     POST /api/generate (not a path of /api/status, nor method GET alone).
          */
         FaultAction: {
             /**
@@ -970,8 +982,12 @@ export type components = {
              */
             message?: string;
             fault?: components["schemas"]["NetworkFault"];
+            /**
+             * @description Hold the answer this long (capped by `--max-delay-ms`): alone, or with a status, a fault or
+             *     a task. A request's own X-Mock-Delay-Ms wins over it.
+             */
             delayMs?: number;
-            /** @description Retry-After of a forced 429 (default 1). */
+            /** @description Retry-After of a forced 429 or 503 (default 1); only with one of those statuses. */
             retryAfterSeconds?: number;
             task?: components["schemas"]["TaskScenario"];
         };

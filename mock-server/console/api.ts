@@ -20,11 +20,19 @@ export type DriftSummary = Schemas['DriftSummary'];
 const TOKEN_KEY = 'dreamcore-console-token';
 const WORLD_KEY = 'dreamcore-console-world';
 
+/** A field the API refused, and why (an error envelope's `data.errors`). */
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
 export class ApiProblem extends Error {
   constructor(
     readonly status: number,
     readonly type: string,
     message: string,
+    /** The fields a 400 named (empty for other errors). */
+    readonly errors: readonly FieldProblem[] = [],
   ) {
     super(message);
   }
@@ -98,15 +106,13 @@ export class Api {
       envelope = undefined;
     }
     if (!res.ok) {
-      const data = (envelope?.data ?? {}) as {
-        type?: string;
-        errors?: Array<{ field: string; message: string }>;
-      };
+      const data = (envelope?.data ?? {}) as { type?: string; errors?: FieldProblem[] };
       const details = data.errors?.map((e) => `${e.field} ${e.message}`).join('; ');
       throw new ApiProblem(
         res.status,
         data.type ?? 'unknown',
         `${res.status}: ${envelope?.message ?? res.statusText}${details ? ` (${details})` : ''}`,
+        data.errors ?? [],
       );
     }
     return envelope?.data as T;

@@ -4,7 +4,7 @@
  * or after an action, never on a timer; every list is one page in the DOM at a time.
  */
 import './console.css';
-import { render } from 'preact';
+import { render, type JSX } from 'preact';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import {
   Api,
@@ -19,7 +19,7 @@ import {
   type Tenant,
 } from './api.js';
 import { followJournal } from './journal-follow.js';
-import { Ctx, type ConsoleContext, Problem, time } from './ui.js';
+import { ConfirmDialog, Ctx, type ConfirmRequest, type ConsoleContext, Problem, time } from './ui.js';
 import { AccountsView } from './views/accounts.js';
 import { DriftView } from './views/drift.js';
 import { JournalView, NO_FILTER, type JournalFilter, type JournalState } from './views/journal.js';
@@ -27,20 +27,35 @@ import { RulesView } from './views/rules.js';
 import { TasksView } from './views/tasks.js';
 import { TenantsView } from './views/tenants.js';
 
+/** What every view may be given: the console's state that outlives a view (most read the context). */
+interface ViewProps {
+  journal: JournalState;
+  world: string;
+  onWorld: (id: string) => void;
+}
+
+/**
+ * The views, in the order of the tabs: an id (the `#/id` address), a label and how to show it. A new
+ * view is one row here and one module under views/.
+ */
 const VIEWS = [
-  ['journal', 'Journal'],
-  ['accounts', 'Accounts'],
-  ['tasks', 'Tasks'],
-  ['rules', 'Fault rules'],
-  ['tenants', 'Tenants'],
-  ['drift', 'Drift'],
-] as const;
-type View = (typeof VIEWS)[number][0];
+  { id: 'journal', label: 'Journal', show: (p: ViewProps) => <JournalView journal={p.journal} /> },
+  { id: 'accounts', label: 'Accounts', show: () => <AccountsView /> },
+  { id: 'tasks', label: 'Tasks', show: () => <TasksView /> },
+  { id: 'rules', label: 'Fault rules', show: () => <RulesView /> },
+  {
+    id: 'tenants',
+    label: 'Tenants',
+    show: (p: ViewProps) => <TenantsView world={p.world} onWorld={p.onWorld} />,
+  },
+  { id: 'drift', label: 'Drift', show: () => <DriftView /> },
+] as const satisfies ReadonlyArray<{ id: string; label: string; show: (p: ViewProps) => JSX.Element }>;
+type View = (typeof VIEWS)[number]['id'];
 const PAGE = 50;
 
 function viewOfHash(): View {
   const name = location.hash.replace(/^#\/?/, '').split(/[?&#]/, 1)[0];
-  return (VIEWS.find(([id]) => id === name)?.[0] ?? 'journal') as View;
+  return VIEWS.find((v) => v.id === name)?.id ?? 'journal';
 }
 
 const filterQuery = (f: JournalFilter) => ({
@@ -287,6 +302,13 @@ function App() {
   }, [api, tick]);
 
   const journal = useJournal(api, onActivity);
+  const [asking, setAsking] = useState<
+    { request: ConfirmRequest; resolve: (accepted: boolean) => void } | undefined
+  >(undefined);
+  const confirm = useCallback(
+    (request: ConfirmRequest) => new Promise<boolean>((resolve) => setAsking({ request, resolve })),
+    [],
+  );
 
   const setWorld = (id: string) => {
     saveWorld(id);
@@ -303,6 +325,7 @@ function App() {
     operator,
     changed: refresh,
     goTo,
+    confirm,
   };
 
   return (
@@ -353,7 +376,7 @@ function App() {
       ) : context ? (
         <Ctx.Provider value={context}>
           <nav class="views">
-            {VIEWS.map(([id, label]) => (
+            {VIEWS.map(({ id, label }) => (
               <a
                 href={`#/${id}`}
                 class={id === view ? 'active' : ''}
@@ -364,13 +387,18 @@ function App() {
             ))}
           </nav>
           <main>
-            {view === 'journal' && <JournalView journal={journal} />}
-            {view === 'accounts' && <AccountsView />}
-            {view === 'tasks' && <TasksView />}
-            {view === 'rules' && <RulesView />}
-            {view === 'tenants' && <TenantsView world={actingIn} onWorld={setWorld} />}
-            {view === 'drift' && <DriftView />}
+            {VIEWS.find((v) => v.id === view)!.show({ journal, world: actingIn, onWorld: setWorld })}
           </main>
+          {asking && (
+            <ConfirmDialog
+              key={asking.request.title}
+              request={asking.request}
+              onAnswer={(accepted) => {
+                setAsking(undefined);
+                asking.resolve(accepted);
+              }}
+            />
+          )}
         </Ctx.Provider>
       ) : (
         <p class="muted">Connecting…</p>

@@ -1,7 +1,7 @@
 /** Small pieces shared by the views. */
 import type { ComponentChildren } from 'preact';
 import { createContext } from 'preact';
-import { useContext, useEffect, useState } from 'preact/hooks';
+import { useContext, useEffect, useRef, useState } from 'preact/hooks';
 import type { Api, Clock } from './api.js';
 
 export interface ConsoleContext {
@@ -14,6 +14,18 @@ export interface ConsoleContext {
   /** Something changed here (an action): everyone reads again. */
   changed(): void;
   goTo(view: string): void;
+  /** Asks the user to accept an action that loses something (ConfirmDialog); true when accepted. */
+  confirm(request: ConfirmRequest): Promise<boolean>;
+}
+
+/** A destructive action, as the confirmation names it. */
+export interface ConfirmRequest {
+  /** The question: "Reset the world default?" */
+  title: string;
+  /** What will be lost, in words. */
+  loses: ComponentChildren;
+  /** The accepting button's label: the action's own name ("Reset"), never "OK". */
+  action: string;
 }
 
 export const Ctx = createContext<ConsoleContext>(undefined as unknown as ConsoleContext);
@@ -118,4 +130,43 @@ export function Section(props: { title: string; children: ComponentChildren; act
 export function Json({ value }: { value: unknown }) {
   if (value === undefined) return <em class="muted">none</em>;
   return <pre class="json">{typeof value === 'string' ? value : JSON.stringify(value, null, 2)}</pre>;
+}
+
+/**
+ * The page's own confirmation (a modal <dialog>): it names what will be lost, and the action is
+ * taken only when its button is pressed; Cancel, Escape or closing it does nothing. Cancel has the
+ * focus, so Enter on a stray click does not destroy anything.
+ */
+export function ConfirmDialog(props: { request: ConfirmRequest; onAnswer: (accepted: boolean) => void }) {
+  const dialog = useRef<HTMLDialogElement>(null);
+  const answered = useRef(false);
+  const answer = (accepted: boolean) => {
+    if (answered.current) return;
+    answered.current = true;
+    props.onAnswer(accepted);
+  };
+  useEffect(() => {
+    const d = dialog.current;
+    if (d && !d.open) d.showModal();
+  }, []);
+  return (
+    <dialog
+      ref={dialog}
+      class="confirm"
+      data-testid="confirm"
+      aria-labelledby="confirm-title"
+      onClose={() => answer(false)}
+    >
+      <h2 id="confirm-title">{props.request.title}</h2>
+      <div class="loses">{props.request.loses}</div>
+      <div class="buttons">
+        <button autoFocus onClick={() => answer(false)}>
+          Cancel
+        </button>
+        <button class="danger strong" onClick={() => answer(true)}>
+          {props.request.action}
+        </button>
+      </div>
+    </dialog>
+  );
 }

@@ -10,6 +10,7 @@ import {
   startRewritingProxy,
   type RewritingProxy,
 } from '../../contracts/provider/rewriting-proxy.js';
+import type { Page } from 'playwright-core';
 import { launchBrowser, watchedPage, type Browser, type WatchedPage } from './browser.js';
 
 const DEV_KEY = 'sk-dreamcore-dev';
@@ -184,6 +185,193 @@ describe('the QA console', () => {
     await page.locator('nav.views a', { hasText: 'Tenants' }).click();
     await page.locator(`[data-testid="tenants"] tr[data-tenant="${created.tenant.id}"]`).waitFor(PAGE_WAIT);
     await w.screenshot('scenario-tenants');
+  });
+
+  /** Right edges, in CSS pixels: the journal table, its last header cell, and its card. */
+  const journalEdges = (page: Page) =>
+    page.evaluate(`(() => {
+      const table = document.querySelector('[data-testid="journal"]');
+      const card = table.closest('section.panel');
+      const last = table.querySelector('thead th:last-child');
+      return {
+        table: table.getBoundingClientRect().right,
+        lastColumn: last.getBoundingClientRect().right,
+        card: card.getBoundingClientRect().right,
+        pageWidth: document.documentElement.scrollWidth,
+        viewport: window.innerWidth,
+      };
+    })()`) as Promise<{
+      table: number;
+      lastColumn: number;
+      card: number;
+      pageWidth: number;
+      viewport: number;
+    }>;
+
+  it('keeps the journal table inside its card: at 1400 px with the detail pane open, and at 800 px', async () => {
+    // The widest values a row shows: a task id, a key label, a rule id, a request held by a rule.
+    const KEY = 'sk-qa-journal-width-0001';
+    await sim.accounts.setBalance(KEY, 1000);
+    const { taskId } = await generate(sim, {}, KEY);
+    await sim.rules.add({ match: { path: '/api/status' }, action: { delayMs: 5 }, times: 1 });
+    await fetch(`${sim.url}/api/status?task_id=${taskId}`, { headers: { Authorization: `Bearer ${KEY}` } });
+    const page = await open('journal');
+    await page.setViewportSize({ width: 1400, height: 900 });
+    const row = page.locator('[data-testid="journal"] tr', { hasText: taskId! }).first();
+    await row.waitFor(PAGE_WAIT);
+    await row.click();
+    await page.locator('[data-testid="entry-detail"]').waitFor(PAGE_WAIT);
+    const wide = await journalEdges(page);
+    expect(wide.table, JSON.stringify(wide)).toBeLessThanOrEqual(wide.card);
+    expect(wide.lastColumn, JSON.stringify(wide)).toBeLessThanOrEqual(wide.card);
+    await w.screenshot('journal-1400-detail');
+
+    await page.setViewportSize({ width: 800, height: 900 });
+    const narrow = await journalEdges(page);
+    expect(narrow.table, JSON.stringify(narrow)).toBeLessThanOrEqual(narrow.card);
+    expect(narrow.lastColumn, JSON.stringify(narrow)).toBeLessThanOrEqual(narrow.card);
+    expect(narrow.pageWidth, JSON.stringify(narrow)).toBeLessThanOrEqual(narrow.viewport);
+    await w.screenshot('journal-800');
+  });
+
+  /** The page's own confirmation: it names what will be lost; cancel or accept. */
+  const confirmation = (page: Page) => page.locator('[data-testid="confirm"]');
+
+  it('asks before resetting a world, naming what will be lost; cancel does nothing', async () => {
+    const { taskId } = await generate(sim, { 'X-Mock-Duration-Ms': '3600000' });
+    const page = await open('tenants');
+    const reset = page.locator('[data-testid="tenants"] tr[data-tenant="default"] button', {
+      hasText: 'Reset',
+    });
+    await reset.click();
+    await confirmation(page).waitFor(PAGE_WAIT);
+    const asked = (await confirmation(page).textContent())!;
+    expect(asked).toContain('default');
+    expect(asked).toMatch(/task/);
+    expect(asked).toMatch(/fault rule/);
+    expect(asked).toMatch(/journal/);
+    await confirmation(page).locator('button', { hasText: 'Cancel' }).click();
+    await confirmation(page).waitFor({ state: 'hidden', ...PAGE_WAIT });
+    expect((await sim.tasks.get(taskId!)).record.task_id).toBe(taskId);
+
+    await reset.click();
+    await confirmation(page).locator('button', { hasText: 'Reset' }).click();
+    await confirmation(page).waitFor({ state: 'hidden', ...PAGE_WAIT });
+    await expect.poll(async () => (await sim.tasks.list()).length, PAGE_WAIT).toBe(0);
+  });
+
+  it('asks before removing every rule and before dropping a tenant', async () => {
+    await sim.rules.add({ action: { status: 500 }, times: 3 });
+    await sim.rules.add({ action: { delayMs: 10 } });
+    const created = (
+      (await fetch(`${sim.url}/__mock/tenants`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ name: 'qa-drop-me', clock: 'virtual' }),
+      }).then((r) => r.json())) as { data: { tenant: { id: string } } }
+    ).data.tenant.id;
+    const page = await open('rules');
+    await page.locator('[data-testid="rules"] tr[data-rule="rule_2"]').waitFor(PAGE_WAIT);
+    await page.locator('button', { hasText: 'Remove all' }).click();
+    await confirmation(page).waitFor(PAGE_WAIT);
+    expect(await confirmation(page).textContent()).toMatch(/2 fault rules/);
+    await confirmation(page).locator('button', { hasText: 'Cancel' }).click();
+    expect(await sim.rules.list()).toHaveLength(2);
+    await page.locator('button', { hasText: 'Remove all' }).click();
+    await confirmation(page).locator('button', { hasText: 'Remove all' }).click();
+    await page
+      .locator('[data-testid="rules"] tr[data-rule]')
+      .first()
+      .waitFor({ state: 'detached', ...PAGE_WAIT });
+    expect(await sim.rules.list()).toEqual([]);
+
+    await page.locator('nav.views a', { hasText: 'Tenants' }).click();
+    const tenant = page.locator(`[data-testid="tenants"] tr[data-tenant="${created}"]`);
+    await tenant.locator('button', { hasText: 'Drop' }).click();
+    await confirmation(page).waitFor(PAGE_WAIT);
+    expect(await confirmation(page).textContent()).toContain(created);
+    await confirmation(page).locator('button', { hasText: 'Cancel' }).click();
+    expect(await tenant.count()).toBe(1);
+    await tenant.locator('button', { hasText: 'Drop' }).click();
+    await confirmation(page).locator('button', { hasText: 'Drop' }).click();
+    await tenant.waitFor({ state: 'detached', ...PAGE_WAIT });
+  });
+
+  it("shows the rule it added (its id), and the API's field errors next to the form", async () => {
+    const page = await open('rules');
+    const form = page.locator('[data-testid="rule-form"]');
+    await form.locator('input[name="kind"][value="status"]').check();
+    await form.locator('select[name="status"]').selectOption('503');
+    await form.locator('input[name="retryAfterSeconds"]').fill('30');
+    await form.locator('input[name="message"]').fill('Overloaded, says the rule');
+    await form.locator('button[type="submit"]').click();
+    const feedback = page.locator('[data-testid="rule-feedback"]');
+    await feedback.filter({ hasText: 'rule_1' }).waitFor(PAGE_WAIT);
+    expect(await sim.rules.list()).toEqual([
+      expect.objectContaining({
+        id: 'rule_1',
+        action: { status: 503, retryAfterSeconds: 30, message: 'Overloaded, says the rule' },
+      }),
+    ]);
+    const res = await generate(sim);
+    expect(res.status).toBe(503);
+
+    // A key longer than the API takes: its 400 names the field, and the page shows it.
+    await form.locator('input[name="apiKey"]').fill(`sk-${'x'.repeat(600)}`);
+    await form.locator('button[type="submit"]').click();
+    const problem = page.locator('[data-testid="rule-errors"]');
+    await problem.waitFor(PAGE_WAIT);
+    expect(await problem.textContent()).toContain('body.match.apiKey');
+    expect(await feedback.count()).toBe(0);
+    // The browser logs the refused call itself; that is the only error.
+    expect(w.errors.every((e) => e.includes('400'))).toBe(true);
+    w.errors.length = 0;
+  });
+
+  it('cannot build a dead rule: what the rule does comes first, and only its fields are shown', async () => {
+    const page = await open('rules');
+    const form = page.locator('[data-testid="rule-form"]');
+    // Shaping a task: no status to choose, and the match is the one route that creates a task.
+    await form.locator('input[name="kind"][value="task"]').check();
+    expect(await form.locator('select[name="status"]').count()).toBe(0);
+    expect(await form.locator('select[name="fault"]').count()).toBe(0);
+    expect(await form.locator('select[name="method"]').inputValue()).toBe('POST');
+    expect(await form.locator('select[name="path"]').inputValue()).toBe('/api/generate');
+    // A task rule must say something about the task.
+    expect(await form.locator('button[type="submit"]').isDisabled()).toBe(true);
+    await form.locator('select[name="outcome"]').selectOption('failed');
+    await form.locator('input[name="errorMessage"]').fill('The rule says no');
+    await form.locator('select[name="ends"]').selectOption('poll');
+    await form.locator('input[name="completeOnPoll"]').fill('2');
+    await form.locator('button[type="submit"]').click();
+    await page.locator('[data-testid="rule-feedback"]').filter({ hasText: 'rule_1' }).waitFor(PAGE_WAIT);
+    expect((await sim.rules.list())[0]).toMatchObject({
+      match: { method: 'POST', path: '/api/generate' },
+      action: { task: { outcome: 'failed', errorMessage: 'The rule says no', completeOnPoll: 2 } },
+    });
+    const { status, taskId } = await generate(sim);
+    expect(status).toBe(200);
+    expect((await sim.tasks.get(taskId!)).plan).toMatchObject({ outcome: 'failed', complete_on_poll: 2 });
+
+    // A status: the choices are those the matched routes all list; Retry-After only with 429 or 503.
+    await form.locator('input[name="kind"][value="status"]').check();
+    await form.locator('select[name="path"]').selectOption('/api/status');
+    const statuses = await form.locator('select[name="status"] option').allTextContents();
+    expect(statuses).toContain('404');
+    expect(statuses).not.toContain('402');
+    await form.locator('select[name="status"]').selectOption('500');
+    expect(await form.locator('input[name="retryAfterSeconds"]').count()).toBe(0);
+    await form.locator('select[name="status"]').selectOption('429');
+    expect(await form.locator('input[name="retryAfterSeconds"]').count()).toBe(1);
+    expect(await form.locator('input[name="completeOnPoll"]').count()).toBe(0);
+    // A method and a path that reach no route cannot be chosen together.
+    await form.locator('select[name="path"]').selectOption('/api/generate');
+    expect(await form.locator('select[name="method"] option', { hasText: /^GET$/ }).isDisabled()).toBe(true);
+    // Only holding the answer: a delay, and nothing else.
+    await form.locator('input[name="kind"][value="delay"]').check();
+    expect(await form.locator('select[name="status"]').count()).toBe(0);
+    expect(await form.locator('input[name="delayMs"]').count()).toBe(1);
+    await w.screenshot('scenario-rule-form');
   });
 
   it('moves the clock from the header', async () => {

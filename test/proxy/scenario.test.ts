@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRewritingProxy, storm } from '../../contracts/provider/rewriting-proxy.js';
-import { CASSETTE_FORMAT, type Cassette } from '../../mock-server/src/cassette/cassette.js';
+import { CASSETTE_FORMAT, readCassette, type Cassette } from '../../mock-server/src/cassette/cassette.js';
 import { cassetteToScenario } from '../../mock-server/src/cassette/to-scenario.js';
 import { API_SPEC_PATH, loadSpec, specOperations } from '../../mock-server/src/http/load-spec.js';
-import { ruleStatusChecker } from '../../mock-server/src/qa/rule-checks.js';
+import { ruleProblems, ruleStatusChecker } from '../../mock-server/src/qa/rule-checks.js';
 import { main as cassetteCli } from '../../scripts/cassette.js';
 import {
   BODY,
@@ -166,6 +166,19 @@ describe('a recorded bad day as a scenario', () => {
     });
     expect(scenario.notes ?? []).toEqual([]); // everything recorded could be expressed
     expect(stderr).toContain('11 rules from 11 exchanges');
+  });
+
+  it('makes only rules the simulator accepts (rule-checks.ts), with every option', async () => {
+    const cassette = await readCassette(join(dir, 'bad-day.cassette.json'));
+    const ruleStatuses = ruleStatusChecker(specOperations(await loadSpec(API_SPEC_PATH)));
+    for (const timing of ['clock', 'polls'] as const) {
+      for (const delays of [true, false]) {
+        const { rules } = cassetteToScenario(cassette, { timing, delays, ruleStatuses });
+        expect(rules.length).toBe(11);
+        const problems = rules.flatMap((rule, i) => ruleProblems(rule, { ruleStatuses }, `rules[${i}]`));
+        expect(problems, `timing ${timing}, delays ${delays}`).toEqual([]);
+      }
+    }
   });
 
   it('loaded with --scenario, the simulator answers what was recorded, and again after every reset', async () => {

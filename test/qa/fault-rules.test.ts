@@ -4,6 +4,9 @@
  * same requests, and the share is near p); actions: status, network fault (network-faults.test.ts),
  * delay and task scenario. Forced errors never move a balance or create a task.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DEV_KEY } from '../../mock-server/src/config.js';
 import { testSimulator, type TestSimulator } from '../support/harness.js';
@@ -127,6 +130,135 @@ describe('the /__mock/faults endpoints', () => {
     expect.soft(res.status, `rule accepted: ${JSON.stringify(res.body)}`).toBe(400);
     // Whatever the rules, every public answer must conform to openapi.yaml.
     sim.conforms(await sim.http.post('/api/generate').set(sim.auth()).send(BODY));
+  });
+});
+
+describe('a rule that cannot act is refused, saying why', () => {
+  // Each of these was accepted (201) and acted as its status alone, or never fired nor retired.
+  it.each([
+    [
+      'status and task',
+      { action: { status: 500, task: { outcome: 'failed' } } },
+      'body.action',
+      /status and task cannot go together: a forced status answers before any task exists; make two rules/,
+    ],
+    [
+      'status and fault',
+      { action: { status: 500, fault: 'reset' } },
+      'body.action',
+      /status and fault cannot go together/,
+    ],
+    [
+      'fault and task',
+      { action: { fault: 'reset', task: { outcome: 'failed' } } },
+      'body.action',
+      /fault and task cannot go together/,
+    ],
+    [
+      'a task matched to /api/status',
+      { match: { path: '/api/status' }, action: { task: { outcome: 'failed' } } },
+      'body.action.task',
+      /only POST \/api\/generate creates a task/,
+    ],
+    [
+      'a task matched to GET only (the status route)',
+      { match: { method: 'GET' }, action: { task: { outcome: 'failed' } }, times: 1 },
+      'body.action.task',
+      /only POST \/api\/generate creates a task/,
+    ],
+    [
+      'a match that reaches no route (GET /api/generate)',
+      { match: { method: 'GET', path: '/api/generate' }, action: { fault: 'reset' } },
+      'body.match',
+      /reaches no route/,
+    ],
+    [
+      'retryAfterSeconds with status 500',
+      { action: { status: 500, retryAfterSeconds: 5 } },
+      'body.action.retryAfterSeconds',
+      /429 or 503/,
+    ],
+    [
+      'retryAfterSeconds with a fault',
+      { action: { fault: 'reset', retryAfterSeconds: 5 } },
+      'body.action.retryAfterSeconds',
+      /429 or 503/,
+    ],
+    [
+      'message without a status',
+      { action: { fault: 'empty', message: 'Upstream said no' } },
+      'body.action.message',
+      /give a status/,
+    ],
+  ])('refuses %s with 400, and stores nothing', async (_name, input, field, message) => {
+    const res = await controlConforms(await sim.http.post('/__mock/faults').send(input));
+    expect(res.status, JSON.stringify(res.body)).toBe(400);
+    expect(res.body.data.errors).toEqual([{ field, message: expect.stringMatching(message) }]);
+    expect(await rules()).toEqual([]);
+  });
+
+  it.each([
+    [
+      'a task with a delay on the generate',
+      { match: { path: '/api/generate' }, action: { task: { outcome: 'failed' }, delayMs: 5 } },
+    ],
+    ['a task with no match (it waits for a generate)', { action: { task: { durationMs: 10 } } }],
+    ['a task matched to POST only', { match: { method: 'POST' }, action: { task: { outcome: 'failed' } } }],
+    ['a status with a delay', { action: { status: 500, delayMs: 5 } }],
+    ['a fault with a delay', { action: { fault: 'reset', delayMs: 5 } }],
+    ['a 429 with Retry-After', { action: { status: 429, retryAfterSeconds: 3 } }],
+    ['a 503 with Retry-After', { action: { status: 503, retryAfterSeconds: 3 } }],
+    ['a status with its message', { action: { status: 500, message: 'Upstream said no' } }],
+    ['a delay on GET /api/status', { match: { method: 'GET', path: '/api/status' }, action: { delayMs: 5 } }],
+  ])('still accepts %s', async (_name, input) => {
+    await addRule(sim, input);
+  });
+
+  it('a forced 503 carries Retry-After: retryAfterSeconds', async () => {
+    await addRule(sim, { action: { status: 503, retryAfterSeconds: 9 } });
+    const res = await generate(sim);
+    expect(res.status).toBe(503);
+    expect(res.headers['retry-after']).toBe('9');
+  });
+
+  it('POST /__mock/scenario refuses the same rules, whole, naming each', async () => {
+    const res = await controlConforms(
+      await sim.http.post('/__mock/scenario').send({
+        format: 'dreamcore-scenario',
+        version: 1,
+        rules: [
+          { action: { status: 500 } },
+          { action: { status: 500, task: { outcome: 'failed' } } },
+          { match: { path: '/api/status' }, action: { task: { outcome: 'failed' } } },
+        ],
+      }),
+    );
+    expect(res.status).toBe(400);
+    expect(res.body.data.errors.map((e: { field: string }) => e.field)).toEqual([
+      'body.rules[1].action',
+      'body.rules[2].action.task',
+    ]);
+    expect(await rules()).toEqual([]);
+  });
+
+  it('--scenario refuses them at start, naming the rule', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dreamcore-rules-'));
+    try {
+      const file = join(dir, 'dead.scenario.json');
+      writeFileSync(
+        file,
+        JSON.stringify({
+          format: 'dreamcore-scenario',
+          version: 1,
+          rules: [{ action: { fault: 'hang', task: { outcome: 'failed' } } }],
+        }),
+      );
+      await expect(testSimulator([`--scenario=${file}`])).rejects.toThrow(
+        /rules\[0\]\.action fault and task cannot go together/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

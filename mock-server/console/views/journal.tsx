@@ -104,59 +104,69 @@ export function JournalView({ journal }: { journal: JournalState }) {
         {journal.gaps > 0 && (
           <p class="muted">Some requests came faster than the stream sends; older pages have them.</p>
         )}
-        <table class="grid journal" data-testid="journal">
-          <thead>
-            <tr>
-              <th>#</th>
-              <th>time (simulator)</th>
-              <th>request</th>
-              <th>status</th>
-              <th>injected</th>
-              <th>task</th>
-              <th>key</th>
-              <th class="num">ms</th>
-            </tr>
-          </thead>
-          <tbody>
-            {journal.entries.map((e) => (
-              <tr
-                key={e.id}
-                data-entry={e.id}
-                class={`${e.id === selected ? 'selected' : ''} ${e.injected ? 'injected' : ''}`}
-                onClick={() => setSelected(e.id)}
-              >
-                <td class="num">{e.id}</td>
-                <td>{time(e.at)}</td>
-                <td class="mono">
-                  {e.method} {e.path}
-                </td>
-                <td>
-                  <Status status={e.status} />
-                </td>
-                <td>{e.injected ? <span class="badge injected">{e.injected}</span> : ''}</td>
-                <td class="mono">{e.task_id ?? ''}</td>
-                <td class="mono">{e.api_key ?? ''}</td>
-                <td class="num">{e.duration_ms.toFixed(1)}</td>
-              </tr>
-            ))}
-            {journal.entries.length === 0 && (
+        <div class="table-fit">
+          <table class="grid journal" data-testid="journal">
+            <thead>
               <tr>
-                <td colSpan={8} class="muted">
-                  No request yet
-                  {filter.operation || filter.status || filter.injected || filter.q
-                    ? ' matching these filters'
-                    : ''}
-                  .
-                </td>
+                <th>#</th>
+                <th>time (simulator)</th>
+                <th>request</th>
+                <th>status</th>
+                <th>injected</th>
+                <th>task</th>
+                <th>key</th>
+                <th class="num">ms</th>
               </tr>
-            )}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {journal.entries.map((e) => (
+                <tr
+                  key={e.id}
+                  data-entry={e.id}
+                  class={`${e.id === selected ? 'selected' : ''} ${e.injected ? 'injected' : ''}`}
+                  onClick={() => setSelected(e.id)}
+                >
+                  <td class="num">{e.id}</td>
+                  <td>{time(e.at)}</td>
+                  <td class="mono">
+                    {e.method} {e.path}
+                  </td>
+                  <td class="nowrap">
+                    <Status status={e.status} />
+                  </td>
+                  <td class="nowrap">{e.injected ? <span class="badge injected">{e.injected}</span> : ''}</td>
+                  <td class="mono">{breakable(e.task_id ?? '')}</td>
+                  <td class="mono">{breakable(e.api_key ?? '')}</td>
+                  <td class="num">{e.duration_ms.toFixed(1)}</td>
+                </tr>
+              ))}
+              {journal.entries.length === 0 && (
+                <tr>
+                  <td colSpan={8} class="muted">
+                    No request yet
+                    {filter.operation || filter.status || filter.injected || filter.q
+                      ? ' matching these filters'
+                      : ''}
+                    .
+                  </td>
+                </tr>
+              )}
+            </tbody>
+          </table>
+        </div>
         <Pager page={journal.page} hasMore={journal.hasMore} onPage={journal.setPage} />
       </Section>
       {entry && <EntryDetail entry={entry} onClose={() => setSelected(undefined)} />}
     </div>
   );
+}
+
+/**
+ * A task id or key label with places to wrap (after `sd45_`, around the key's `…`, before its `#`):
+ * a narrow card wraps them there rather than in the middle of the hex or spilling out.
+ */
+function breakable(text: string) {
+  return text.split(/(?<=[_…-])|(?=#)/).flatMap((part, i) => (i === 0 ? [part] : [<wbr />, part]));
 }
 
 function InjectedBy({ entry }: { entry: JournalEntry }) {

@@ -1,10 +1,10 @@
 /** Tenants: isolated worlds; create one (its keys and credential are shown once), reset, drop, act in it. */
 import { useState } from 'preact/hooks';
 import type { CreatedTenant, Tenant } from '../api.js';
-import { Problem, Section, time, useConsole, useLoad } from '../ui.js';
+import { Problem, Section, time, useConsole, useLoad, type ConfirmRequest } from '../ui.js';
 
 export function TenantsView(props: { world: string; onWorld: (id: string) => void }) {
-  const { api, tick, operator, changed } = useConsole();
+  const { api, tick, operator, changed, confirm } = useConsole();
   const { value, error } = useLoad(
     async () => (await api.get<{ tenants: Tenant[] }>('/__mock/tenants')).tenants,
     [api, tick],
@@ -139,11 +139,21 @@ export function TenantsView(props: { world: string; onWorld: (id: string) => voi
                   {t.id !== props.world && operator && (
                     <button onClick={() => props.onWorld(t.id)}>Act in it</button>
                   )}
-                  <button onClick={() => void act(resetOf(t.id))}>Reset</button>
+                  <button
+                    class="danger"
+                    onClick={async () => {
+                      if (await confirm(resetQuestion(t))) void act(resetOf(t.id));
+                    }}
+                  >
+                    Reset
+                  </button>
                   {t.id !== 'default' && operator && (
                     <button
                       class="danger"
-                      onClick={() => void act(() => api.call('DELETE', `/__mock/tenants/${t.id}`))}
+                      onClick={async () => {
+                        if (await confirm(dropQuestion(t)))
+                          void act(() => api.call('DELETE', `/__mock/tenants/${t.id}`));
+                      }}
                     >
                       Drop
                     </button>
@@ -156,4 +166,35 @@ export function TenantsView(props: { world: string; onWorld: (id: string) => voi
       </Section>
     </div>
   );
+}
+
+const worldName = (t: Tenant) => (t.id === 'default' ? 'the default world' : `tenant ${t.id} (${t.name})`);
+
+/** What POST /__mock/reset forgets (control-api.yaml, resetSimulator). */
+function resetQuestion(t: Tenant): ConfirmRequest {
+  return {
+    title: `Reset ${worldName(t)}?`,
+    loses: (
+      <p>
+        Every task, fault rule and journal entry of <span class="mono">{t.id}</span> is forgotten, its keys
+        and balances go back to their start (the ledgers with them), and its clock and seeded randomness
+        rewind. Clients of this world see it start again.
+      </p>
+    ),
+    action: 'Reset',
+  };
+}
+
+/** What DELETE /__mock/tenants/{id} loses. */
+function dropQuestion(t: Tenant): ConfirmRequest {
+  return {
+    title: `Drop ${worldName(t)}?`,
+    loses: (
+      <p>
+        Its keys and credential stop working at once, and its accounts, tasks, fault rules and journal are
+        forgotten. This cannot be undone: <span class="mono">{t.id}</span> will not come back.
+      </p>
+    ),
+    action: 'Drop',
+  };
 }

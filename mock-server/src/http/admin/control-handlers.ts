@@ -5,7 +5,6 @@
  */
 import type { Request, RequestHandler } from 'express';
 import type { operations } from '../../../../generated/control-api.js';
-import type { FaultRuleInput } from '../../qa/fault-rules.js';
 import type { RuleCheckOptions } from '../../qa/rule-checks.js';
 import type { Tenancy } from '../../tenancy/tenancy.js';
 import { accountHandlers } from './account-handlers.js';
@@ -39,8 +38,8 @@ export interface ControlDeps extends Omit<HealthDeps, 'tenancy'> {
   /** Journal entries kept per world (0: off). */
   journalSize: number;
   baseUrl: (req: Request) => string;
-  /** undefined when the rule's status is allowed on every route it matches, else the allowed statuses. */
-  ruleStatuses: (match: FaultRuleInput['match'], status: number) => number[] | undefined;
+  /** What a fault rule may force and reach (qa/rule-checks.ts ruleStatusChecker). */
+  ruleStatuses: RuleCheckOptions['ruleStatuses'];
   /** Proxy and replay modes: the drift summaries, the gateway (none when the simulator answers itself). */
   drift: Pick<DriftHandlerDeps, 'summaries' | 'gateway'>;
   /** After a reset (`undefined`: the global one): what lives outside the store starts again. */
