@@ -574,14 +574,29 @@ describe('every operation conforms to its spec', () => {
       };
       // Also documented beside the schema: a message goes with a status, and an action must do
       // something (a status, a fault, a task or a delay above 0); the simulator refuses others (400).
+      // And every part must be able to act (issue 19): status, fault and task exclude one another,
+      // retryAfterSeconds goes with 429 or 503 (set below, once the status is known), and a task
+      // needs a match that reaches POST /api/generate.
+      const action = rule.action as typeof rule.action & { retryAfterSeconds?: number };
+      if (action.status !== undefined) {
+        delete action.fault;
+        delete action.task;
+      } else if (action.fault !== undefined) delete action.task;
+      if (action.task !== undefined) {
+        rule.match = { ...rule.match, method: 'POST', path: '/api/generate' };
+      }
+      // A match must reach a route (GET /api/generate is none).
+      const reaches = (m: { method?: string; path?: string }) =>
+        apiOps.filter((op) => (!m.method || op.method === m.method) && (!m.path || op.path === m.path));
+      if (rule.match && reaches(rule.match).length === 0) delete rule.match.method;
       if (rule.action.status === undefined) delete rule.action.message;
       const { status, fault, task, delayMs } = rule.action;
       if (status === undefined && fault === undefined && task === undefined && !delayMs)
         rule.action.delayMs = 1;
-      if (rule.action.status === undefined) return rule;
-      const reaches = (m: { method?: string; path?: string }) =>
-        apiOps.filter((op) => (!m.method || op.method === m.method) && (!m.path || op.path === m.path));
-      if (rule.match && reaches(rule.match).length === 0) delete rule.match.method;
+      if (rule.action.status === undefined) {
+        delete action.retryAfterSeconds;
+        return rule;
+      }
       const errorStatuses = (op: Op) =>
         Object.keys(op.operation.responses)
           .map(Number)
@@ -589,6 +604,7 @@ describe('every operation conforms to its spec', () => {
       const [first, ...rest] = reaches(rule.match ?? {});
       const allowed = errorStatuses(first!).filter((n) => rest.every((op) => errorStatuses(op).includes(n)));
       rule.action.status = allowed[pick % allowed.length]!;
+      if (rule.action.status !== 429 && rule.action.status !== 503) delete action.retryAfterSeconds;
       return rule;
     }
 

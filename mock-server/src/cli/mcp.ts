@@ -11,7 +11,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { serveMcp } from '../mcp/run.js';
 import { errorText } from '../mcp/results.js';
-import type { SubcommandIo } from './subcommands.js';
+import type { SubcommandIo } from './subcommand.js';
 
 function httpUrl(value: string): string {
   const url = URL.parse(value);
