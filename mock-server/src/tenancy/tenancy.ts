@@ -26,6 +26,7 @@ import {
   type WorldStats,
   type WorldView,
 } from '../store/store.js';
+import { namespaceOf, tenantKeyPrefix } from './key-namespace.js';
 import { DEFAULT_WORLD, WorldQa, type World, type Worlds } from './world.js';
 
 export { DEFAULT_WORLD, type World, type Worlds };
@@ -61,6 +62,16 @@ export interface CreatedTenant {
   token: string;
   keys: Array<{ apiKey: string; balance: number }>;
 }
+
+/** Whether a key could be made a world's, and why not. */
+export type KeyClaim =
+  | { ok: true }
+  /** A tenant named a key it does not have, outside its namespace (`prefix`). */
+  | { ok: false; reason: 'outside_namespace'; prefix: string }
+  /** The name is in the namespace of `tenant`, another world. */
+  | { ok: false; reason: 'other_namespace'; tenant: string }
+  /** Another world holds the key (`holder`; undefined if it was dropped meanwhile). */
+  | { ok: false; reason: 'held'; holder: string | undefined };
 
 export type CreateResult = { ok: true; tenant: CreatedTenant } | { ok: false; reason: 'full' };
 
@@ -339,11 +350,28 @@ export class Tenancy implements Worlds {
     await this.resetWorld(DEFAULT_WORLD);
   }
 
-  /** Makes a key created through the control API the world's; false when another world has it. */
-  async claimKey(owner: Owner, worldId: string): Promise<boolean> {
+  /**
+   * Makes a key created through the control API the world's, if the caller may name it there
+   * (key-namespace.ts): a tenant names the keys it already has and the names of its namespace only,
+   * so that it can never take a name meant for another world; nobody creates a name of another
+   * tenant's namespace, so that the namespaces never collide.
+   */
+  async claimKey(apiKey: string, worldId: string, by: 'operator' | 'tenant'): Promise<KeyClaim> {
+    const owner = ownerOf(apiKey);
+    const namespace = namespaceOf(apiKey);
+    if (by === 'tenant' && namespace !== worldId) {
+      // The same answer for every name it does not have: it tells nothing about who has it.
+      if ((await this.backend.worldOfKey(owner)) === worldId) return { ok: true };
+      return { ok: false, reason: 'outside_namespace', prefix: tenantKeyPrefix(worldId) };
+    }
+    if (namespace !== undefined && namespace !== worldId)
+      return { ok: false, reason: 'other_namespace', tenant: namespace };
     const claimed = await this.backend.claimKey(owner, worldId);
-    if (claimed.ok) this.remember(owner, worldId);
-    return claimed.ok;
+    if (claimed.ok) {
+      this.remember(owner, worldId);
+      return { ok: true };
+    }
+    return { ok: false, reason: 'held', holder: await this.backend.worldOfKey(owner) };
   }
 
   /** The store backend's state, for health: a shared store may be unreachable, or full. */
