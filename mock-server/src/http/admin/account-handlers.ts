@@ -28,6 +28,8 @@ export function accountHandlers(
     switch (claim.reason) {
       case 'outside_namespace':
         return controlErrors.keyOutsideNamespace(claim.prefix);
+      case 'key_limit':
+        return controlErrors.tenantKeyLimit(claim.max);
       case 'other_namespace':
         return controlErrors.keyOfTenantNamespace(claim.tenant);
       case 'held':

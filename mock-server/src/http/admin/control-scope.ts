@@ -48,6 +48,14 @@ export const controlErrors = {
       { type: 'forbidden' },
     );
   },
+  /** A tenant that holds as many keys as it may. */
+  tenantKeyLimit(max: number): ApiError {
+    return new ApiError(
+      403,
+      `A tenant holds at most ${max} API keys (--tenant-max-keys): set the balance of one it has, or ask the operator`,
+      { type: 'forbidden' },
+    );
+  },
   /** A name of a tenant's namespace, in another world. */
   keyOfTenantNamespace(tenant: string): ApiError {
     return new ApiError(
