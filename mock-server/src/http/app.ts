@@ -121,7 +121,7 @@ export function createApp(deps: AppDeps): Express {
   // The one error exit and the one answer (answer.ts): the journal first, then the bytes.
   const translate = errorTranslator(logger, options.bodyLimit);
   const recorder = new JournalRecorder(tenancy, logger, qa.options.journalSize > 0);
-  const responder = new Responder(recorder, logger, translate);
+  const responder = new Responder(recorder, logger, translate, (id) => tenancy.exists(id));
   // Never an unchecked Host header (it could carry a path or another site): a well-formed one (the
   // allowlist has already refused names it does not serve), else the address the request came in on.
   const publicUrl = options.publicUrl?.replace(/\/+$/, '');
