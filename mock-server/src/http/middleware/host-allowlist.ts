@@ -74,7 +74,8 @@ export function listeningAuthority(req: Request): string {
   return localPort === undefined ? host : `${host}:${localPort}`;
 }
 
-const ABSOLUTE_FORM = /^[a-z][a-z0-9+.-]*:\/\//i;
+/** A request target in absolute form (`http://host/path`) rather than origin form (`/path`). */
+export const ABSOLUTE_FORM = /^[a-z][a-z0-9+.-]*:\/\//i;
 
 /**
  * The authority of an absolute-form request target (`host[:port]`, without userinfo), or undefined
