@@ -281,8 +281,9 @@ export class Tenancy implements Worlds {
   /**
    * Creates a tenant. `caller`: the share (creation-shares.ts) of a caller other than the operator,
    * who is held to it; undefined for the operator. Creations run one at a time in this process, so
-   * that two at once cannot both take the last place of a share or of --max-tenants (between the
-   * replicas of a fleet they can, by one each).
+   * that two at once cannot both take the last place of a share or of --max-tenants. LIMITATION:
+   * between the replicas of a fleet they can, by one each (the check and the creation are two store
+   * operations).
    */
   create(input: TenantInput, caller?: string): Promise<CreateResult> {
     const shares = caller === undefined ? undefined : this.options.shares;
