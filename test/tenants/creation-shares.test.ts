@@ -13,6 +13,7 @@ import { parseConfig } from '../../mock-server/src/config.js';
 import { callerShareOf } from '../../mock-server/src/tenancy/creation-shares.js';
 import { loadControlConformance } from '../support/conformance.js';
 import { BASE_ARGS } from '../support/harness.js';
+import { startRedis } from '../support/redis-server.js';
 import { listenOnLoopback, type Listening } from '../properties/support.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -65,10 +66,10 @@ function send(
   });
 }
 
-async function exposed(args: string[]) {
-  const clock = { now: Date.UTC(2026, 0, 1) };
-  const config = parseConfig([...BASE_ARGS, '--host=0.0.0.0', ...args], {});
-  const { app } = await compose(config, { systemNow: () => clock.now });
+async function exposed(args: string[], clock = { now: Date.UTC(2026, 0, 1) }) {
+  // Two replicas of a fleet share one control token, as a fleet's processes do.
+  const config = parseConfig([...BASE_ARGS, '--host=0.0.0.0', '--control-token=operator-token', ...args], {});
+  const { app, backend } = await compose(config, { systemNow: () => clock.now });
   const listening: Listening = await listenOnLoopback(app);
   const token = config.controlToken!;
   const create = (from: string, body: object = {}, withToken?: string) =>
@@ -76,7 +77,11 @@ async function exposed(args: string[]) {
       body,
       ...(withToken ? { token: withToken } : {}),
     });
-  return { clock, config, listening, token, create, port: listening.port };
+  const close = async () => {
+    await listening.close();
+    await backend.close();
+  };
+  return { clock, config, listening, token, create, port: listening.port, close };
 }
 
 describe('a share of open tenant creation per caller', () => {
@@ -107,7 +112,7 @@ describe('a share of open tenant creation per caller', () => {
       expect(conformance.check('POST', '/__mock/tenants', refused)).toEqual([]);
       expect(sim.config.tenantShares.perCaller).toBe(2);
     } finally {
-      await sim.listening.close();
+      await sim.close();
     }
   });
 
@@ -127,7 +132,7 @@ describe('a share of open tenant creation per caller', () => {
       // The operator is not limited.
       for (let i = 0; i < 5; i++) expect((await sim.create('127.0.0.1', {}, sim.token)).status).toBe(201);
     } finally {
-      await sim.listening.close();
+      await sim.close();
     }
   });
 
@@ -149,7 +154,7 @@ describe('a share of open tenant creation per caller', () => {
         (await sim.create('127.0.0.1', { keys: keys(20), idleTimeoutS: 604_800 }, sim.token)).status,
       ).toBe(201);
     } finally {
-      await sim.listening.close();
+      await sim.close();
     }
   });
 
@@ -175,7 +180,30 @@ describe('a share of open tenant creation per caller', () => {
       });
       expect(byOperator.status).toBe(200);
     } finally {
-      await sim.listening.close();
+      await sim.close();
+    }
+  });
+});
+
+describe('a share in a fleet', () => {
+  it('counts a caller’s live tenants in the shared store, whichever replica created them', async () => {
+    const redis = await startRedis();
+    const clock = { now: Date.UTC(2026, 0, 1) };
+    const args = ['--store=redis', `--redis-url=${redis.url}`, '--max-tenants=8'];
+    const a = await exposed(args, clock);
+    const b = await exposed(args, clock);
+    try {
+      expect((await a.create('127.0.0.1')).status).toBe(201);
+      expect((await b.create('127.0.0.1')).status).toBe(201);
+      const refused = await a.create('127.0.0.1');
+      expect(refused.status).toBe(429);
+      expect(refused.body.message).toContain('--max-tenants-per-caller');
+      expect((await b.create('127.0.0.1')).status).toBe(429);
+      expect((await b.create('127.0.0.2')).status).toBe(201);
+    } finally {
+      await a.close();
+      await b.close();
+      await redis.stop({ cleanup: true });
     }
   });
 });
