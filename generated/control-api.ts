@@ -88,7 +88,10 @@ export type paths = {
         get: operations["getAccount"];
         /**
          * Set a key's balance (creating the key)
-         * @description Creates the key if it is new. The change is recorded in the ledger as a `set` entry.
+         * @description Creates the key if it is new. The change is recorded in the ledger as a `set` entry. A tenant
+         *     credential sets the keys its tenant has, and creates names that start with `sk-<tenant id>-`
+         *     only (its namespace; at most `--tenant-max-keys` keys in all); no world but that tenant's may
+         *     create a name of its namespace. 403 for any other name, saying why.
          */
         put: operations["putAccount"];
         post?: never;
@@ -461,6 +464,11 @@ export type paths = {
          *     else. Open to anyone who can reach the control API, without X-Mock-Token (creating a world
          *     changes no other), unless the simulator runs with `--tenant-creation operator`; sending the
          *     control token always works. 503 when `--max-tenants` are held.
+         *
+         *     A caller without the control token (by its address: callers behind one proxy share one) has a
+         *     share: `--tenant-creation-rate` creations per window and `--max-tenants-per-caller` live
+         *     tenants (429 with Retry-After beyond either), at most `--tenant-max-keys` keys and an
+         *     `idleTimeoutS` of at most `--tenant-max-idle-timeout` (400 beyond). The operator has none.
          */
         post: operations["createTenant"];
         delete?: never;
@@ -1111,11 +1119,11 @@ export type components = {
             latency?: "realistic" | "fast" | "instant";
             /** @description Default: the simulator's. */
             failureRate?: number;
-            /** @description One fresh API key per item (default one key with 1000 credits). */
+            /** @description One fresh API key per item (default one key with 1000 credits); at most `--tenant-max-keys` without the control token. */
             keys?: {
                 balance: number;
             }[];
-            /** @description Dropped after this long without a request (default: --tenant-idle-timeout). */
+            /** @description Dropped after this long without a request (default: --tenant-idle-timeout); at most --tenant-max-idle-timeout without the control token. */
             idleTimeoutS?: number;
         };
         Tenant: {
@@ -1303,7 +1311,7 @@ export type components = {
             data: {
                 type: components["schemas"]["ControlErrorType"];
                 errors?: components["schemas"]["FieldError"][];
-                /** @description On 503, the Retry-After value. */
+                /** @description On 503 and 429, the Retry-After value. */
                 retry_after_seconds?: number;
             };
         };
@@ -2232,6 +2240,20 @@ export interface operations {
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             404: components["responses"]["Error"];
+            /**
+             * @description The caller's share is used up: its creation rate (`--tenant-creation-rate`) or its live
+             *     tenants (`--max-tenants-per-caller`), as the message says; retry after Retry-After seconds.
+             */
+            429: {
+                headers: {
+                    /** @description Seconds until the share allows another creation. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             503: components["responses"]["Unavailable"];
         };
     };

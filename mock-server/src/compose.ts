@@ -122,6 +122,7 @@ export async function compose(
     tenantDefaults: { clock: config.clock, latency: config.latency, failureRate: config.failureRate },
     idleTimeoutMs: config.tenantIdleTimeoutMs,
     maxTenants: config.maxTenants,
+    shares: config.tenantShares,
     systemNow,
   });
   await tenancy.start();

@@ -4,11 +4,11 @@
 import cluster from 'node:cluster';
 import { CommanderError } from 'commander';
 import { helpText, runSubcommand, serveArgs } from './cli/subcommands.js';
-import { DEV_KEY, packageVersion, parseConfig, type Config } from './config.js';
+import { banner, bannerFacts, type BannerFacts } from './banner.js';
+import { packageVersion, parseConfig, type Config } from './config.js';
 import { compose, createLogger } from './compose.js';
 import { createSimulatorServer } from './http/server.js';
 import { createStdoutLogDestination } from './log-destination.js';
-import { modeBanner } from './proxy/display.js';
 
 const IMAGE_WARM_UP_DELAY_MS = 1_000;
 /** Idle tenants are dropped on this period too, not only when tenants are listed or created. */
@@ -18,34 +18,6 @@ const WORKER_RESTART_MS = 1_000;
 const PARENT_CHECK_MS = 1_000;
 /** After the grace period, the exit itself (closing connections, flushing logs) gets this long. */
 const EXIT_MARGIN_MS = 1_000;
-
-/** @param seed the default world's seed: with a shared store, the one its first process chose */
-function banner(config: Config, url: string, seed = config.seed): string {
-  const devKey = config.keys.find((k) => k.apiKey === DEV_KEY);
-  const key = devKey ? DEV_KEY : '<YOUR_KEY>';
-  const lines = [
-    '',
-    `  DreamCore simulator listening on ${url}`,
-    '',
-    devKey ? `  Dev key:   ${DEV_KEY} (${devKey.balance} credits)` : '  Dev key:   off',
-    `  Keys:      ${config.keys.length} configured`,
-    `  Clock:     ${config.clock}   Latency: ${config.latency}   Failure rate: ${config.failureRate}`,
-    `  Store:     ${config.store}${config.store === 'redis' ? ` (prefix ${config.redisPrefix})` : ''}${config.workers > 1 ? `   Workers: ${config.workers}` : ''}`,
-    `  Seed:      ${seed}${seed !== config.seed ? " (the shared store's, chosen by its first process)" : config.seedGenerated ? ' (random; pass --seed to replay this run)' : ''}`,
-    `  Rate limit: ${config.rateLimit === 'off' ? 'off' : `generate ${config.rateLimit.generate.limit}/${config.rateLimit.generate.windowMs / 1000}s, status ${config.rateLimit.status.limit}/${config.rateLimit.status.windowMs / 1000}s per key`}`,
-    ...modeBanner(config),
-    `  Control:   ${url}/__mock/health${config.controlToken ? `  (token${config.controlTokenGenerated ? ` ${config.controlToken}` : ' set'})` : ''}`,
-    // The token travels in the fragment, which the browser never sends: the console reads it and keeps it in the tab.
-    `  Console:   ${url}/__mock/console${config.controlTokenGenerated ? `#token=${config.controlToken}` : ''}   Docs: ${url}/docs`,
-    '',
-    '  Try it:',
-    `    curl -s ${url}/api/generate -H 'Authorization: Bearer ${key}' -H 'Content-Type: application/json' \\`,
-    `      -d '{"prompt":"Cinematic photo of an obsidian smartwatch","aspectRatio":"4:3","quality":"high"}'`,
-    `    curl -s '${url}/api/status?task_id=<task_id>' -H 'Authorization: Bearer ${key}'`,
-    '',
-  ];
-  return lines.join('\n');
-}
 
 /**
  * Under `npm start` the start script `exec`s node, so npm's forwarded SIGTERM and SIGINT reach us.
@@ -145,9 +117,10 @@ async function main(): Promise<void> {
     { port, host: config.host, pid: process.pid, stopsWithParent, seed: config.seed, requestValidators },
     'ready',
   );
-  // The primary of a fleet prints the banner once, for all its workers.
-  if (cluster.isWorker) process.send?.({ type: 'dreamcore:listening', port });
-  else process.stdout.write(banner(config, url, (await tenancy.defaultWorld()).view.spec.seed) + '\n');
+  // The primary of a fleet prints the banner once, for all its workers, with what the store holds.
+  const facts = await bannerFacts(tenancy);
+  if (cluster.isWorker) process.send?.({ type: 'dreamcore:listening', port, facts });
+  else process.stdout.write(banner(config, url, facts) + '\n');
   // Loading libvips blocks the event loop for about 100 ms: done a moment after start, not in the
   // way of a client's (or a health check's) first requests, and still before a task can succeed.
   setTimeout(() => {
@@ -172,13 +145,13 @@ function runPrimary(config: Config): void {
     ...(config.controlToken ? { DREAMCORE_CONTROL_TOKEN: config.controlToken } : {}),
   };
   const fork = () => cluster.fork(env);
-  cluster.on('message', (_worker, message: { type?: string; port?: number }) => {
+  cluster.on('message', (_worker, message: { type?: string; port?: number; facts?: BannerFacts }) => {
     if (message?.type !== 'dreamcore:listening' || bannerShown) return;
     if (++listening < config.workers) return;
     bannerShown = true;
     const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
     const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${message.port}`;
-    process.stdout.write(banner(config, url) + '\n');
+    process.stdout.write(banner(config, url, message.facts) + '\n');
   });
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) {

@@ -39,6 +39,10 @@ interface PublishedSimulatorOptions {
   tenantCreation?: 'open' | 'operator';
   tenantIdleTimeout?: number;
   maxTenants?: number;
+  maxTenantsPerCaller?: number;
+  tenantCreationRate?: string;
+  tenantMaxKeys?: number;
+  tenantMaxIdleTimeout?: number;
   shutdownGraceMs?: number;
   proxy?: string;
   proxyStrict?: boolean;

@@ -113,17 +113,25 @@ describe('forwarding', () => {
   it('forwards to the live API whatever the request line names: an absolute-form URL keeps only its path', async () => {
     // A request line may name a whole URL (`GET http://host/path`, as clients of an HTTP proxy send).
     // Only its path and query go to the live API: the target never changes, and nothing is mangled.
+    // Its host must be one the simulator serves, as a Host header's must (--allowed-hosts).
     const port = Number(new URL(proxy.url).port);
     const before = await liveRequests();
     const outcome = await rawRequest(port, {
       method: 'GET',
-      path: 'http://elsewhere.example/api/status?task_id=sd45_0000000000000000',
+      path: 'http://localhost:1/api/status?task_id=sd45_0000000000000000',
       headers: { Authorization: `Bearer ${LIVE_KEY}`, Host: '127.0.0.1' },
     });
     expect(outcome.kind === 'response' && [outcome.status, JSON.parse(outcome.body).message]).toEqual([
       404,
       'Task not found',
     ]);
+    expect(await liveRequests()).toBe(before + 1);
+    const elsewhere = await rawRequest(port, {
+      method: 'GET',
+      path: 'http://elsewhere.example/api/status?task_id=sd45_0000000000000000',
+      headers: { Authorization: `Bearer ${LIVE_KEY}`, Host: '127.0.0.1' },
+    });
+    expect(elsewhere.kind === 'response' && elsewhere.status).toBe(403);
     expect(await liveRequests()).toBe(before + 1);
   });
 

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { defaultMaxConnections, openFileLimit } from '../connection-limit.js';
 import { DEFAULT_FAILURE_RATE, type LatencyProfileName } from '../domain/latency.js';
 import type { OptionName, ParsedOptions } from './options.js';
+import type { TenantShares } from '../tenancy/creation-shares.js';
 import {
   combinationError,
   DEV_KEY,
@@ -83,6 +84,8 @@ export interface Config {
   /** A tenant without a request for this long is dropped (ms). */
   tenantIdleTimeoutMs: number;
   maxTenants: number;
+  /** What one caller may take of open tenant creation (tenancy/creation-shares.ts); not the operator. */
+  tenantShares: TenantShares;
   controlToken: string | undefined;
   /** Whether the control token was generated because the simulator listens beyond loopback. */
   controlTokenGenerated: boolean;
@@ -159,6 +162,12 @@ function checkCombinations(raw: ParsedOptions, from: OptionSources): void {
       `${from.asGiven('workers')} needs ${from.toAdd('store', 'redis')}: with the memory store each worker would be a simulator of its own, with its own balances and tasks`,
     );
   }
+  if (raw.tenantIdleTimeout > raw.tenantMaxIdleTimeout) {
+    // The default a caller gets must be one it could have asked for.
+    throw combinationError(
+      `${from.asGiven('tenantIdleTimeout')} (${raw.tenantIdleTimeout}) must not exceed ${from.toAdd('tenantMaxIdleTimeout')} (${raw.tenantMaxIdleTimeout})`,
+    );
+  }
   if (raw.headersTimeoutMs > raw.requestTimeoutMs) {
     // Node refuses it too: the headers are part of the request.
     throw combinationError(
@@ -210,6 +219,13 @@ export function toConfig(raw: ParsedOptions, from: OptionSources): Config {
     tenantCreation: raw.tenantCreation,
     tenantIdleTimeoutMs: raw.tenantIdleTimeout * 1000,
     maxTenants: raw.maxTenants,
+    tenantShares: {
+      rate: raw.tenantCreationRate,
+      // A quarter: one caller can never hold the simulator, and four can still fill it.
+      perCaller: raw.maxTenantsPerCaller ?? Math.max(1, Math.floor(raw.maxTenants / 4)),
+      maxKeys: raw.tenantMaxKeys,
+      maxIdleTimeoutMs: raw.tenantMaxIdleTimeout * 1000,
+    },
     controlToken,
     controlTokenGenerated: raw.controlToken === undefined && controlToken !== undefined,
     shutdownGraceMs: raw.shutdownGraceMs,

@@ -13,6 +13,7 @@ import {
   DEFAULT_RATE_LIMIT,
   DEV_KEY,
   DEV_KEY_BALANCE,
+  formatPerWindow,
   formatRateLimit,
   hostList,
   integer,
@@ -21,11 +22,15 @@ import {
   parseChaos,
   parseControlCors,
   parseCors,
+  parsePerWindow,
   parseRateLimit,
   probability,
   redisPrefix,
   text,
 } from './parsers.js';
+
+/** Tenants one caller may create per window without the control token. */
+const DEFAULT_TENANT_CREATION_RATE = { limit: 30, windowMs: 60_000 };
 
 /** The sections of --help and of the reference, in their order. */
 export const GROUPS = {
@@ -408,6 +413,40 @@ export const OPTIONS = {
     default: 1000,
     parse: integer(0, 100_000),
     help: 'tenants held at most (creating one more answers 503)',
+    group: 'tenants',
+  }),
+  // A caller's share of open creation (tenancy/creation-shares.ts); the operator has none.
+  maxTenantsPerCaller: option({
+    arg: '<n>',
+    env: 'DREAMCORE_MAX_TENANTS_PER_CALLER',
+    parse: integer(1, 100_000),
+    shownDefault: 'a quarter of --max-tenants',
+    help: 'live tenants one caller (an address) may hold without the control token (beyond: 429)',
+    group: 'tenants',
+  }),
+  tenantCreationRate: option({
+    arg: '<n/window>',
+    env: 'DREAMCORE_TENANT_CREATION_RATE',
+    default: DEFAULT_TENANT_CREATION_RATE,
+    shownDefault: formatPerWindow(DEFAULT_TENANT_CREATION_RATE),
+    parse: parsePerWindow,
+    help: 'tenants one caller (an address) may create per window without the control token (beyond: 429)',
+    group: 'tenants',
+  }),
+  tenantMaxKeys: option({
+    arg: '<n>',
+    env: 'DREAMCORE_TENANT_MAX_KEYS',
+    default: 20,
+    parse: integer(1, 10_000),
+    help: 'API keys a tenant may hold unless the operator makes them (at creation, and those it names)',
+    group: 'tenants',
+  }),
+  tenantMaxIdleTimeout: option({
+    arg: '<seconds>',
+    env: 'DREAMCORE_TENANT_MAX_IDLE_TIMEOUT',
+    default: 86_400,
+    parse: integer(1, 604_800),
+    help: 'the longest idleTimeoutS a tenant may be created with without the control token',
     group: 'tenants',
   }),
 

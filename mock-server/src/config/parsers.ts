@@ -160,6 +160,31 @@ export function formatRateLimit(limits: RateLimitConfig): string {
     .join(',');
 }
 
+/** So many per window (a token bucket): `30/1m`. */
+export interface PerWindow {
+  limit: number;
+  windowMs: number;
+}
+
+/** `N/<window>(ms|s|m)`, e.g. `30/1m` (a token bucket of N, refilled over the window). */
+export function parsePerWindow(value: string): PerWindow {
+  const m = /^([1-9]\d{0,8})\/([1-9]\d{0,8})(ms|s|m)$/.exec(value.trim());
+  if (!m) throw new InvalidArgumentError(`expected N/<window>(ms|s|m), e.g. 30/1m; got "${value}"`);
+  return { limit: Number(m[1]), windowMs: Number(m[2]) * WINDOW_UNITS[m[3] as keyof typeof WINDOW_UNITS] };
+}
+
+/** The text parsePerWindow reads back as `rate`. */
+export function formatPerWindow(rate: PerWindow): string {
+  const { limit, windowMs } = rate;
+  const window =
+    windowMs % 60_000 === 0
+      ? `${windowMs / 60_000}m`
+      : windowMs % 1000 === 0
+        ? `${windowMs / 1000}s`
+        : `${windowMs}ms`;
+  return `${limit}/${window}`;
+}
+
 /** `500=0.05,429=0.02` -> chaos probabilities. */
 export function parseChaos(value: string): ChaosConfig {
   const out: ChaosConfig = { error500: 0, error429: 0 };

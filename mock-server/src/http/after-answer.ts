@@ -8,9 +8,10 @@ import type { RequestHandler } from 'express';
 import type { Answering, RequestContext } from './context.js';
 import type { JournalRecorder } from './journal-recorder.js';
 import { isControlPath } from './journal-recorder.js';
+import { ABSOLUTE_FORM } from './middleware/host-allowlist.js';
+import { NO_SNIFF } from './no-sniff.js';
 import type { RequestRenderer } from './request-rendering.js';
 
-const ABSOLUTE_FORM = /^[a-z][a-z0-9+.-]*:\/\//i;
 /** The templates of control-api.yaml's journal-free paths: the control API and the reference page. */
 const CONTROL_TEMPLATE = /^\/(__mock|docs)(\/|$)/;
 
@@ -57,6 +58,8 @@ export function requestContexts(deps: {
         rendered.template !== undefined ? !CONTROL_TEMPLATE.test(rendered.template) : !isControlPath(path),
     };
     res.locals.ctx = ctx;
+    // Once, before anything can answer: every answer of the app carries it.
+    res.setHeader(NO_SNIFF.name, NO_SNIFF.value);
     // 'close' comes after 'finish' when the answer was sent, and alone when the connection went first.
     res.once('close', () => {
       void recorder.record(ctx, res.headersSent ? res.statusCode : 0, undefined);

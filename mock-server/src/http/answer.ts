@@ -2,7 +2,9 @@
  * The answer: the one place a journaled request's response is written. In order:
  *
  *  1. a hold QA asked for (X-Mock-Delay-Ms, a rule's delayMs): the request has been processed, its
- *     answer waits (a client that times out has still been charged, as in production);
+ *     answer waits (a client that times out has still been charged, as in production). If the
+ *     request's tenant was dropped meanwhile, the answer decided before the hold would be a lie (a
+ *     task id nobody can poll): it is what a retry would get instead, 401;
  *  2. the body, serialised once; with response validation on, checked against the spec (a body
  *     that breaks it is our bug: a 500 that says so goes out instead);
  *  3. the journal entry, written before the answer's bytes leave (journal-recorder.ts): on the
@@ -14,7 +16,8 @@
  */
 import type { Logger } from 'pino';
 import type { AnswerableError, Answering, RequestContext } from './context.js';
-import type { ApiError } from './errors.js';
+import { DEFAULT_WORLD } from '../tenancy/world.js';
+import { errors, type ApiError } from './errors.js';
 import type { ErrorTranslator } from './middleware/error-handler.js';
 import type { JournalRecorder } from './journal-recorder.js';
 import type { ResponseCheck } from './validation/response-validator.js';
@@ -27,11 +30,15 @@ export interface AnswerOptions {
   headers?: Readonly<Record<string, string | readonly string[]>>;
 }
 
+/** Whether a world still exists (Tenancy.exists): asked once a hold ends, of a tenant's world only. */
+export type WorldExists = (id: string) => Promise<boolean>;
+
 export class Responder implements Answering {
   constructor(
     private readonly recorder: JournalRecorder,
     private readonly logger: Logger,
     private readonly translate: ErrorTranslator,
+    private readonly worldExists: WorldExists = () => Promise.resolve(true),
   ) {}
 
   /** A JSON answer (`body` an object, serialised here). */
@@ -75,7 +82,7 @@ export class Responder implements Answering {
     if (ctx.holdMs !== undefined && ctx.holdMs > 0) {
       const ms = ctx.holdMs;
       ctx.holdMs = 0;
-      setTimeout(() => this.text(ctx, status, text, contentType, headers), ms);
+      setTimeout(() => this.afterHold(ctx, () => this.text(ctx, status, text, contentType, headers)), ms);
       return;
     }
     const journalText = typeof text === 'string' && contentType.includes('json') ? text : undefined;
@@ -86,6 +93,26 @@ export class Responder implements Answering {
       return;
     }
     write(ctx, status, text, contentType, headers);
+  }
+
+  /**
+   * Once a hold ends: the answer decided before it, unless the request's tenant was dropped meanwhile
+   * (here, by another replica of a fleet, or by its idle sweep; one directory read, held answers
+   * only). Then its key belongs to no world: the answer is the 401 a retry would get, journaled where
+   * a retry would be (the default world).
+   */
+  private afterHold(ctx: RequestContext, answer: () => void): void {
+    const world = ctx.world;
+    if (world === undefined || world.id === DEFAULT_WORLD) return answer();
+    this.worldExists(world.id).then(
+      (exists) => {
+        if (exists) return answer();
+        ctx.world = undefined;
+        ctx.authenticated = false;
+        this.error(ctx, errors.tenantDroppedWhileHeld());
+      },
+      (err: unknown) => this.failure(ctx, err),
+    );
   }
 
   /**

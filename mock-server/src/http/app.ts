@@ -31,6 +31,7 @@ import { mountOperations, routePaths } from './mount.js';
 import { requestRenderer, type RequestRenderer } from './request-rendering.js';
 import type { SpecValidators } from './validation/spec-validators.js';
 import { ruleStatusChecker } from '../qa/rule-checks.js';
+import { TENANT_ID } from '../tenancy/key-namespace.js';
 import type { Tenancy } from '../tenancy/tenancy.js';
 import { DEFAULT_WORLD } from '../tenancy/world.js';
 import { DriftSummaries } from '../drift/drift-summary.js';
@@ -60,8 +61,6 @@ export interface AppOptions {
   /** Whether anyone who can reach the control API may create a tenant, or only the operator. */
   openTenantCreation: boolean;
 }
-
-const TENANT_ID = /^t-[0-9a-f]{12}$/;
 
 export interface AppDeps {
   tenancy: Tenancy;
@@ -122,7 +121,7 @@ export function createApp(deps: AppDeps): Express {
   // The one error exit and the one answer (answer.ts): the journal first, then the bytes.
   const translate = errorTranslator(logger, options.bodyLimit);
   const recorder = new JournalRecorder(tenancy, logger, qa.options.journalSize > 0);
-  const responder = new Responder(recorder, logger, translate);
+  const responder = new Responder(recorder, logger, translate, (id) => tenancy.exists(id));
   // Never an unchecked Host header (it could carry a path or another site): a well-formed one (the
   // allowlist has already refused names it does not serve), else the address the request came in on.
   const publicUrl = options.publicUrl?.replace(/\/+$/, '');

@@ -53,6 +53,12 @@ export const errors = {
   invalidKey(): ApiError {
     return new ApiError(401, 'Invalid API key', { type: 'unauthorized' });
   },
+  /** A held answer whose tenant was dropped during the hold: the key is nobody's now (answer.ts). */
+  tenantDroppedWhileHeld(): ApiError {
+    return new ApiError(401, 'Invalid API key: its tenant was dropped while this answer was held', {
+      type: 'unauthorized',
+    });
+  },
   insufficientCredits(required: number, balance: number): ApiError {
     return new ApiError(
       402,

@@ -9,7 +9,8 @@
  *   on purpose (`X-Mock-Delay-Ms`, a `hang`, both bounded by --max-delay-ms) is not cut by it.
  * - Node's own client errors (a malformed request, a timeout, headers beyond Node's 16 KiB, an
  *   HTTP/1.1 request without Host, an unsupported `Expect`) are answered in the API's envelope
- *   rather than with Node's bare status lines.
+ *   rather than with Node's bare status lines, with `X-Content-Type-Options: nosniff` like every
+ *   answer of the app.
  * - At most `maxConnections` connections are served at once. A connection beyond it first makes
  *   room by closing the connection idle the longest (a kept-alive one between requests); when none
  *   is idle its request gets 503 `service_unavailable` with Retry-After and `Connection: close`.
@@ -30,6 +31,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { refusalMargin } from '../connection-limit.js';
 import { ApiError, errors } from './errors.js';
+import { NO_SNIFF } from './no-sniff.js';
 
 export interface HttpServerOptions {
   /** Time to receive a request's headers, from its first byte (or from the connection's start). */
@@ -241,6 +243,7 @@ function answer(res: ServerResponse, error: ApiError): void {
   const body = envelopeBody(error);
   res.writeHead(error.status, {
     ...error.headers,
+    [NO_SNIFF.name]: NO_SNIFF.value,
     'Content-Type': 'application/json; charset=utf-8',
     'Content-Length': Buffer.byteLength(body),
     Connection: 'close',
@@ -253,6 +256,7 @@ function rawAnswer(error: ApiError): string {
   const body = envelopeBody(error);
   const headers = {
     ...error.headers,
+    [NO_SNIFF.name]: NO_SNIFF.value,
     'Content-Type': 'application/json; charset=utf-8',
     'Content-Length': String(Buffer.byteLength(body)),
     Connection: 'close',

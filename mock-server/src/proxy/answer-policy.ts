@@ -14,8 +14,8 @@
  */
 import { RESPONSE_HEADERS } from '../cassette/cassette.js';
 
-/** As the console's pages spell it (http/console/console-pages.ts). */
-export const NO_SNIFF = { name: 'X-Content-Type-Options', value: 'nosniff' } as const;
+/** The simulator's own (every answer carries it); the gateway marks its answers with it too. */
+export { NO_SNIFF } from '../http/no-sniff.js';
 
 const PASSED = new Set<string>(RESPONSE_HEADERS);
 

@@ -339,6 +339,8 @@ export interface TenantRecord {
   lastSeenAt: number;
   /** Dropped when idle longer than this (ms); 0: never (the default world). */
   idleTimeoutMs: number;
+  /** The share of the caller that created it (creation-shares.ts); absent: the operator's. */
+  createdBy?: string;
 }
 
 export type ClaimResult = { ok: true } | { ok: false; owner: 'another_world' };

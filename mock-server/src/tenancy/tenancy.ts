@@ -26,6 +26,8 @@ import {
   type WorldStats,
   type WorldView,
 } from '../store/store.js';
+import { CreationRate, type TenantShares } from './creation-shares.js';
+import { namespaceOf, tenantKeyPrefix } from './key-namespace.js';
 import { DEFAULT_WORLD, WorldQa, type World, type Worlds } from './world.js';
 
 export { DEFAULT_WORLD, type World, type Worlds };
@@ -42,6 +44,8 @@ export interface TenancyOptions {
   /** A tenant idle longer than this is dropped (ms). */
   idleTimeoutMs: number;
   maxTenants: number;
+  /** What a caller other than the operator may take of tenant creation (creation-shares.ts); absent: no bound. */
+  shares?: TenantShares;
   systemNow?: () => number;
 }
 
@@ -62,7 +66,29 @@ export interface CreatedTenant {
   keys: Array<{ apiKey: string; balance: number }>;
 }
 
-export type CreateResult = { ok: true; tenant: CreatedTenant } | { ok: false; reason: 'full' };
+/** Whether a key could be made a world's, and why not. */
+export type KeyClaim =
+  | { ok: true }
+  /** A tenant named a key it does not have, outside its namespace (`prefix`). */
+  | { ok: false; reason: 'outside_namespace'; prefix: string }
+  /** A tenant holds `max` keys already (--tenant-max-keys). */
+  | { ok: false; reason: 'key_limit'; max: number }
+  /** The name is in the namespace of `tenant`, another world. */
+  | { ok: false; reason: 'other_namespace'; tenant: string }
+  /** Another world holds the key (`holder`; undefined if it was dropped meanwhile). */
+  | { ok: false; reason: 'held'; holder: string | undefined };
+
+/** Why a tenant was not created: the simulator is full, or the caller asked beyond its share. */
+export type CreateRefusal =
+  | { reason: 'full' }
+  | { reason: 'too_many_keys'; max: number }
+  | { reason: 'idle_timeout_too_long'; maxS: number }
+  /** The caller's creation rate: `retryAfterS` until its bucket has a token. */
+  | { reason: 'rate'; retryAfterS: number; rate: TenantShares['rate'] }
+  /** The caller holds `held` live tenants, its share: `retryAfterS` until the first would idle out. */
+  | { reason: 'share'; held: number; retryAfterS: number };
+
+export type CreateResult = { ok: true; tenant: CreatedTenant } | ({ ok: false } & CreateRefusal);
 
 /** How long a resolved key's world is remembered: keys never move, a dropped world reads as empty. */
 const KEY_CACHE_SIZE = 10_000;
@@ -81,6 +107,9 @@ export class Tenancy implements Worlds {
   private readonly simulators = new WeakMap<Store, Simulator>();
   private readonly qas = new WeakMap<Store, WorldQa>();
   private decorate: StoreDecorator | undefined;
+  /** Tenant creations, one at a time (create); and the callers' creation rates. */
+  private creating: Promise<unknown> = Promise.resolve();
+  private creationRate: CreationRate | undefined;
   /** One decorated store per store, so that a world's store keeps one identity (the simulators above). */
   private readonly decorated = new WeakMap<Store, Store>();
 
@@ -249,9 +278,59 @@ export class Tenancy implements Worlds {
     return id === DEFAULT_WORLD || (await this.backend.getWorld(id)) !== undefined;
   }
 
-  async create(input: TenantInput): Promise<CreateResult> {
+  /**
+   * Creates a tenant. `caller`: the share (creation-shares.ts) of a caller other than the operator,
+   * who is held to it; undefined for the operator. Creations run one at a time in this process, so
+   * that two at once cannot both take the last place of a share or of --max-tenants. LIMITATION:
+   * between the replicas of a fleet they can, by one each (the check and the creation are two store
+   * operations).
+   */
+  create(input: TenantInput, caller?: string): Promise<CreateResult> {
+    const shares = caller === undefined ? undefined : this.options.shares;
+    if (shares) {
+      const keys = (input.keys ?? DEFAULT_TENANT_KEYS).length;
+      if (keys > shares.maxKeys)
+        return Promise.resolve({ ok: false, reason: 'too_many_keys', max: shares.maxKeys });
+      if (input.idleTimeoutS !== undefined && input.idleTimeoutS * 1000 > shares.maxIdleTimeoutMs)
+        return Promise.resolve({
+          ok: false,
+          reason: 'idle_timeout_too_long',
+          maxS: Math.floor(shares.maxIdleTimeoutMs / 1000),
+        });
+      const token = (this.creationRate ??= new CreationRate(shares.rate)).take(caller!, this.systemNow());
+      if (!token.allowed)
+        return Promise.resolve({
+          ok: false,
+          reason: 'rate',
+          retryAfterS: token.retryAfterSeconds,
+          rate: shares.rate,
+        });
+    }
+    const created = this.creating.then(() => this.createNow(input, caller, shares));
+    this.creating = created.catch(() => undefined);
+    return created;
+  }
+
+  private async createNow(
+    input: TenantInput,
+    caller: string | undefined,
+    shares: TenantShares | undefined,
+  ): Promise<CreateResult> {
     await this.sweep();
     const worlds = await this.backend.listWorlds();
+    if (shares) {
+      const held = worlds.filter((w) => w.createdBy === caller);
+      if (held.length >= shares.perCaller) {
+        const now = this.systemNow();
+        const firstIdle = Math.min(...held.map((w) => w.lastSeenAt + w.idleTimeoutMs));
+        return {
+          ok: false,
+          reason: 'share',
+          held: held.length,
+          retryAfterS: Math.max(1, Math.ceil((firstIdle - now) / 1000)),
+        };
+      }
+    }
     if (worlds.length - 1 >= this.options.maxTenants) return { ok: false, reason: 'full' };
     for (;;) {
       const id = `t-${randomBytes(6).toString('hex')}`;
@@ -284,6 +363,7 @@ export class Tenancy implements Worlds {
         lastSeenAt: now,
         idleTimeoutMs:
           input.idleTimeoutS !== undefined ? input.idleTimeoutS * 1000 : this.options.idleTimeoutMs,
+        ...(caller === undefined ? {} : { createdBy: caller }),
       };
       // Fresh random keys and ids never collide in practice; if one ever did, draw again.
       if (!(await this.backend.createWorld(record)).ok) continue;
@@ -339,11 +419,32 @@ export class Tenancy implements Worlds {
     await this.resetWorld(DEFAULT_WORLD);
   }
 
-  /** Makes a key created through the control API the world's; false when another world has it. */
-  async claimKey(owner: Owner, worldId: string): Promise<boolean> {
+  /**
+   * Makes a key created through the control API the world's, if the caller may name it there
+   * (key-namespace.ts): a tenant names the keys it already has and the names of its namespace only,
+   * so that it can never take a name meant for another world; nobody creates a name of another
+   * tenant's namespace, so that the namespaces never collide.
+   */
+  async claimKey(apiKey: string, worldId: string, by: 'operator' | 'tenant'): Promise<KeyClaim> {
+    const owner = ownerOf(apiKey);
+    const namespace = namespaceOf(apiKey);
+    if (by === 'tenant') {
+      if ((await this.backend.worldOfKey(owner)) === worldId) return { ok: true };
+      // The same answer for every name it does not have: it tells nothing about who has it.
+      if (namespace !== worldId)
+        return { ok: false, reason: 'outside_namespace', prefix: tenantKeyPrefix(worldId) };
+      const max = this.options.shares?.maxKeys;
+      if (max !== undefined && (await this.storeOf(worldId).listAccounts()).length >= max)
+        return { ok: false, reason: 'key_limit', max };
+    }
+    if (namespace !== undefined && namespace !== worldId)
+      return { ok: false, reason: 'other_namespace', tenant: namespace };
     const claimed = await this.backend.claimKey(owner, worldId);
-    if (claimed.ok) this.remember(owner, worldId);
-    return claimed.ok;
+    if (claimed.ok) {
+      this.remember(owner, worldId);
+      return { ok: true };
+    }
+    return { ok: false, reason: 'held', holder: await this.backend.worldOfKey(owner) };
   }
 
   /** The store backend's state, for health: a shared store may be unreachable, or full. */

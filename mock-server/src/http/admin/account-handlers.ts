@@ -1,22 +1,50 @@
 /** GET/PUT /__mock/accounts/{apiKey} and GET /__mock/accounts: wire <-> the world's accounts. */
-import type { RequestHandler } from 'express';
+import type { RequestHandler, Response } from 'express';
 import { ownerOf } from '../../domain/keys.js';
-import type { Tenancy } from '../../tenancy/tenancy.js';
+import type { KeyClaim, Tenancy } from '../../tenancy/tenancy.js';
 import type { World } from '../../tenancy/world.js';
 import { worldOf } from '../context.js';
 import { success } from '../envelope.js';
-import { controlErrors } from './control-scope.js';
+import type { ApiError } from '../errors.js';
+import { controlErrors, scopeOf } from './control-scope.js';
 import { ledgerEntryView, limitOf, notFound } from './control-views.js';
 
 export function accountHandlers(
   tenancy: Tenancy,
 ): Record<'getAccount' | 'putAccount' | 'listAccounts', RequestHandler> {
+  /**
+   * Why a key is another world's, in the caller's terms: a tenant reaches its own world only; the
+   * operator is told which world holds it, and how to reach it or free it.
+   */
+  const heldElsewhere = async (res: Response, holder: string | undefined): Promise<ApiError> => {
+    if (scopeOf(res).kind === 'tenant') return controlErrors.otherTenant();
+    const record = holder === undefined ? undefined : await tenancy.get(holder);
+    return controlErrors.keyHeldElsewhere(holder, record?.name);
+  };
+  const refusedClaim = (
+    res: Response,
+    claim: Exclude<KeyClaim, { ok: true }>,
+  ): Promise<ApiError> | ApiError => {
+    switch (claim.reason) {
+      case 'outside_namespace':
+        return controlErrors.keyOutsideNamespace(claim.prefix);
+      case 'key_limit':
+        return controlErrors.tenantKeyLimit(claim.max);
+      case 'other_namespace':
+        return controlErrors.keyOfTenantNamespace(claim.tenant);
+      case 'held':
+        return heldElsewhere(res, claim.holder);
+    }
+  };
+
   /** The account's view, or the reason it cannot be shown: not in this world (404) or another's (403). */
-  const accountOf = async (world: World, apiKey: string) => {
+  const accountOf = async (res: Response, world: World, apiKey: string) => {
     const found = await world.simulator.account(apiKey);
     if (found) return found;
     const holder = await tenancy.worldOfKey(ownerOf(apiKey));
-    throw holder !== undefined && holder !== world.id ? controlErrors.otherTenant() : notFound('Account');
+    throw holder !== undefined && holder !== world.id
+      ? await heldElsewhere(res, holder)
+      : notFound('Account');
   };
   const accountView = (found: Awaited<ReturnType<typeof accountOf>>) =>
     success({
@@ -27,16 +55,17 @@ export function accountHandlers(
 
   return {
     getAccount: async (req, res) => {
-      res.json(accountView(await accountOf(worldOf(res), req.params.apiKey as string)));
+      res.json(accountView(await accountOf(res, worldOf(res), req.params.apiKey as string)));
     },
 
     putAccount: async (req, res) => {
       const world = worldOf(res);
       const apiKey = req.params.apiKey as string;
       // The key becomes this world's first, so no other world can take it meanwhile.
-      if (!(await tenancy.claimKey(ownerOf(apiKey), world.id))) throw controlErrors.otherTenant();
+      const claim = await tenancy.claimKey(apiKey, world.id, scopeOf(res).kind);
+      if (!claim.ok) throw await refusedClaim(res, claim);
       await world.simulator.setBalance(apiKey, (req.body as { balance: number }).balance);
-      res.json(accountView(await accountOf(world, apiKey)));
+      res.json(accountView(await accountOf(res, world, apiKey)));
     },
 
     listAccounts: async (req, res) => {

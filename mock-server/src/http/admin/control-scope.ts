@@ -39,6 +39,42 @@ export const controlErrors = {
   otherTenant(): ApiError {
     return new ApiError(403, 'A tenant credential reaches its own tenant only', { type: 'forbidden' });
   },
+  /** A tenant naming a key it does not have outside its namespace (key-namespace.ts). */
+  keyOutsideNamespace(prefix: string): ApiError {
+    return new ApiError(
+      403,
+      `A tenant creates API keys in its own namespace only: names that start with ${prefix} (e.g. ${prefix}ci), ` +
+        'besides the keys it was created with',
+      { type: 'forbidden' },
+    );
+  },
+  /** A tenant that holds as many keys as it may. */
+  tenantKeyLimit(max: number): ApiError {
+    return new ApiError(
+      403,
+      `A tenant holds at most ${max} API keys (--tenant-max-keys): set the balance of one it has, or ask the operator`,
+      { type: 'forbidden' },
+    );
+  },
+  /** A name of a tenant's namespace, in another world. */
+  keyOfTenantNamespace(tenant: string): ApiError {
+    return new ApiError(
+      403,
+      `API keys that start with sk-${tenant}- are the names of tenant ${tenant}: create them in it (X-Mock-Tenant: ${tenant})`,
+      { type: 'forbidden' },
+    );
+  },
+  /** The operator, acting in one world, naming a key another world holds. */
+  keyHeldElsewhere(holder: string | undefined, holderName: string | undefined): ApiError {
+    const message =
+      holder === undefined
+        ? 'The API key belongs to another world (dropped a moment ago, perhaps): retry'
+        : holder === DEFAULT_WORLD
+          ? 'The API key belongs to the default world: read or set it there (without X-Mock-Tenant)'
+          : `The API key belongs to tenant ${holder}${holderName && holderName !== holder ? ` (${JSON.stringify(holderName.slice(0, 100))})` : ''}: ` +
+            `read or set it with X-Mock-Tenant: ${holder}, or drop the tenant (DELETE /__mock/tenants/${holder}) to free the key`;
+    return new ApiError(403, message, { type: 'forbidden' });
+  },
   unknownTenant(id: string): ApiError {
     return new ApiError(404, `No tenant ${JSON.stringify(id.slice(0, 64))}`, { type: 'not_found' });
   },

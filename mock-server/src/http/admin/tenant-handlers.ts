@@ -1,9 +1,11 @@
 /** POST/GET /__mock/tenants, GET/DELETE /__mock/tenants/{tenantId}: wire <-> Tenancy. */
 import type { RequestHandler, Response } from 'express';
 import type { TenantRecord } from '../../store/store.js';
-import type { Tenancy, TenantInput } from '../../tenancy/tenancy.js';
+import { callerShareOf } from '../../tenancy/creation-shares.js';
+import type { CreateRefusal, Tenancy, TenantInput } from '../../tenancy/tenancy.js';
+import { contextOf } from '../context.js';
 import { success } from '../envelope.js';
-import { ApiError } from '../errors.js';
+import { ApiError, errors } from '../errors.js';
 import { DEFAULT_WORLD } from '../../tenancy/world.js';
 import { controlErrors, scopeOf } from './control-scope.js';
 
@@ -21,6 +23,59 @@ export function tenantView(record: TenantRecord) {
   };
 }
 
+/** Why a tenant was not created, as the caller is told. */
+function creationRefused(refusal: CreateRefusal): ApiError {
+  switch (refusal.reason) {
+    case 'full':
+      return new ApiError(
+        503,
+        'The simulator holds as many tenants as --max-tenants allows: drop one, or retry when idle ones are dropped',
+        { type: 'service_unavailable' },
+        { 'Retry-After': '60' },
+      );
+    case 'too_many_keys':
+      return errors.invalidRequest([
+        {
+          field: 'body.keys',
+          message: `at most ${refusal.max} keys per tenant (--tenant-max-keys), unless the operator creates it`,
+        },
+      ]);
+    case 'idle_timeout_too_long':
+      return errors.invalidRequest([
+        {
+          field: 'body.idleTimeoutS',
+          message: `at most ${refusal.maxS} (--tenant-max-idle-timeout), unless the operator creates it`,
+        },
+      ]);
+    case 'rate':
+      return shareUsedUp(
+        `This address has created ${refusal.rate.limit} tenants in ${formatWindow(refusal.rate.windowMs)}, ` +
+          `as many as --tenant-creation-rate allows a caller without the control token`,
+        refusal.retryAfterS,
+      );
+    case 'share':
+      return shareUsedUp(
+        `This address holds ${refusal.held} live tenants, as many as --max-tenants-per-caller allows a caller ` +
+          'without the control token: drop one (DELETE /__mock/tenants/{id} with its credential), or retry when one has idled out',
+        refusal.retryAfterS,
+      );
+  }
+}
+
+function shareUsedUp(message: string, retryAfterS: number): ApiError {
+  return new ApiError(
+    429,
+    `${message} (retry after ${retryAfterS} s)`,
+    { type: 'rate_limited', retry_after_seconds: retryAfterS },
+    { 'Retry-After': String(retryAfterS) },
+  );
+}
+
+function formatWindow(ms: number): string {
+  if (ms % 60_000 === 0) return ms === 60_000 ? 'a minute' : `${ms / 60_000} minutes`;
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
+}
+
 type TenantOperationId = 'listTenants' | 'createTenant' | 'getTenant' | 'deleteTenant';
 
 export function tenantHandlers(tenancy: Tenancy): Record<TenantOperationId, RequestHandler> {
@@ -35,15 +90,11 @@ export function tenantHandlers(tenancy: Tenancy): Record<TenantOperationId, Requ
 
   return {
     createTenant: async (req, res) => {
-      const created = await tenancy.create((req.body ?? {}) as TenantInput);
-      if (!created.ok) {
-        throw new ApiError(
-          503,
-          'The simulator holds as many tenants as --max-tenants allows: drop one, or retry when idle ones are dropped',
-          { type: 'service_unavailable' },
-          { 'Retry-After': '60' },
-        );
-      }
+      // The operator has no share; anyone else (no token, or a tenant credential) is held to its own.
+      const operator = contextOf(res).scope?.kind === 'operator';
+      const caller = operator ? undefined : callerShareOf(req.socket.remoteAddress);
+      const created = await tenancy.create((req.body ?? {}) as TenantInput, caller);
+      if (!created.ok) throw creationRefused(created);
       const { record, token, keys } = created.tenant;
       res.status(201).json(success({ tenant: tenantView(record), token, keys }, 201));
     },

@@ -4,6 +4,10 @@
  * the `Host` header, which carries the attacker's name. Requests whose Host is not one of the
  * configured names (`--allowed-hosts`) are refused before anything else happens to them.
  *
+ * A request may also name its host in the request line (absolute form, `GET http://evil.example/x
+ * HTTP/1.1`), and then that authority, not Host, is the host asked (RFC 9112, 3.2.2): both must be
+ * served.
+ *
  * The same parsing decides whether a Host header may go into an image URL (`wellFormedHost`): only a
  * host name or IP literal with an optional port, never anything a client could smuggle a path into.
  */
@@ -70,17 +74,38 @@ export function listeningAuthority(req: Request): string {
   return localPort === undefined ? host : `${host}:${localPort}`;
 }
 
-/** The Host check: the 403 for a request whose Host is not served, else undefined. */
+/** A request target in absolute form (`http://host/path`) rather than origin form (`/path`). */
+export const ABSOLUTE_FORM = /^[a-z][a-z0-9+.-]*:\/\//i;
+
+/**
+ * The authority of an absolute-form request target (`host[:port]`, without userinfo), or undefined
+ * for any other form; the raw text after the scheme when it is no URL at all.
+ */
+export function absoluteFormAuthority(target: string): string | undefined {
+  if (!ABSOLUTE_FORM.test(target)) return undefined;
+  try {
+    return new URL(target).host;
+  } catch {
+    return target.slice(target.indexOf('//') + 2).split(/[/?#]/, 1)[0]!;
+  }
+}
+
+/** The Host check: the 403 for a request whose Host (or absolute-form authority) is not served, else undefined. */
 export function hostCheck(patterns: readonly string[]): (req: IncomingMessage) => ApiError | undefined {
   if (patterns.includes('*')) return () => undefined;
   const served = patterns.map((p) => (p.startsWith('.') ? `*${p}` : p.includes(':') ? `[${p}]` : p));
+  const refused = (name: string): ApiError | undefined => {
+    const parsed = parseHostHeader(name);
+    if (parsed && hostAllowed(parsed.hostname, patterns)) return undefined;
+    return errors.hostNotAllowed(name.slice(0, 100), served);
+  };
   return (req) => {
+    const authority = absoluteFormAuthority(req.url ?? '');
+    const byTarget = authority === undefined ? undefined : refused(authority);
+    if (byTarget) return byTarget;
     const host = req.headers.host;
     // Only HTTP/1.0 requests may lack Host (Node refuses HTTP/1.1 ones): not a browser, nothing to rebind.
-    if (host === undefined) return undefined;
-    const parsed = parseHostHeader(host);
-    if (parsed && hostAllowed(parsed.hostname, patterns)) return undefined;
-    return errors.hostNotAllowed(host.slice(0, 100), served);
+    return host === undefined ? undefined : refused(host);
   };
 }
 
