@@ -14,6 +14,7 @@ export const NEEDS_SYSTEM_PROGRAMS = [
   'test/store/redis-store.test.ts',
   'test/process/docker-compose.test.ts',
   'test/process/start-cost.test.ts',
+  'test/tenants/creation-shares.test.ts',
 ];
 
 type Project = { test: { name: string; exclude?: string[] } };
