@@ -530,7 +530,10 @@ export type paths = {
          * @description Returns as soon as an entry matching the filters exists (newest first, at most `limit`), or
          *     after `timeoutMs` with no entries and `timed_out: true`. With `after`, only entries newer than
          *     that id count, so a test can wait for the next matching request. An entry is written before its
-         *     response's last byte is sent, so a request whose answer a client has is found at once.
+         *     response's last byte is sent, so a request whose answer a client has is found at once. A held
+         *     wait costs nothing while no matching entry comes. At most `--max-journal-waits` (64) waits are
+         *     held at once per world by each simulator process: one more is answered 429 with Retry-After.
+         *     A wait held on a tenant that is dropped meanwhile is answered 410.
          */
         get: operations["waitForJournal"];
         put?: never;
@@ -626,7 +629,10 @@ export type paths = {
          *     When more than 1000 entries arrived at once, the oldest of them are not sent: a `gap` event
          *     says which ids to read with `GET /__mock/journal?before=` instead (the stream never buffers
          *     without bound). A `reset` event says the journal was cleared (POST /__mock/reset). The stream
-         *     ends when the client goes away.
+         *     ends when the client goes away, or with a `dropped` event (`data`: `tenant`, `message`) when
+         *     its tenant is dropped. An open stream counts as activity of its tenant (the idle time-out).
+         *     At most `--max-journal-streams` (64) streams are open at once per world in each simulator
+         *     process: one more is answered 429 with Retry-After.
          */
         get: operations["streamJournal"];
         put?: never;
@@ -1096,8 +1102,9 @@ export type components = {
         };
         /**
          * @description The kinds of error the simulator's own endpoints answer: those of the public API (openapi.yaml's
-         *     ErrorType), plus `gone` (410, an expired image link), `conflict` (409, a task that already ended)
-         *     and `forbidden` (403, a Host not served or a cross-site control request).
+         *     ErrorType), plus `gone` (410, an expired image link, or a journal follower whose tenant was
+         *     dropped), `conflict` (409, a task that already ended) and `forbidden` (403, a Host not served
+         *     or a cross-site control request).
          * @enum {string}
          */
         ControlErrorType: "invalid_request" | "unauthorized" | "insufficient_credits" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "forbidden" | "request_timeout" | "headers_too_large" | "service_unavailable" | "bad_gateway" | "gateway_timeout" | "gone" | "conflict";
@@ -1371,6 +1378,21 @@ export type components = {
     responses: {
         /** @description The simulator's shared store (Redis) is unreachable; retry after Retry-After seconds. */
         Unavailable: {
+            headers: {
+                /** @description Seconds to wait before retrying. */
+                "Retry-After": number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorResponse"];
+            };
+        };
+        /**
+         * @description The world already has as many journal waits (`--max-journal-waits`) or streams
+         *     (`--max-journal-streams`) as one simulator process holds for it; the message names the limit.
+         *     Retry after Retry-After seconds (also `retry_after_seconds`).
+         */
+        TooManyFollowers: {
             headers: {
                 /** @description Seconds to wait before retrying. */
                 "Retry-After": number;
@@ -2398,6 +2420,8 @@ export interface operations {
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             404: components["responses"]["Error"];
+            410: components["responses"]["Error"];
+            429: components["responses"]["TooManyFollowers"];
             503: components["responses"]["Unavailable"];
         };
     };
@@ -2557,6 +2581,8 @@ export interface operations {
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             404: components["responses"]["Error"];
+            410: components["responses"]["Error"];
+            429: components["responses"]["TooManyFollowers"];
             503: components["responses"]["Unavailable"];
         };
     };

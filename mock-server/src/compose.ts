@@ -134,6 +134,7 @@ export async function compose(
     faultHeaders: config.faultHeaders,
     maxDelayMs: config.maxDelayMs,
     journalSize: config.journalSize,
+    journalFollowers: config.journalFollowers,
   });
   const [apiSpec, controlSpec] = await Promise.all([loadSpec(API_SPEC_PATH), loadSpec(CONTROL_SPEC_PATH)]);
   const validators = await loadSpecValidators([...specOperations(apiSpec), ...specOperations(controlSpec)], {

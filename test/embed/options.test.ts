@@ -28,6 +28,8 @@ interface PublishedSimulatorOptions {
   imageTtl?: number;
   retainTasks?: number;
   retainAge?: number;
+  maxJournalWaits?: number;
+  maxJournalStreams?: number;
   publicUrl?: string;
   bodyLimit?: string;
   validateResponses?: boolean;

@@ -5,79 +5,13 @@
  */
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { streamJournal } from '../../mock-server/src/http/admin/journal-stream.js';
 import { startSimulator, type SimulatorHandle } from '../../mock-server/src/index.js';
 import type { JournalRecord } from '../../mock-server/src/qa/journal.js';
 import { MemoryStore } from '../../mock-server/src/store/memory-store.js';
 import type { Store } from '../../mock-server/src/store/store.js';
-
-/** Waiting for real events (a socket's bytes): a generous bound, never a speed claim. */
-const BOUND_MS = 15_000;
-
-interface Stream {
-  events: EventSourceMessage[];
-  comments: string[];
-  /** Resolves once `predicate` holds for what has arrived (rejects after the bound). */
-  until(predicate: (s: Stream) => boolean): Promise<void>;
-  close(): void;
-}
-
-async function openStream(url: string, headers: Record<string, string> = {}): Promise<Stream> {
-  const ctrl = new AbortController();
-  const res = await fetch(url, { headers, signal: ctrl.signal });
-  expect(res.status, await (res.ok ? Promise.resolve('') : res.text())).toBe(200);
-  expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
-  const waiters = new Set<() => void>();
-  const stream: Stream = {
-    events: [],
-    comments: [],
-    until: (predicate) =>
-      new Promise((resolve, reject) => {
-        const check = () => {
-          if (!predicate(stream)) return;
-          waiters.delete(check);
-          clearTimeout(timer);
-          resolve();
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(
-            new Error(
-              `stream: not there after ${BOUND_MS} ms: ${JSON.stringify(stream.events.map((e) => e.event))}`,
-            ),
-          );
-        }, BOUND_MS);
-        waiters.add(check);
-        check();
-      }),
-    close: () => ctrl.abort(),
-  };
-  const parser = createParser({
-    onEvent: (e) => {
-      stream.events.push(e);
-      for (const w of [...waiters]) w();
-    },
-    onComment: (c) => {
-      stream.comments.push(c);
-      for (const w of [...waiters]) w();
-    },
-  });
-  void (async () => {
-    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        parser.feed(value);
-      }
-    } catch {
-      // aborted
-    }
-  })();
-  return stream;
-}
+import { BOUND_MS, openStream, type Stream } from './journal-follow-support.js';
 
 const entries = (s: Stream) => s.events.filter((e) => e.event === 'entry').map((e) => JSON.parse(e.data));
 const BODY = JSON.stringify({ prompt: 'a red fox', aspectRatio: '1:1', quality: 'basic' });

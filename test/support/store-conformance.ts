@@ -9,7 +9,12 @@ import { ownerOf, type Owner } from '../../mock-server/src/domain/keys.js';
 import { counterDraw } from '../../mock-server/src/domain/rng.js';
 import { ABANDONED_MESSAGE, type Task, type TaskPlan } from '../../mock-server/src/domain/tasks.js';
 import type { FaultRuleInput } from '../../mock-server/src/qa/fault-rules.js';
-import type { JournalRecord } from '../../mock-server/src/qa/journal.js';
+import {
+  compileJournalFilter,
+  materialise,
+  searchableTexts,
+  type JournalRecord,
+} from '../../mock-server/src/qa/journal.js';
 import { DEFAULT_JOURNAL, DEFAULT_RETENTION } from '../../mock-server/src/store/memory-store.js';
 import type { JournalLimits, RetentionPolicy, Store, WorldSpec } from '../../mock-server/src/store/store.js';
 import { makeTask } from './task-fixture.js';
@@ -961,6 +966,96 @@ export function describeStore(name: string, factory: StoreFactory): void {
         const store = await factory({ journal: { ...DEFAULT_JOURNAL, maxEntries: 0 } });
         await store.appendJournal(journalRecord());
         expect(await store.queryJournal()).toEqual({ entries: [] });
+      });
+
+      it('journalTail: the entries after a cursor as stored, oldest first, paged forward, and the newest id', async () => {
+        const store = await factory({});
+        for (let i = 1; i <= 9; i++)
+          await store.appendJournal(
+            journalRecord({
+              at: i,
+              rawQuery: `n=${i}`,
+              rawRequestBody: Buffer.from(`{"prompt":"fox ${i}"}`),
+              responseText: `{"code":${200 + i}}`,
+            }),
+          );
+        const ids = async (after: number, limit: number) => {
+          const tail = await store.journalTail(after, limit);
+          return [tail.entries.map((e) => e.id), tail.newest];
+        };
+        expect(await ids(0, 0)).toEqual([[], 9]);
+        expect(await ids(4, 3)).toEqual([[5, 6, 7], 9]);
+        expect(await ids(7, 10)).toEqual([[8, 9], 9]);
+        expect(await ids(9, 10)).toEqual([[], 9]);
+        expect(await ids(20, 10)).toEqual([[], 9]); // a cursor beyond the newest: cleared since
+        // As stored: what a read shows, once materialised.
+        const tail = await store.journalTail(0, 10);
+        expect(tail.entries.map(materialise).reverse()).toEqual((await store.queryJournal()).entries);
+      });
+
+      it('journalTail skips entries already evicted, and says when the journal was cleared', async () => {
+        const store = await factory({
+          spec: CONFORMANCE_SPEC,
+          journal: { ...DEFAULT_JOURNAL, maxEntries: 3 },
+        });
+        for (let i = 1; i <= 5; i++) await store.appendJournal(journalRecord({ at: i }));
+        expect((await store.journalTail(0, 10)).entries.map((e) => e.id)).toEqual([3, 4, 5]);
+        expect((await store.journalTail(1, 2)).entries.map((e) => e.id)).toEqual([3, 4]);
+        await store.reset();
+        await store.appendJournal(journalRecord({ at: 6 }));
+        expect(await store.journalTail(5, 10)).toEqual({ entries: [], newest: 1 });
+        expect((await store.journalTail(0, 10)).entries.map((e) => e.at)).toEqual([6]);
+      });
+
+      it("a filter compiled once finds, among a tail's entries, what the store's own query finds", async () => {
+        const store = await factory({});
+        const add = (over: Partial<JournalRecord>) => store.appendJournal(journalRecord(over));
+        await add({ at: 1, rawRequestBody: Buffer.from('{"prompt":"A Red Fox in the snow"}') });
+        await add({ at: 2, status: 402, responseText: '{"code":402,"message":"Insufficient credits"}' });
+        await add({ at: 3, method: 'GET', rawQuery: 'task_id=sd45_00000000000000ab&note=a%20blue%20whale' });
+        await add({
+          at: 4,
+          requestHeaders: { 'x-mock-error-message': 'Upstream Exploded' },
+          injected: 'header',
+        });
+        await add({ at: 5, taskId: 'sd45_00000000deadbeef', keyLabel: 'sk-q…poor', keyOwner: 'b' });
+        await add({ at: 6, rawQuery: 'prompt=caf%C3%A9+au+lait&x=100%&y=%zz', operation: 'getTaskStatus' });
+        await add({ at: 7, status: 500, injected: 'rule_2', rawRequestBody: Buffer.from('x'.repeat(9_000)) });
+        const filters: Array<Parameters<Store['queryJournal']>[0]> = [
+          {},
+          { text: 'red fox' },
+          { text: 'INSUFFICIENT' },
+          { text: 'blue whale' },
+          { text: 'exploded' },
+          { text: 'deadbeef' },
+          { text: 'q…poor' },
+          { text: 'café au lait' },
+          { text: 'x=100%&y=%zz' },
+          { text: 'xxxx' },
+          { text: 'e', status: '2xx' },
+          { status: '4xx' },
+          { method: 'GET' },
+          { keyOwner: 'b' },
+          { injected: true },
+          { injected: false },
+          { injected: 'rule_2' },
+          { operation: 'getTaskStatus' },
+          { text: 'nowhere to be found' },
+        ];
+        const { entries } = await store.journalTail(0, 100);
+        for (const filter of filters) {
+          const matches = compileJournalFilter(filter!);
+          const found = entries
+            .filter((e) => {
+              const texts = searchableTexts(e);
+              return matches(e, () => texts);
+            })
+            .map((e) => e.at)
+            .reverse();
+          expect(found, JSON.stringify(filter)).toEqual(
+            (await store.queryJournal(filter)).entries.map((e) => e.at),
+          );
+        }
       });
     });
 

@@ -72,6 +72,8 @@ export interface Config {
   journalSize: number;
   /** Bytes the journal may hold (its entries as estimated, bodies truncated). */
   journalMaxBytes: number;
+  /** Journal waits and streams held at once per world, per process (beyond: 429). */
+  journalFollowers: { maxWaits: number; maxStreams: number };
   /** Where state lives: this process's memory, or a Redis shared by every replica of a fleet. */
   store: 'memory' | 'redis';
   redisUrl: string | undefined;
@@ -212,6 +214,7 @@ export function toConfig(raw: ParsedOptions, from: OptionSources): Config {
     chaos: raw.chaos,
     journalSize: raw.journalSize,
     journalMaxBytes: raw.journalMaxMb * 1024 * 1024,
+    journalFollowers: { maxWaits: raw.maxJournalWaits, maxStreams: raw.maxJournalStreams },
     store: raw.store,
     redisUrl: raw.redisUrl,
     redisPrefix: raw.redisPrefix,

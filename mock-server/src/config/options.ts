@@ -298,6 +298,22 @@ export const OPTIONS = {
     help: 'finished tasks are dropped this long after they end; tasks still in progress at this age are abandoned (failed, refunded)',
     group: 'limits',
   }),
+  maxJournalWaits: option({
+    arg: '<n>',
+    env: 'DREAMCORE_MAX_JOURNAL_WAITS',
+    default: 64,
+    parse: integer(1, 100_000),
+    help: 'GET /__mock/journal/wait requests held at once per world, per process (beyond: 429)',
+    group: 'limits',
+  }),
+  maxJournalStreams: option({
+    arg: '<n>',
+    env: 'DREAMCORE_MAX_JOURNAL_STREAMS',
+    default: 64,
+    parse: integer(1, 100_000),
+    help: 'GET /__mock/journal/stream connections open at once per world, per process (beyond: 429)',
+    group: 'limits',
+  }),
   headersTimeoutMs: cliOnly(
     EMBEDDED_SERVER,
     option({

@@ -224,6 +224,7 @@ export function createApp(deps: AppDeps): Express {
           onOpen: () => metrics.journalStreams.inc(),
           onClose: () => metrics.journalStreams.dec(),
         },
+        ...(qa.options.journalFollowers ? { journalFollowers: qa.options.journalFollowers } : {}),
       }),
       ...consoleHandlers({ tenancy, version: options.version }),
       ...docsHandlers({ tenancy, apiSpec: deps.apiSpec, controlSpec: deps.controlSpec, baseUrl }),

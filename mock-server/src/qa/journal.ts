@@ -288,6 +288,53 @@ function containsText(e: StoredEntry, needle: string): boolean {
   return Object.values(e.requestHeaders ?? {}).some(has);
 }
 
+/**
+ * The texts the free-text filter searches (containsText, field for field), ASCII lower-cased, each
+ * apart so that a match never spans two: computed once per entry when many filters test it.
+ */
+export function searchableTexts(e: StoredEntry): string[] {
+  const body = e.requestBody;
+  return [
+    e.path,
+    decodedQuery(e.rawQuery),
+    e.taskId,
+    e.keyLabel,
+    e.injected,
+    e.operation,
+    body === undefined || typeof body === 'string' ? body : body.toString('utf8'),
+    e.responseText,
+    ...Object.values(e.requestHeaders ?? {}),
+  ]
+    .filter((s): s is string => s !== null && s !== undefined)
+    .map(asciiLower);
+}
+
+/**
+ * Whether a stored entry passes a filter's conditions on its content (`before`, `after` and `limit`
+ * are the reader's). `texts`, when given, are the entry's searchableTexts, shared by every filter
+ * tested against the same entry.
+ */
+export type JournalMatcher = (e: StoredEntry, texts?: () => readonly string[]) => boolean;
+
+/** A filter compiled once (its status class and free text prepared), then tested against entries. */
+export function compileJournalFilter(filter: JournalFilter): JournalMatcher {
+  const { method, path, status, keyOwner, taskId, operation, injected } = filter;
+  const statusClass = /^([1-5])xx$/.exec(status ?? '')?.[1];
+  const needle = filter.text ? asciiLower(filter.text) : undefined;
+  return (e, texts) => {
+    if (method && e.method !== method) return false;
+    if (path && e.path !== path) return false;
+    if (status && (statusClass ? String(e.status)[0] !== statusClass : String(e.status) !== status))
+      return false;
+    if (keyOwner && e.keyOwner !== keyOwner) return false;
+    if (taskId && e.taskId !== taskId) return false;
+    if (operation && e.operation !== operation) return false;
+    if (injected !== undefined && !injectedMatches(e.injected, injected)) return false;
+    if (needle && !(texts ? texts().some((t) => t.includes(needle)) : containsText(e, needle))) return false;
+    return true;
+  };
+}
+
 export interface JournalBounds {
   /** Entries kept at most; 0 turns the journal off. */
   capacity: number;
@@ -342,8 +389,7 @@ export class Journal {
   page(filter: JournalFilter = {}): { entries: JournalEntry[]; next?: number } {
     const out: JournalEntry[] = [];
     const limit = Math.min(filter.limit ?? 100, MAX_JOURNAL_PAGE);
-    const statusClass = /^([1-5])xx$/.exec(filter.status ?? '')?.[1];
-    const needle = filter.text ? asciiLower(filter.text) : undefined;
+    const matches = compileJournalFilter(filter);
     const firstId = this.size === 0 ? this.nextId : this.entries[this.head]!.id;
     // Entries are consecutive: the one with id `before - 1` is at a known index.
     const startId = Math.min(this.nextId - 1, (filter.before ?? Infinity) - 1);
@@ -355,22 +401,24 @@ export class Journal {
         i = this.head - 1; // older entries are all at or before `after`: nothing more to read
         break;
       }
-      if (filter.method && e.method !== filter.method) continue;
-      if (filter.path && e.path !== filter.path) continue;
-      if (
-        filter.status &&
-        (statusClass ? String(e.status)[0] !== statusClass : String(e.status) !== filter.status)
-      )
-        continue;
-      if (filter.keyOwner && e.keyOwner !== filter.keyOwner) continue;
-      if (filter.taskId && e.taskId !== filter.taskId) continue;
-      if (filter.operation && e.operation !== filter.operation) continue;
-      if (filter.injected !== undefined && !injectedMatches(e.injected, filter.injected)) continue;
-      if (needle && !containsText(e, needle)) continue;
-      out.push(materialise(e));
+      if (matches(e)) out.push(materialise(e));
     }
     // Entries from index i down are still to be read: the next page starts with entries[i].
     return i >= this.head ? { entries: out, next: this.entries[i]!.id + 1 } : { entries: out };
+  }
+
+  /**
+   * The entries newer than `after`, as stored, oldest first, at most `limit` (the oldest of them, so
+   * that a reader pages forward), and the newest id (below `after`: the journal was cleared since).
+   * Entries already evicted are skipped: the first one returned then comes after a gap.
+   */
+  tail(after: number, limit: number): { entries: StoredEntry[]; newest: number } {
+    const newest = this.nextId - 1;
+    if (this.size === 0 || limit <= 0 || newest <= after) return { entries: [], newest };
+    const firstId = this.entries[this.head]!.id;
+    const from = Math.max(after, firstId - 1); // entries from `from + 1` on are kept
+    const start = this.head + (from + 1 - firstId);
+    return { entries: this.entries.slice(start, start + Math.min(limit, newest - from)), newest };
   }
 
   /** Newest first (the first page). */

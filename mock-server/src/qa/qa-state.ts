@@ -15,6 +15,8 @@ export interface QaOptions {
   maxDelayMs: number;
   /** Journal entries kept per world (0: off); for the journal's `capacity` field. */
   journalSize: number;
+  /** Journal waits and streams held at once per world, per process (beyond: 429); default 64 each. */
+  journalFollowers?: { maxWaits: number; maxStreams: number };
 }
 
 export class QaState {

@@ -39,6 +39,7 @@ import {
   type BudgetResult,
   type JournalLimits,
   type JournalPage,
+  type JournalTail,
   type RetentionPolicy,
   type Store,
   type TaskFilter,
@@ -383,6 +384,10 @@ export class MemoryStore implements Store {
 
   async queryJournal(filter: JournalFilter = {}): Promise<JournalPage> {
     return this.journal.page(filter);
+  }
+
+  async journalTail(after: number, limit: number): Promise<JournalTail> {
+    return this.journal.tail(after, limit);
   }
 
   async stats(): Promise<WorldStats> {

@@ -21,7 +21,7 @@ import type { Settlement, Task } from '../domain/tasks.js';
 import type { BucketVerdict } from '../domain/token-bucket.js';
 import type { TaskStatus } from '../domain/wire-types.js';
 import type { FaultRule, FaultRuleInput, RuleRequest } from '../qa/fault-rules.js';
-import type { JournalEntry, JournalFilter, JournalRecord } from '../qa/journal.js';
+import type { JournalEntry, JournalFilter, JournalRecord, StoredEntry } from '../qa/journal.js';
 
 /**
  * A shared store cannot be reached (or did not answer in time): the HTTP layer answers 503 with
@@ -218,6 +218,14 @@ export interface JournalPage {
   next?: number;
 }
 
+/** What a journal's followers read (journal-feed.ts): the entries after a cursor, as stored. */
+export interface JournalTail {
+  /** Entries newer than the cursor, oldest first; any already evicted are skipped. */
+  entries: StoredEntry[];
+  /** The newest entry's id (0: none yet); below the cursor when the journal was cleared since. */
+  newest: number;
+}
+
 export type AdvanceResult = { ok: true; clock: ClockState } | { ok: false; problem: string };
 
 /**
@@ -311,8 +319,16 @@ export interface Store {
   appendJournal(record: JournalRecord): Promise<void>;
   queryJournal(filter?: JournalFilter): Promise<JournalPage>;
   /**
-   * Calls `listener` after each journal append (in this process or, for a shared store, in any), so a
-   * waiter need not poll; returns the function that stops it. A store without it is polled.
+   * The entries newer than `after`, as stored, oldest first, at most `limit` (the oldest of them, so
+   * that a reader pages forward), and the newest id, in one operation: how a journal's followers read
+   * each new entry once (http/admin/journal-feed.ts). Throws WorldMissingError for a world the store
+   * no longer has (a tenant dropped, through another replica).
+   */
+  journalTail(after: number, limit: number): Promise<JournalTail>;
+  /**
+   * Calls `listener` after journal appends (in this process or, for a shared store, in any), so that
+   * a follower need not poll; returns the function that stops it. One call may stand for several
+   * appends (a burst): the listener reads what is new with journalTail. A store without it is polled.
    */
   watchJournal?(listener: () => void): () => void;
 

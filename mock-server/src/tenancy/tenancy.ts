@@ -94,6 +94,12 @@ export type CreateResult = { ok: true; tenant: CreatedTenant } | ({ ok: false } 
 const KEY_CACHE_SIZE = 10_000;
 /** A world's last-seen time is written at most this often (a write per request would be a Redis call). */
 const TOUCH_EVERY_MS = 1_000;
+/**
+ * A held world (an open journal stream or wait) is touched a quarter of its idle time-out apart, within
+ * these bounds: often enough that another replica's sweep sees it used, rarely enough to cost nothing.
+ */
+const HOLD_TOUCH_MIN_MS = TOUCH_EVERY_MS;
+const HOLD_TOUCH_MAX_MS = 60_000;
 
 export const DEFAULT_TENANT_KEYS = [{ balance: 1000 }];
 
@@ -103,6 +109,10 @@ export class Tenancy implements Worlds {
   /** Positive lookups only: a key created on another replica must work at once, so misses are not kept. */
   private readonly keyWorlds = new Map<Owner, string>();
   private readonly touched = new Map<string, number>();
+  /** Worlds held open by a journal follower in this process: how many holds, and when to touch next. */
+  private readonly holds = new Map<string, { count: number; everyMs: number; dueAt: number }>();
+  private holdTimer: NodeJS.Timeout | undefined;
+  private readonly dropListeners = new Set<(id: string) => void>();
   /** One domain service per world whose store keeps a live clock in this process. */
   private readonly simulators = new WeakMap<Store, Simulator>();
   private readonly qas = new WeakMap<Store, WorldQa>();
@@ -388,14 +398,75 @@ export class Tenancy implements Worlds {
   async drop(id: string): Promise<boolean> {
     if (id === DEFAULT_WORLD) return false;
     this.forget(id);
-    return this.backend.deleteWorld(id);
+    const dropped = await this.backend.deleteWorld(id);
+    // Told even when another replica dropped it first: what this process holds of it must end.
+    for (const listener of this.dropListeners) listener(id);
+    return dropped;
   }
 
-  /** Drops the tenants idle longer than their timeout; returns their ids. */
+  /**
+   * Calls `listener` with the id of each tenant this process drops (DELETE, the idle sweep, a global
+   * reset), so that what lives outside the store (its journal's followers) ends with it. A tenant
+   * dropped through another replica is found by the followers' own reads (WorldMissingError).
+   */
+  onDropped(listener: (id: string) => void): () => void {
+    this.dropListeners.add(listener);
+    return () => this.dropListeners.delete(listener);
+  }
+
+  /**
+   * Counts something open in a world (a journal stream, a pending wait) as its activity until the
+   * returned function is called: this process's sweep never drops it, and it is touched at once and
+   * then periodically (a quarter of its idle time-out apart), so that another replica's sweep sees it
+   * used too. Touched periodically rather than on every entry sent: one write per world, not per frame.
+   */
+  hold(id: string): () => void {
+    const held = this.holds.get(id);
+    if (held) held.count++;
+    else {
+      const entry = { count: 1, everyMs: HOLD_TOUCH_MIN_MS, dueAt: 0 };
+      this.holds.set(id, entry);
+      void this.backend.getWorld(id).then(
+        (record) => {
+          if (record)
+            entry.everyMs =
+              record.idleTimeoutMs === 0
+                ? Infinity // the default world is never dropped
+                : Math.min(Math.max(record.idleTimeoutMs / 4, HOLD_TOUCH_MIN_MS), HOLD_TOUCH_MAX_MS);
+        },
+        () => undefined, // keeps the shortest period
+      );
+      this.touchHeld();
+      this.holdTimer ??= setInterval(() => this.touchHeld(), HOLD_TOUCH_MIN_MS).unref();
+    }
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const entry = this.holds.get(id);
+      if (!entry || --entry.count > 0) return;
+      this.holds.delete(id);
+      if (this.holds.size === 0) {
+        clearInterval(this.holdTimer);
+        this.holdTimer = undefined;
+      }
+    };
+  }
+
+  private touchHeld(): void {
+    const now = this.systemNow();
+    for (const [id, entry] of this.holds) {
+      if (entry.dueAt > now) continue;
+      entry.dueAt = now + entry.everyMs;
+      this.touch(id);
+    }
+  }
+
+  /** Drops the tenants idle longer than their timeout (none held in this process); returns their ids. */
   async sweep(): Promise<string[]> {
     const now = this.systemNow();
     const idle = (await this.backend.listWorlds()).filter(
-      (w) => w.idleTimeoutMs > 0 && w.lastSeenAt + w.idleTimeoutMs < now,
+      (w) => w.idleTimeoutMs > 0 && w.lastSeenAt + w.idleTimeoutMs < now && !this.holds.has(w.id),
     );
     for (const w of idle) await this.drop(w.id);
     return idle.map((w) => w.id);

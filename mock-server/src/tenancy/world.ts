@@ -15,6 +15,7 @@ import type {
   BudgetResult,
   ChaosOdds,
   JournalPage,
+  JournalTail,
   MaybePromise,
   Store,
   WorldStats,
@@ -93,6 +94,11 @@ export class WorldQa {
 
   queryJournal(filter?: JournalFilter): Promise<JournalPage> {
     return this.store.queryJournal(filter);
+  }
+
+  /** The entries after a cursor, as stored: how the journal's followers read (Store.journalTail). */
+  journalTail(after: number, limit: number): Promise<JournalTail> {
+    return this.store.journalTail(after, limit);
   }
 
   /** See Store.watchJournal; undefined when the store cannot notify (it is polled). */

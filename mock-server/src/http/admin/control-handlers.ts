@@ -45,6 +45,8 @@ export interface ControlDeps extends Omit<HealthDeps, 'tenancy'> {
   /** After a reset (`undefined`: the global one): what lives outside the store starts again. */
   onReset?: (worldId: string | undefined) => void;
   journalStream?: JournalStreamOptions;
+  /** Journal waits and streams held at once per world, per process (beyond: 429). */
+  journalFollowers?: { maxWaits: number; maxStreams: number };
 }
 
 export function controlHandlers(deps: ControlDeps): Record<ControlOperationId, RequestHandler> {
@@ -56,7 +58,12 @@ export function controlHandlers(deps: ControlDeps): Record<ControlOperationId, R
     ...taskHandlers(deps.baseUrl),
     ...clockHandlers(deps.tenancy),
     ...ruleHandlers(rules),
-    ...journalHandlers({ capacity: deps.journalSize, stream: deps.journalStream }),
+    ...journalHandlers({
+      capacity: deps.journalSize,
+      stream: deps.journalStream,
+      tenancy: deps.tenancy,
+      ...(deps.journalFollowers ? { limits: deps.journalFollowers } : {}),
+    }),
     ...tenantHandlers(deps.tenancy),
     ...driftHandlers({ ...deps.drift, rules, ruleView }),
   };

@@ -2,51 +2,226 @@
  * GET /__mock/journal/stream: the journal followed live, as server-sent events (the console's live
  * view, and `curl -N` for a terminal).
  *
- * The store is the buffer: the stream keeps only a cursor (the newest entry id it has dealt with) and
- * reads what is newer in rounds, so a slow or stalled client never makes the simulator hold more
- * than one round (at most 1000 entries, waiting for the socket to drain before the next). A round is
- * started by the store's `watchJournal` when it has one (the memory store, a Redis store with
- * pub/sub), else by polling the store, because another process may be writing the same journal.
+ * A stream is a follower of its world's feed (journal-feed.ts): the feed reads each new entry once and
+ * hands the stream the ones its filter matches, each with its event text serialised once for every
+ * stream. A stream that was asked to start further back (`Last-Event-ID`, `after`) first reads that
+ * part from the store itself, once, with its filter.
+ *
+ * A slow or stalled client never makes the process hold more than a round for it: at most 1000
+ * entries queued (shared with the other streams), beyond which the oldest are dropped and reported as
+ * a `gap` before the next entry sent; the catch-up reads at most 1000 entries, the older ones reported
+ * the same way. A dropped tenant's stream ends with a `dropped` event.
  */
-import { once } from 'node:events';
 import type { Request, Response } from 'express';
 import type { JournalFilter } from '../../qa/journal.js';
+import {
+  droppedError,
+  droppedMessage,
+  FeedEntry,
+  followerFilter,
+  JournalFeeds,
+  type FeedEnd,
+  type Follower,
+} from './journal-feed.js';
 import { journalEntryView, journalFilterOf, type JournalSource } from './journal-reading.js';
 
 export interface JournalStreamOptions {
   /** A comment line this often, so that proxies and load balancers keep an idle stream open. */
   heartbeatMs?: number;
-  /** How often a store without `watchJournal` is read. */
+  /** How often a store without `watchJournal` is read (a stream's own feed, without `feeds`). */
   pollMs?: number;
   /** Called when a stream opens and when it ends (the metrics' gauge of open streams). */
   onOpen?: () => void;
   onClose?: () => void;
+  /** The process's feeds, and the world streamed; absent: a feed of the stream's own (a bare store). */
+  feeds?: JournalFeeds;
+  world?: string;
 }
 
 export const STREAM_HEARTBEAT_MS = 15_000;
-const POLL_MS = 250;
-/** Even a store that notifies is read this often, in case a notification was lost (a dropped pub/sub). */
-const SAFETY_POLL_MS = 5_000;
 const PAGE = 500;
 /** Pages read in one round: beyond them the oldest new entries are reported as a gap, not buffered. */
 const PAGES_PER_ROUND = 2;
+/** Entries queued for a client at most (a round); beyond, the oldest are dropped and reported as a gap. */
+export const MAX_QUEUED = PAGE * PAGES_PER_ROUND;
 const EVENT_ID = /^[0-9]{1,15}$/;
 
-async function newestId(store: JournalSource): Promise<number> {
-  return (await store.queryJournal({ limit: 1 })).entries[0]?.id ?? 0;
-}
-
-/** Where to start: after the entry a reconnecting EventSource last saw, after `after`, or after the newest. */
-async function startCursor(store: JournalSource, req: Request): Promise<number> {
+/** Where the client asked to start: after the entry a reconnecting EventSource last saw, or after `after`. */
+function requestedStart(req: Request): number | undefined {
   const lastEventId = req.headers['last-event-id'];
   if (typeof lastEventId === 'string' && EVENT_ID.test(lastEventId)) return Number(lastEventId);
   const after = req.query.after;
   if (typeof after === 'string' && EVENT_ID.test(after)) return Number(after);
-  return newestId(store);
+  return undefined;
+}
+
+const event = (name: string, data: unknown) => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
+const RESET = Symbol('reset');
+const GAP = Symbol('gap');
+type Queued = FeedEntry | typeof RESET | typeof GAP;
+
+/**
+ * One stream as a follower: what the feed hands it is written at once while the socket takes it, and
+ * queued (at most MAX_QUEUED entries) while it does not.
+ */
+export class StreamFollower implements Follower {
+  readonly kind = 'stream';
+  readonly accepts: (entry: FeedEntry) => boolean;
+  private queue: Queued[] = [];
+  private head = 0;
+  private queued = 0;
+  /** Dropped from the front of the queue: a reset (sent before anything else), and entries (a gap). */
+  private resetLost = false;
+  private gapPending = false;
+  /** The id of the newest entry sent or skipped by the catch-up: a gap's `after`. */
+  private lastId = 0;
+  private live = false;
+  /** Resolves when the feed has ended the stream (`endedBy` says why). */
+  readonly ended: Promise<void>;
+  endedBy: FeedEnd | undefined;
+  private markEnded: () => void = () => undefined;
+
+  constructor(
+    private readonly res: Response,
+    filter: JournalFilter,
+  ) {
+    this.accepts = followerFilter(filter);
+    this.ended = new Promise((resolve) => (this.markEnded = resolve));
+    res.on('drain', () => this.flush());
+  }
+
+  deliver(entries: readonly FeedEntry[]): void {
+    for (const entry of entries) this.push(entry);
+    this.flush();
+  }
+
+  reset(): void {
+    this.push(RESET);
+    this.flush();
+  }
+
+  gap(): void {
+    this.push(GAP);
+  }
+
+  end(why: FeedEnd): void {
+    this.endedBy = why;
+    if (this.res.headersSent) {
+      this.write(event('dropped', { tenant: why.world, message: droppedMessage(why.world) }));
+      if (!this.res.writableEnded) this.res.end();
+    }
+    this.markEnded();
+  }
+
+  /** Entries queued, waiting for the socket (at most MAX_QUEUED). */
+  get backlog(): number {
+    return this.queued;
+  }
+
+  /** Writes directly (the catch-up, before the stream goes live). */
+  write(text: string): void {
+    if (!this.res.writableEnded) this.res.write(text);
+  }
+
+  /** The catch-up is done, up to `from`: what the feed handed over meanwhile goes out now. */
+  goLive(from: number): void {
+    this.lastId = from;
+    this.live = true;
+    this.flush();
+  }
+
+  private push(item: Queued): void {
+    this.queue.push(item);
+    if (!(item instanceof FeedEntry)) return;
+    this.queued++;
+    while (this.queued > MAX_QUEUED) {
+      const dropped = this.take()!;
+      if (dropped === RESET) {
+        this.resetLost = true;
+        this.gapPending = false; // what was lost before the reset no longer exists
+      } else {
+        this.gapPending = true;
+        if (dropped !== GAP) this.queued--;
+      }
+    }
+  }
+
+  private take(): Queued | undefined {
+    if (this.head >= this.queue.length) return undefined;
+    const item = this.queue[this.head]!;
+    this.queue[this.head++] = undefined as unknown as Queued;
+    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+    return item;
+  }
+
+  private flush(): void {
+    if (!this.live || this.res.writableEnded) return;
+    if (this.resetLost) {
+      this.resetLost = false;
+      this.write(event('reset', {}));
+      this.lastId = 0;
+    }
+    while (this.head < this.queue.length && !this.res.writableNeedDrain) {
+      const item = this.take()!;
+      if (item === RESET) {
+        this.write(event('reset', {}));
+        this.lastId = 0;
+        this.gapPending = false;
+      } else if (item === GAP) this.gapPending = true;
+      else {
+        this.queued--;
+        if (this.gapPending) {
+          this.gapPending = false;
+          this.write(event('gap', { after: this.lastId, before: item.id }));
+        }
+        this.write(item.frame);
+        this.lastId = item.id;
+      }
+    }
+  }
+}
+
+/**
+ * The entries matching `filter` in (after, upTo], read from the store, oldest first: at most a round,
+ * the older ones reported as a gap. `after` beyond `upTo`: the journal was reset since the client saw
+ * it (a reset event, then from the start).
+ */
+async function catchUp(
+  source: JournalSource,
+  filter: JournalFilter,
+  after: number,
+  upTo: number,
+  stream: StreamFollower,
+): Promise<void> {
+  if (after > upTo) {
+    // LIMITATION: a reset followed by more requests than the client had seen before it is not
+    // noticed; the ids then simply continue.
+    stream.write(event('reset', {}));
+    after = 0;
+  }
+  if (after === upTo) return;
+  const collected: Parameters<typeof journalEntryView>[0][] = [];
+  let before = upTo + 1;
+  let unread: number | undefined;
+  for (let page = 0; page < PAGES_PER_ROUND; page++) {
+    const { entries, next } = await source.queryJournal({ ...filter, after, before, limit: PAGE });
+    collected.push(...entries);
+    unread = next;
+    if (next === undefined) break;
+    before = next;
+  }
+  if (unread !== undefined) stream.write(event('gap', { after, before: unread }));
+  for (let i = collected.length - 1; i >= 0; i--) {
+    const entry = collected[i]!;
+    stream.write(`id: ${entry.id}\nevent: entry\ndata: ${JSON.stringify(journalEntryView(entry))}\n\n`);
+  }
 }
 
 export async function streamJournal(
-  store: JournalSource,
+  source: JournalSource,
   req: Request,
   res: Response,
   options: JournalStreamOptions = {},
@@ -57,7 +232,21 @@ export async function streamJournal(
     limit: _l,
     ...filter
   } = journalFilterOf(req.query as Record<string, string | undefined>);
-  let cursor = await startCursor(store, req);
+  const start = requestedStart(req);
+  const feeds =
+    options.feeds ?? new JournalFeeds(options.pollMs === undefined ? {} : { pollMs: options.pollMs });
+  const stream = new StreamFollower(res, filter);
+  // Throws (429) before anything is written when the world has as many streams as allowed.
+  const lease = feeds.follow(options.world ?? 'default', source, stream);
+  const closed = new Promise<void>((resolve) => res.once('close', resolve));
+  let from: number;
+  try {
+    from = await lease.from;
+    if (stream.endedBy) throw droppedError(stream.endedBy);
+  } catch (err) {
+    lease.stop();
+    throw err;
+  }
 
   res.status(200).set({
     'Content-Type': 'text/event-stream; charset=utf-8',
@@ -68,86 +257,20 @@ export async function streamJournal(
   res.flushHeaders();
   res.write('retry: 2000\n\n');
   options.onOpen?.();
-
-  let closed = false;
-  let dirty = true; // read once at the start: entries may have come between the page and the stream
-  let wake: () => void = () => undefined;
-  const poke = () => {
-    dirty = true;
-    wake();
-  };
-  const stopWatching = store.watchJournal?.(poke) ?? (() => undefined);
-  res.once('close', () => {
-    closed = true;
-    wake();
-  });
-  const heartbeat = setInterval(() => {
-    if (!closed) res.write(': keep-alive\n\n');
-  }, options.heartbeatMs ?? STREAM_HEARTBEAT_MS);
-
-  const send = (event: string, data: unknown, id?: number) => {
-    res.write(`${id === undefined ? '' : `id: ${id}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-  };
-
-  const round = async (from: number): Promise<number> => {
-    // The newest id first, then the entries up to it: one appended meanwhile is left for the next round
-    // rather than skipped, and the cursor moves past entries the filter does not match.
-    const newest = await newestId(store);
-    if (newest < from) {
-      // LIMITATION: a reset followed by more requests than the stream had seen before it, all between
-      // two rounds, is not noticed; the ids then simply continue.
-      send('reset', {});
-      from = 0;
-    }
-    if (newest === from) return from;
-    const collected: Parameters<typeof journalEntryView>[0][] = [];
-    let before = newest + 1;
-    let unread: number | undefined;
-    for (let page = 0; page < PAGES_PER_ROUND; page++) {
-      const query: JournalFilter = { ...filter, after: from, before, limit: PAGE };
-      const { entries, next } = await store.queryJournal(query);
-      collected.push(...entries);
-      unread = next;
-      if (next === undefined) break;
-      before = next;
-    }
-    if (unread !== undefined) send('gap', { after: from, before: unread });
-    for (let i = collected.length - 1; i >= 0; i--) {
-      const entry = collected[i]!;
-      send('entry', journalEntryView(entry), entry.id);
-    }
-    return newest;
-  };
+  const heartbeat = setInterval(
+    () => stream.write(': keep-alive\n\n'),
+    options.heartbeatMs ?? STREAM_HEARTBEAT_MS,
+  );
 
   try {
-    while (!closed) {
-      if (dirty) {
-        dirty = false;
-        cursor = await round(cursor);
-      }
-      if (closed) break;
-      if (res.writableNeedDrain) await Promise.race([once(res, 'drain'), once(res, 'close')]);
-      if (dirty || closed) continue;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(
-          () => {
-            dirty = true;
-            resolve();
-          },
-          store.watchJournal ? SAFETY_POLL_MS : (options.pollMs ?? POLL_MS),
-        );
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      wake = () => undefined;
-    }
+    if (start !== undefined) await catchUp(source, filter, start, from, stream);
+    stream.goLive(from);
+    await Promise.race([closed, stream.ended]);
   } catch {
-    // The store failed mid-stream: end the stream; an EventSource reconnects after `retry`.
+    // The store failed mid-catch-up: end the stream; an EventSource reconnects after `retry`.
   } finally {
     clearInterval(heartbeat);
-    stopWatching();
+    lease.stop();
     options.onClose?.();
     if (!res.writableEnded) res.end();
   }

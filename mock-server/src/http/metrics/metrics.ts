@@ -50,6 +50,7 @@ const STORE_OPERATIONS = [
   'readBudget',
   'appendJournal',
   'queryJournal',
+  'journalTail',
   'watchJournal',
   'stats',
   'reset',

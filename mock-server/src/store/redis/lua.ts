@@ -31,6 +31,7 @@ import type {
   AdvanceResult,
   BudgetResult,
   JournalPage,
+  JournalTail,
   TenantRecord,
   WorldSpec,
   WorldStats,
@@ -115,6 +116,18 @@ function ruleFrom(reply: Reply): FaultRule | undefined {
 export interface RedisEntry extends Omit<StoredEntry, 'requestBody' | 'id' | 'bytes'> {
   rawBody?: string;
   cutBody?: string;
+}
+
+/** An entry as a journal script answers it, `id US json`, as the memory store keeps it. */
+function storedOfLine(line: string): StoredEntry {
+  const cut = line.indexOf(US);
+  const { rawBody, cutBody, ...rest } = JSON.parse(line.slice(cut + 1)) as RedisEntry;
+  return {
+    ...rest,
+    id: Number(line.slice(0, cut)),
+    bytes: 0,
+    requestBody: rawBody !== undefined ? Buffer.from(rawBody, 'utf8') : cutBody,
+  };
 }
 
 /** The world library, after the prelude that names KEYS[1] `B` and WORLD_ARGS. */
@@ -781,18 +794,41 @@ if lastId and lastId > oldest then nextId = num(lastId) end
 return REPLY{ next = nextId, entries = out }
 `,
     decode: (r): JournalPage => {
-      const entries = (r!.entries as string[]).map((line) => {
-        const cut = line.indexOf(US);
-        const { rawBody, cutBody, ...rest } = JSON.parse(line.slice(cut + 1)) as RedisEntry;
-        return materialise({
-          ...rest,
-          id: Number(line.slice(0, cut)),
-          bytes: 0,
-          requestBody: rawBody !== undefined ? Buffer.from(rawBody, 'utf8') : cutBody,
-        });
-      });
+      const entries = (r!.entries as string[]).map((line) => materialise(storedOfLine(line)));
       return r!.next ? { entries, next: Number(r!.next) } : { entries };
     },
+  }),
+
+  /**
+   * The entries newer than `after`, oldest first, at most `limit`, and the newest id (Store.journalTail);
+   * `missing`: the world does not exist. The list is newest first with consecutive ids, so the entry
+   * with id x is at index newest - x.
+   */
+  journalTail: defineWorldScript({
+    args: ['after:num', 'limit:num'],
+    reply: ['missing', 'newest', 'entries'],
+    body: `
+if redis.call('HEXISTS', k('meta'), 'spec') == 0 then return REPLY{ missing = 1 } end
+local newest = tonumber(redis.call('HGET', k('meta'), 'c:journal') or '0')
+local out = {}
+if limit > 0 and newest > after then
+  local total = redis.call('LLEN', k('journal'))
+  local from = math.max(after, newest - total) -- entries from id from + 1 on are kept
+  local lines = redis.call('LRANGE', k('journal'), newest - math.min(from + limit, newest), newest - from - 1)
+  for i = #lines, 1, -1 do
+    local line = lines[i]
+    -- id, bytes and 7 fields before the entry's JSON
+    local pos = 1
+    for _ = 1, 9 do pos = string.find(line, '\\31', pos, true) + 1 end
+    out[#out + 1] = string.sub(line, 1, string.find(line, '\\31', 1, true)) .. string.sub(line, pos)
+  end
+end
+return REPLY{ newest = num(newest), entries = out }
+`,
+    decode: (r): JournalTail | undefined =>
+      r!.missing
+        ? undefined
+        : { newest: Number(r!.newest), entries: (r!.entries as string[]).map(storedOfLine) },
   }),
 
   stats: defineWorldScript({

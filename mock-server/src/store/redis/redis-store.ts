@@ -28,6 +28,7 @@ import {
   type AdvanceResult,
   type JournalLimits,
   type JournalPage,
+  type JournalTail,
   type RetentionPolicy,
   type Store,
   type TaskFilter,
@@ -300,7 +301,13 @@ export class RedisStore implements Store {
     });
   }
 
-  /** Calls `listener` after each journal append by any process, through Redis pub/sub. */
+  async journalTail(after: number, limit: number): Promise<JournalTail> {
+    const tail = await this.run(WORLD_SCRIPTS.journalTail, undefined, { after, limit });
+    if (!tail) throw new WorldMissingError(this.options.world);
+    return tail;
+  }
+
+  /** Calls `listener` after journal appends by any process, through Redis pub/sub. */
   watchJournal(listener: () => void): () => void {
     return this.options.connection.subscribe(this.channel, listener);
   }
