@@ -28,7 +28,7 @@ import { takeToken, type BucketState, type BucketVerdict } from '../domain/token
 import { FaultRuleBook, type FaultRule, type FaultRuleInput, type RuleRequest } from '../qa/fault-rules.js';
 import { Journal, type JournalFilter, type JournalRecord } from '../qa/journal.js';
 import { MinHeap } from './min-heap.js';
-import { chaosOn, chaosVerdict } from './stepwise.js';
+import { chaosOn, chaosVerdict } from '../qa/chaos.js';
 import {
   answersRequest,
   type AcceptRequest,

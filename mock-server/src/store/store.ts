@@ -81,7 +81,7 @@ export interface ChaosOdds {
  *  4. a token of the caller's bucket (none left: 429, nothing else happens);
  *  5. `then`: the next value of a counter (a generate: its task's id and draws), or a status poll.
  *
- * The memory store answers synchronously; the Redis store runs it as one script.
+ * The memory store answers synchronously; the Redis store runs it as one script (one round trip).
  */
 export interface AdmitRequest {
   /** The digest of the caller's key. */
@@ -242,8 +242,10 @@ export interface Store {
   admit(request: AdmitRequest): MaybePromise<Admission>;
   /**
    * A generate's task, in one operation: the owner's tasks whose end has come are settled first (a
-   * refund counts for this debit), then `task.price` is debited and the task stored, or neither;
-   * then the rule is spent and retention applied, as the request asks.
+   * refund counts for this debit), then `task.price` is debited and the task stored, or neither; then the
+   * rule is spent and retention applied, as the request asks. The memory store answers synchronously;
+   * the Redis store runs it as one script (more only when a backlog of due tasks or of retention is
+   * larger than one script should take on: it is worked in chunks).
    */
   accept(request: AcceptRequest): MaybePromise<AcceptResult>;
 
