@@ -1060,6 +1060,32 @@ export function describeStore(name: string, factory: StoreFactory): void {
         expect(await store.getTask(old.id)).toBeUndefined();
         expect(await store.stats()).toMatchObject({ tasksDropped: 1, tasks: 2 });
       });
+
+      it("refuses a task drawn with an id salt that is not the world's (stale_world) before anything else", async () => {
+        const store = await storeWith([[ALICE, 12]]);
+        const failing = failedBefore();
+        await store.acceptTask(failing);
+        await store.addRule({ action: { task: { outcome: 'failed' } }, times: 1 });
+        const next = fresh();
+        expect(
+          await accept(store, { task: next, idSalt: 'another-world', consumeRule: 'rule_1', prune: true }),
+        ).toEqual({
+          accepted: false,
+          reason: 'stale_world',
+        });
+        expect(await store.getTask(failing.id)).toMatchObject({ status: 'IN_PROGRESS' }); // not even settled
+        expect(await balanceOf(store, ALICE)).toBe(0);
+        expect((await store.listRules())[0]).toMatchObject({ hits: 0, timesLeft: 1 });
+        expect(await store.countTasks()).toBe(1);
+        expect(
+          await accept(store, { task: next, idSalt: CONFORMANCE_SPEC.idSalt, consumeRule: 'rule_1' }),
+        ).toEqual({
+          accepted: true,
+          task: next,
+          balance: 0,
+        });
+        expect(await store.listRules()).toEqual([]);
+      });
     });
 
     describe('budgets (the proxy credit guard)', () => {

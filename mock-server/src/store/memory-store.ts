@@ -170,6 +170,8 @@ export class MemoryStore implements Store {
 
   accept(request: AcceptRequest): AcceptResult {
     const { task } = request;
+    if (request.idSalt !== undefined && request.idSalt !== this.spec.idSalt)
+      return { accepted: false, reason: 'stale_world' };
     this.settleDueOf(task.owner, task.createdAt);
     const result = this.store(task);
     if (result.accepted) {

@@ -465,7 +465,7 @@ function acceptResultFrom(r: Fields<typeof ACCEPT_REPLY> | undefined): AcceptRes
     return { accepted: true, task: taskFrom(r!.task)!, balance: Number(r!.balance) };
   if (outcome === 'insufficient_credits')
     return { accepted: false, reason: outcome, balance: Number(r!.balance), required: Number(r!.required) };
-  return { accepted: false, reason: outcome as 'unknown_account' | 'duplicate_id' };
+  return { accepted: false, reason: outcome as 'unknown_account' | 'duplicate_id' | 'stale_world' };
 }
 
 /** Each world operation's script (redis-store.ts calls them by name). */
@@ -564,12 +564,20 @@ return REPLY(a)
   /**
    * Store.accept in one script: the owner's due tasks settled first (at most `limit`: `outcome` 'more'
    * when there may be more, and nothing else was done: call again), then the debit and the task or
-   * neither, the rule spent, and retention applied (one chunk; `pruneMore`: prune() on).
+   * neither, the rule spent, and retention applied (one chunk; `pruneMore`: prune() on). With
+   * `checkSalt`, a world whose id salt is no longer `salt` (lost and made again since the task's id was
+   * drawn) or that no longer exists refuses it as 'stale_world' before anything else.
    */
   accept: defineWorldScript({
-    args: [...TASK_ARGS, 'spendRuleId?', 'prune:bool', 'limit:num'],
+    args: [...TASK_ARGS, 'checkSalt:bool', 'salt?', 'spendRuleId?', 'prune:bool', 'limit:num'],
     reply: [...ACCEPT_REPLY, 'pruneMore'],
     body: `
+if checkSalt then
+  local m = redis.call('HMGET', k('meta'), 'salt', 'spec')
+  local current = m[1]
+  if not current and m[2] then current = cjson.decode(m[2]).idSalt end
+  if current ~= salt then return REPLY{ outcome = 'stale_world' } end
+end
 local _, more = settleDueOf({ owner }, createdAt, limit)
 if more then return REPLY{ outcome = 'more' } end
 local result, balance, required = storeTask(${STORE_TASK_LUA})
@@ -1047,7 +1055,7 @@ for _, id in ipairs(redis.call('LRANGE', k('rules'), 0, -1)) do redis.call('DEL'
 redis.call('DEL', k('order'), k('open'), k('done'), k('dueowners'), k('bal'), k('lbl'), k('rules'),
   k('buckets'), k('journal'), k('meta'))
 local spec = cjson.decode(specJson)
-redis.call('HSET', k('meta'), 'spec', specJson, 'seed', spec.seed, 'ck', clock, 'cv', virtualStart, 'co', '0', 'rules', '0')
+redis.call('HSET', k('meta'), 'spec', specJson, 'seed', spec.seed, 'salt', spec.idSalt or '', 'ck', clock, 'cv', virtualStart, 'co', '0', 'rules', '0')
 local now = tonumber(virtualStart)
 if clock == 'real' then now = SYSNOW end
 for _, a in ipairs(spec.accounts) do

@@ -109,9 +109,11 @@ export class RedisStore implements Store {
    * owner's due tasks (chunk by chunk, before the debit) or of retention (after it).
    */
   async accept(request: AcceptRequest): Promise<AcceptResult> {
-    const { task, consumeRule, prune = false } = request;
+    const { task, idSalt, consumeRule, prune = false } = request;
     const args = {
       ...this.taskArgs(task),
+      checkSalt: idSalt !== undefined,
+      salt: idSalt,
       spendRuleId: consumeRule,
       prune,
       limit: CHUNK,
