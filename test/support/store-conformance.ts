@@ -8,7 +8,8 @@ import { CLOCK_LIMIT_MS, VIRTUAL_CLOCK_START } from '../../mock-server/src/domai
 import { ownerOf, type Owner } from '../../mock-server/src/domain/keys.js';
 import { counterDraw } from '../../mock-server/src/domain/rng.js';
 import { ABANDONED_MESSAGE, type Task, type TaskPlan } from '../../mock-server/src/domain/tasks.js';
-import type { FaultRuleInput } from '../../mock-server/src/qa/fault-rules.js';
+import { chaosVerdict } from '../../mock-server/src/qa/chaos.js';
+import { ruleOf, type FaultRuleInput, type RuleRequest } from '../../mock-server/src/qa/fault-rules.js';
 import {
   compileJournalFilter,
   materialise,
@@ -16,7 +17,15 @@ import {
   type JournalRecord,
 } from '../../mock-server/src/qa/journal.js';
 import { DEFAULT_JOURNAL, DEFAULT_RETENTION } from '../../mock-server/src/store/memory-store.js';
-import type { JournalLimits, RetentionPolicy, Store, WorldSpec } from '../../mock-server/src/store/store.js';
+import type {
+  AcceptRequest,
+  AdmitRequest,
+  ChaosOdds,
+  JournalLimits,
+  RetentionPolicy,
+  Store,
+  WorldSpec,
+} from '../../mock-server/src/store/store.js';
 import { makeTask } from './task-fixture.js';
 
 export const ALICE = ownerOf('sk-alice');
@@ -68,6 +77,11 @@ function journalRecord(overrides: Partial<JournalRecord> = {}): JournalRecord {
 }
 
 const ids = (tasks: Task[]) => tasks.map((t) => t.id);
+
+const START = VIRTUAL_CLOCK_START;
+/** The composite operations, whether the store answers at once (memory) or after a round trip. */
+const admit = (store: Store, request: AdmitRequest) => Promise.resolve(store.admit(request));
+const accept = (store: Store, request: AcceptRequest) => Promise.resolve(store.accept(request));
 
 export function describeStore(name: string, factory: StoreFactory): void {
   async function storeWith(balances: Array<[Owner, number]>, options: StoreOptions = {}): Promise<Store> {
@@ -720,6 +734,362 @@ export function describeStore(name: string, factory: StoreFactory): void {
           Array.from({ length: 50 }, () => store.takeToken('b', 0, 10, 10_000)),
         );
         expect(verdicts.filter((v) => v.allowed)).toHaveLength(10);
+      });
+    });
+
+    describe('admit: a public request in one operation, each step only if the ones before let it in', () => {
+      const GENERATE: RuleRequest = {
+        method: 'POST',
+        path: '/api/generate',
+        owner: ALICE,
+        createsTask: true,
+      };
+      const BUCKET = { name: 'generate:alice', limit: 2, windowMs: 60_000 };
+      const RESERVE = { kind: 'reserve', counter: 'tasks' } as const;
+      const NO_CHAOS: ChaosOdds = { error500: 0, error429: 0 };
+      const view = (rules: number) => ({
+        spec: CONFORMANCE_SPEC,
+        clock: { kind: 'virtual', nowMs: START },
+        rules,
+      });
+      const account = (owner: Owner, balance: number) => ({
+        owner,
+        label: `label-${owner.slice(0, 4)}`,
+        balance,
+      });
+      const fired = (id: string, input: FaultRuleInput, timesLeft: number | null, hits: number) => ({
+        id,
+        ...ruleOf(input),
+        timesLeft,
+        hits,
+      });
+      /** Every step asked for: a rule, chaos (off unless given), a token, and a counter value. */
+      const everything = (over: Partial<AdmitRequest> = {}): AdmitRequest => ({
+        caller: ALICE,
+        rule: GENERATE,
+        chaos: NO_CHAOS,
+        bucket: BUCKET,
+        then: RESERVE,
+        ...over,
+      });
+      /** The next value of each counter an admission may move (this moves them: read last). */
+      const counters = async (store: Store) => ({
+        chaos: await store.nextCounter('chaos'),
+        rules: await store.nextCounter('fault-rules'),
+        tasks: await store.nextCounter('tasks'),
+      });
+      /** Tokens left in BUCKET before this take (this takes one: read last). */
+      const tokensLeft = async (store: Store) =>
+        (await store.takeToken(BUCKET.name, START, BUCKET.limit, BUCKET.windowMs)).remaining + 1;
+
+      it('an unknown key: the view and the time only; no rule fires, nothing is drawn, taken or polled', async () => {
+        const store = await storeWith([[ALICE, 100]]);
+        const always: FaultRuleInput = { action: { status: 500 }, times: 2, probability: 0.5 };
+        await store.addRule(always);
+        const t = task({ createdAt: START - 1_000 }, { readyAt: START - 500 }); // due
+        await store.acceptTask(t);
+        const bob = { ...GENERATE, owner: BOB };
+        for (const then of [RESERVE, { kind: 'poll', taskId: t.id } as const]) {
+          const request = everything({ caller: BOB, rule: bob, chaos: { error500: 1, error429: 0 }, then });
+          expect(await admit(store, request)).toEqual({ view: view(1), now: START });
+        }
+        expect(await store.listRules()).toEqual([fired('rule_1', always, 2, 0)]);
+        expect(await store.getTask(t.id)).toMatchObject({ status: 'IN_PROGRESS', polls: 0 });
+        expect(await counters(store)).toEqual({ chaos: 0, rules: 0, tasks: 0 });
+        expect(await tokensLeft(store)).toBe(2);
+      });
+
+      it('a rule that answers (a status, a network fault): no chaos draw, no token, no counter value', async () => {
+        const store = await storeWith([[ALICE, 100]]);
+        const status: FaultRuleInput = {
+          match: { path: '/api/generate' },
+          action: { status: 503 },
+          times: 1,
+        };
+        const reset: FaultRuleInput = { action: { fault: 'reset' }, times: 1 };
+        await store.addRule(status);
+        await store.addRule(reset);
+        const request = everything({ chaos: { error500: 1, error429: 0 } });
+        expect(await admit(store, request)).toEqual({
+          view: view(2),
+          now: START,
+          account: account(ALICE, 100),
+          rule: fired('rule_1', status, 0, 1),
+        });
+        expect(await admit(store, request)).toEqual({
+          view: view(1),
+          now: START,
+          account: account(ALICE, 100),
+          rule: fired('rule_2', reset, 0, 1),
+        });
+        expect(await store.listRules()).toEqual([]);
+        expect(await counters(store)).toEqual({ chaos: 0, rules: 0, tasks: 0 });
+        expect(await tokensLeft(store)).toBe(2);
+      });
+
+      it('a rule that only shapes the task, or holds the answer, lets the request go on', async () => {
+        const store = await storeWith([[ALICE, 100]]);
+        const shape: FaultRuleInput = { action: { task: { outcome: 'failed' } }, times: 1 };
+        const hold: FaultRuleInput = { match: { path: '/api/status' }, action: { delayMs: 5 }, times: 1 };
+        await store.addRule(shape);
+        await store.addRule(hold);
+        expect(await admit(store, everything())).toEqual({
+          view: view(2),
+          now: START,
+          account: account(ALICE, 100),
+          rule: fired('rule_1', shape, 1, 0), // spent once its task exists (accept), not here
+          token: { allowed: true, limit: 2, remaining: 1, retryAfterSeconds: 0, resetSeconds: 30 },
+          reserved: 0,
+        });
+        const poll: RuleRequest = { method: 'GET', path: '/api/status', owner: ALICE, createsTask: false };
+        const unknown = 'sd45_ffffffffffffffff';
+        expect(
+          await admit(store, { caller: ALICE, rule: poll, then: { kind: 'poll', taskId: unknown } }),
+        ).toEqual({
+          view: view(2),
+          now: START,
+          account: account(ALICE, 100),
+          rule: fired('rule_2', hold, 0, 1),
+        });
+        expect(await store.listRules()).toEqual([fired('rule_1', shape, 1, 0)]);
+        expect(await counters(store)).toEqual({ chaos: 0, rules: 0, tasks: 1 });
+      });
+
+      it("chaos answers 500 or 429, drawn from the world's chaos stream: then no token, no counter value", async () => {
+        const store = await storeWith([[ALICE, 100]]);
+        expect(await admit(store, everything({ chaos: { error500: 1, error429: 0 } }))).toEqual({
+          view: view(0),
+          now: START,
+          account: account(ALICE, 100),
+          chaos: 500,
+        });
+        const only429 = await admit(store, everything({ chaos: { error500: 0, error429: 1 } }));
+        expect([only429.chaos, only429.token, only429.reserved]).toEqual([429, undefined, undefined]);
+        expect(await tokensLeft(store)).toBe(2);
+        // Draw n decides the n-th request that gets as far as chaos: the store and counterDraw agree.
+        const odds: ChaosOdds = { error500: 0.3, error429: 0.2 };
+        const verdicts: Array<500 | 429 | number | undefined> = [];
+        for (let i = 0; i < 40; i++) {
+          const a = await admit(store, { caller: ALICE, chaos: odds, then: RESERVE });
+          verdicts.push(a.chaos ?? a.reserved);
+        }
+        let reserved = 0;
+        expect(verdicts).toEqual(
+          Array.from(
+            { length: 40 },
+            (_, i) => chaosVerdict(odds, counterDraw(CONFORMANCE_SPEC.seed, 'chaos', i + 2)) ?? reserved++,
+          ),
+        );
+        expect(await counters(store)).toEqual({ chaos: 42, rules: 0, tasks: reserved });
+      });
+
+      it('a token refused: the verdict, and no counter value; no bucket: no token asked', async () => {
+        const store = await storeWith([[ALICE, 100]]);
+        expect((await admit(store, everything())).reserved).toBe(0);
+        expect((await admit(store, everything())).reserved).toBe(1);
+        expect(await admit(store, everything())).toEqual({
+          view: view(0),
+          now: START,
+          account: account(ALICE, 100),
+          token: { allowed: false, limit: 2, remaining: 0, retryAfterSeconds: 30, resetSeconds: 60 },
+        });
+        expect(await admit(store, { caller: ALICE, then: RESERVE })).toEqual({
+          view: view(0),
+          now: START,
+          account: account(ALICE, 100),
+          reserved: 2,
+        });
+        // An invalid request (no `then`) is admitted and takes nothing.
+        expect(await admit(store, { caller: ALICE })).toEqual({
+          view: view(0),
+          now: START,
+          account: account(ALICE, 100),
+        });
+        expect(await counters(store)).toEqual({ chaos: 0, rules: 0, tasks: 3 });
+      });
+
+      it("a poll: an unknown id or another owner's task is no task (not counted); a due one is settled", async () => {
+        const store = await storeWith([
+          [ALICE, 100],
+          [BOB, 100],
+        ]);
+        const due = task(
+          { createdAt: START - 1_000 },
+          { readyAt: START - 500, outcome: 'failed', errorMessage: 'boom' },
+        );
+        const running = task({ createdAt: START }, { readyAt: START + 10_000 });
+        await store.acceptTask(due);
+        await store.acceptTask(running);
+        const poll = (caller: Owner, taskId: string) =>
+          admit(store, { caller, then: { kind: 'poll', taskId } });
+        expect(await poll(ALICE, 'sd45_ffffffffffffffff')).toEqual({
+          view: view(0),
+          now: START,
+          account: account(ALICE, 76),
+        });
+        expect((await poll(BOB, due.id)).task).toBeUndefined();
+        expect(await store.getTask(due.id)).toMatchObject({ status: 'IN_PROGRESS', polls: 0 });
+        expect((await poll(ALICE, running.id)).task).toEqual({ ...running, polls: 1 });
+        expect((await poll(ALICE, due.id)).task).toEqual({
+          ...due,
+          status: 'FAILED',
+          settledAt: START - 500,
+          errorMessage: 'boom',
+          polls: 1,
+        });
+        expect(await balanceOf(store, ALICE)).toBe(88);
+      });
+
+      it('the world as it is: its rule count, its clock and time, after they change', async () => {
+        const store = await storeWith([[ALICE, 100]]);
+        await store.addRule({ match: { path: '/elsewhere' }, action: { status: 500 } });
+        await store.advanceClock(60_000);
+        expect(await admit(store, everything())).toMatchObject({
+          view: { ...view(1), clock: { kind: 'virtual', nowMs: START + 60_000 } },
+          now: START + 60_000,
+          reserved: 0,
+        });
+      });
+    });
+
+    describe("accept: a generate's task in one operation", () => {
+      /** A task created now, whose end is well ahead. */
+      const fresh = (overrides: Partial<Task> = {}) =>
+        task({ createdAt: START, ...overrides }, { readyAt: START + 10_000 });
+      /** A task that failed (its end has come) before now: settling it refunds its price. */
+      const failedBefore = (price = 12) =>
+        task(
+          { createdAt: START - 2_000, price },
+          { readyAt: START - 1_000, outcome: 'failed', errorMessage: 'boom' },
+        );
+
+      it("settles the owner's due tasks first: a refund counts for this debit", async () => {
+        const store = await storeWith([[ALICE, 12]]);
+        const failing = failedBefore();
+        await store.acceptTask(failing);
+        const next = fresh();
+        expect(await accept(store, { task: next })).toEqual({ accepted: true, task: next, balance: 0 });
+        expect(await store.getTask(failing.id)).toMatchObject({ status: 'FAILED', settledAt: START - 1_000 });
+        expect((await store.ledger(ALICE)).map((e) => [e.kind, e.amount, e.balanceAfter, e.taskId])).toEqual([
+          ['set', 12, 12, null],
+          ['debit', -12, 0, failing.id],
+          ['refund', 12, 12, failing.id],
+          ['debit', -12, 0, next.id],
+        ]);
+        expect(await store.stats()).toMatchObject({
+          tasksCreated: 2,
+          creditsDebited: 24,
+          creditsRefunded: 12,
+        });
+      });
+
+      it('the debit and the task, or neither: insufficient credits, an unknown account, a duplicate id', async () => {
+        const store = await storeWith([[ALICE, 10]]);
+        const first = fresh({ price: 5 });
+        expect(await accept(store, { task: first })).toMatchObject({ accepted: true, balance: 5 });
+        const rule = (await store.addRule({ action: { task: { outcome: 'failed' } } })).id;
+        expect(await accept(store, { task: fresh({ price: 12 }), consumeRule: rule, prune: true })).toEqual({
+          accepted: false,
+          reason: 'insufficient_credits',
+          balance: 5,
+          required: 12,
+        });
+        expect(await accept(store, { task: fresh({ owner: BOB }), consumeRule: rule })).toEqual({
+          accepted: false,
+          reason: 'unknown_account',
+        });
+        expect(await accept(store, { task: { ...first, price: 1 }, consumeRule: rule })).toEqual({
+          accepted: false,
+          reason: 'duplicate_id',
+        });
+        expect(await balanceOf(store, ALICE)).toBe(5);
+        expect(await store.getTask(first.id)).toEqual(first);
+        expect(await store.ledger(ALICE)).toHaveLength(2);
+        expect(await store.stats()).toMatchObject({ tasksCreated: 1, tasks: 1, creditsDebited: 5 });
+        expect((await store.listRules())[0]).toMatchObject({ hits: 0, timesLeft: null });
+      });
+
+      it('spends the pending task-shaping rule only when the task is accepted; the last time retires it', async () => {
+        const store = await storeWith([[ALICE, 24]]);
+        const shape: FaultRuleInput = { action: { task: { outcome: 'failed' } }, times: 2 };
+        await store.addRule(shape);
+        const rules = async () => (await store.listRules()).map((r) => [r.id, r.hits, r.timesLeft]);
+        expect((await accept(store, { task: fresh({ price: 25 }), consumeRule: 'rule_1' })).accepted).toBe(
+          false,
+        );
+        expect(await rules()).toEqual([['rule_1', 0, 2]]);
+        expect((await accept(store, { task: fresh(), consumeRule: 'rule_1' })).accepted).toBe(true);
+        expect(await rules()).toEqual([['rule_1', 1, 1]]);
+        expect((await accept(store, { task: fresh(), consumeRule: 'rule_1' })).accepted).toBe(true);
+        expect(await rules()).toEqual([]);
+        // A rule gone since (removed, or spent by another request): the task is accepted all the same.
+        await store.setBalance(ALICE, 'a', 12, START);
+        expect(await accept(store, { task: fresh(), consumeRule: 'rule_1' })).toMatchObject({
+          accepted: true,
+        });
+      });
+
+      it('works through a backlog larger than one step takes: every refund first, then all of retention', async () => {
+        const backlog = 1_005; // more than a Redis script settles or prunes in one call
+        const store = await storeWith([[ALICE, backlog]], { retention: retention({ maxAgeMs: 1_000 }) });
+        const failing = Array.from({ length: backlog }, () =>
+          task({ createdAt: START - 2_000, price: 1 }, { readyAt: START - 1_500, outcome: 'failed' }),
+        );
+        await Promise.all(failing.map((t) => store.acceptTask(t)));
+        expect(await balanceOf(store, ALICE)).toBe(0);
+        const big = fresh({ price: backlog });
+        expect(await accept(store, { task: big, prune: true })).toEqual({
+          accepted: true,
+          task: big,
+          balance: 0,
+        });
+        expect(await store.stats()).toMatchObject({
+          creditsRefunded: backlog,
+          tasksDropped: backlog,
+          tasks: 1,
+        });
+      });
+
+      it('applies retention after the task is stored, only when asked', async () => {
+        const store = await storeWith([[ALICE, 100]], { retention: retention({ maxAgeMs: 1_000 }) });
+        const old = task({ createdAt: START - 5_000 }, { readyAt: START - 4_000 });
+        await store.acceptTask(old);
+        await succeed(store, old, START - 4_000);
+        expect((await accept(store, { task: fresh() })).accepted).toBe(true);
+        expect(await store.getTask(old.id)).toBeDefined();
+        const last = fresh();
+        expect(await accept(store, { task: last, prune: true })).toMatchObject({
+          accepted: true,
+          task: last,
+        });
+        expect(await store.getTask(old.id)).toBeUndefined();
+        expect(await store.stats()).toMatchObject({ tasksDropped: 1, tasks: 2 });
+      });
+
+      it("refuses a task drawn with an id salt that is not the world's (stale_world) before anything else", async () => {
+        const store = await storeWith([[ALICE, 12]]);
+        const failing = failedBefore();
+        await store.acceptTask(failing);
+        await store.addRule({ action: { task: { outcome: 'failed' } }, times: 1 });
+        const next = fresh();
+        expect(
+          await accept(store, { task: next, idSalt: 'another-world', consumeRule: 'rule_1', prune: true }),
+        ).toEqual({
+          accepted: false,
+          reason: 'stale_world',
+        });
+        expect(await store.getTask(failing.id)).toMatchObject({ status: 'IN_PROGRESS' }); // not even settled
+        expect(await balanceOf(store, ALICE)).toBe(0);
+        expect((await store.listRules())[0]).toMatchObject({ hits: 0, timesLeft: 1 });
+        expect(await store.countTasks()).toBe(1);
+        expect(
+          await accept(store, { task: next, idSalt: CONFORMANCE_SPEC.idSalt, consumeRule: 'rule_1' }),
+        ).toEqual({
+          accepted: true,
+          task: next,
+          balance: 0,
+        });
+        expect(await store.listRules()).toEqual([]);
       });
     });
 

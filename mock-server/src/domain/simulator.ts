@@ -3,7 +3,13 @@
  * it if its time has come), force an outcome, manage balances, reset. No HTTP here: the adapters
  * map wire shapes to these calls and back.
  */
-import type { AcceptResult, AdvanceResult, MaybePromise, Store } from '../store/store.js';
+import {
+  StoreUnavailableError,
+  type AcceptResult,
+  type AdvanceResult,
+  type MaybePromise,
+  type Store,
+} from '../store/store.js';
 import { checkInvariants, type InvariantReport } from './invariants.js';
 import type { Clock } from './clock.js';
 import { ownerOf, redactKey, type Owner } from './keys.js';
@@ -53,6 +59,19 @@ export type GenerateResult =
   | { ok: true; task: Task; balance: number }
   | { ok: false; reason: 'insufficient_credits'; balance: number; required: number }
   | { ok: false; reason: 'unknown_account' };
+
+/**
+ * The world a generate was admitted in was lost (a shared store flushed or restarted empty) and made
+ * again, with a new id salt, before its task could be stored (AcceptResult `stale_world`): nothing was
+ * charged or stored. Answered 503 with Retry-After, as any request the store cannot serve is: the
+ * client's next try is admitted afresh in the world as it now is.
+ */
+function worldLost(): StoreUnavailableError {
+  return new StoreUnavailableError(
+    'the world was lost and made again while a generate was in flight (nothing was charged)',
+    'recovering',
+  );
+}
 
 /**
  * A copy of `s` as one flat string. Concatenation makes a tree of string pieces (about 110 bytes for a
@@ -115,6 +134,13 @@ export class Simulator {
    * Accepts a generate admitted with counter value `n` (Store.admit): one store operation, which also
    * settles the owner's due tasks first (a refund counts for this debit), spends a task-shaping rule
    * and applies retention every `pruneEvery` tasks.
+   *
+   * The task's id is drawn from this simulator's id salt (its world's as the admission read it), and
+   * the store refuses it if the world's salt has changed since (`stale_world`: the world was lost and
+   * made again in between): that is thrown as a StoreUnavailableError (503, Retry-After) rather than
+   * tried again here, because a new try needs a new admission (the world's new salt, its counter, and
+   * the rules, chaos and rate limit of the world as it now is), which is the request path's to make,
+   * not this service's; the client's retry gets exactly that. It happens only after a loss of data.
    */
   accept(
     owner: Owner,
@@ -127,6 +153,7 @@ export class Simulator {
     const every = this.options.pruneEvery ?? 1024;
     const result = this.options.store.accept({
       task: this.planTask(owner, request, scenario, n, now),
+      idSalt: this.options.idSalt ?? '',
       ...(consumeRule === undefined ? {} : { consumeRule }),
       prune: n % every === every - 1,
     });
@@ -147,6 +174,7 @@ export class Simulator {
     if (result.reason === 'insufficient_credits')
       return { ok: false, reason: result.reason, balance: result.balance, required: result.required };
     if (result.reason === 'unknown_account') return { ok: false, reason: result.reason };
+    if (result.reason === 'stale_world') throw worldLost();
     // A duplicate id (2^-64 odds): the next counter value, never an overwritten task.
     return Promise.resolve(this.options.store.nextCounter('tasks')).then((n) =>
       this.accept(owner, request, scenario, n, now, consumeRule),
@@ -173,6 +201,7 @@ export class Simulator {
         return { ok: true, task: result.task, balance: result.balance };
       }
       if (result.reason === 'duplicate_id') continue; // 2^-64 odds, but never overwrite a task
+      if (result.reason === 'stale_world') throw worldLost(); // acceptTask never checks the salt
       return result.reason === 'insufficient_credits'
         ? { ok: false, reason: result.reason, balance: result.balance, required: result.required }
         : { ok: false, reason: result.reason };

@@ -28,7 +28,7 @@ import { takeToken, type BucketState, type BucketVerdict } from '../domain/token
 import { FaultRuleBook, type FaultRule, type FaultRuleInput, type RuleRequest } from '../qa/fault-rules.js';
 import { Journal, type JournalFilter, type JournalRecord } from '../qa/journal.js';
 import { MinHeap } from './min-heap.js';
-import { chaosOn, chaosVerdict } from './stepwise.js';
+import { chaosOn, chaosVerdict } from '../qa/chaos.js';
 import {
   answersRequest,
   type AcceptRequest,
@@ -171,6 +171,8 @@ export class MemoryStore implements Store {
 
   accept(request: AcceptRequest): AcceptResult {
     const { task } = request;
+    if (request.idSalt !== undefined && request.idSalt !== this.spec.idSalt)
+      return { accepted: false, reason: 'stale_world' };
     this.settleDueOf(task.owner, task.createdAt);
     const result = this.store(task);
     if (result.accepted) {

@@ -81,7 +81,9 @@ export interface ChaosOdds {
  *  4. a token of the caller's bucket (none left: 429, nothing else happens);
  *  5. `then`: the next value of a counter (a generate: its task's id and draws), or a status poll.
  *
- * The memory store answers synchronously; the Redis store runs it as one script.
+ * The memory store answers synchronously; the Redis store runs it as one script (one round trip),
+ * which reads the world's clock and id salt with the rest: the counter value and the salt it is
+ * drawn with come from the same instant of the world.
  */
 export interface AdmitRequest {
   /** The digest of the caller's key. */
@@ -117,6 +119,14 @@ export interface Admission {
 /** A task to accept, with what goes with it in the same operation. */
 export interface AcceptRequest {
   task: Task;
+  /**
+   * The world's id salt the task's id was drawn with (WorldSpec.idSalt, read with its admission).
+   * When the world's salt is no longer it, or the world no longer exists, the task is refused as
+   * `stale_world` before anything else happens: the world was lost (a shared store flushed) and made
+   * again since, with a new salt and its counters from 0, and an id drawn since from the old salt
+   * could be one handed out before the loss. Absent: not checked.
+   */
+  idSalt?: string;
   /** A task-shaping fault rule that fired for this request: spent once the task exists. */
   consumeRule?: string;
   /** Apply the retention policy after the task is stored. */
@@ -132,7 +142,9 @@ export type AcceptResult =
   | { accepted: true; task: Task; balance: number }
   | { accepted: false; reason: 'insufficient_credits'; balance: number; required: number }
   | { accepted: false; reason: 'unknown_account' }
-  | { accepted: false; reason: 'duplicate_id' };
+  | { accepted: false; reason: 'duplicate_id' }
+  /** Only from accept(), when asked to check the world's id salt (AcceptRequest.idSalt). */
+  | { accepted: false; reason: 'stale_world' };
 
 export interface TaskFilter {
   owner?: Owner;
@@ -249,9 +261,12 @@ export interface Store {
   /** A public API request's admission, in one operation: see AdmitRequest. */
   admit(request: AdmitRequest): MaybePromise<Admission>;
   /**
-   * A generate's task, in one operation: the owner's tasks whose end has come are settled first (a
-   * refund counts for this debit), then `task.price` is debited and the task stored, or neither;
-   * then the rule is spent and retention applied, as the request asks.
+   * A generate's task, in one operation: a world whose id salt is not the request's refuses it
+   * (`stale_world`, nothing done); the owner's tasks whose end has come are settled first (a refund
+   * counts for this debit), then `task.price` is debited and the task stored, or neither; then the
+   * rule is spent and retention applied, as the request asks. The memory store answers synchronously;
+   * the Redis store runs it as one script (more only when a backlog of due tasks or of retention is
+   * larger than one script should take on: it is worked in chunks).
    */
   accept(request: AcceptRequest): MaybePromise<AcceptResult>;
 

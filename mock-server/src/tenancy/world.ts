@@ -9,7 +9,7 @@ import type { Simulator } from '../domain/simulator.js';
 import { counterDraw } from '../domain/rng.js';
 import type { BucketVerdict } from '../domain/token-bucket.js';
 import type { FaultRule, FaultRuleInput, RuleRequest } from '../qa/fault-rules.js';
-import { chaosOn, chaosVerdict } from '../store/stepwise.js';
+import { chaosOn, chaosVerdict } from '../qa/chaos.js';
 import type { JournalFilter, JournalRecord } from '../qa/journal.js';
 import type {
   BudgetResult,

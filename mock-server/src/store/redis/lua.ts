@@ -28,6 +28,7 @@ import type { FaultRule } from '../../qa/fault-rules.js';
 import { materialise, type StoredEntry } from '../../qa/journal.js';
 import type {
   AcceptResult,
+  Admission,
   AdvanceResult,
   BudgetResult,
   JournalPage,
@@ -41,6 +42,7 @@ import {
   defineRecord,
   defineScript,
   type ArgsOf,
+  type Fields,
   type Reply,
   type Script,
   type ScriptDefinition,
@@ -64,6 +66,14 @@ const TASK = defineRecord('TASK', ['json', 'status', 'settledAt', 'errorMessage'
 const RULE = defineRecord('RULE', ['id', 'json', 'left', 'hits'] as const);
 /** An account as listAccounts answers it. */
 const ACCOUNT = defineRecord('ACCOUNT', ['owner', 'balance', 'label'] as const);
+/** A rate limiter's verdict (domain/token-bucket.ts BucketVerdict). */
+const TOKEN = defineRecord('TOKEN', [
+  'allowed',
+  'limit',
+  'remaining',
+  'retryAfterSeconds',
+  'resetSeconds',
+] as const);
 
 /** The part of a task that never changes, kept as JSON (its `j` field). */
 export interface TaskImmutable {
@@ -134,6 +144,7 @@ function storedOfLine(line: string): StoredEntry {
 const LIB =
   TASK.lua +
   RULE.lua +
+  TOKEN.lua +
   `
 local ABANDONED = ${JSON.stringify(ABANDONED_MESSAGE)}
 local function k(s) return B .. ':' .. s end
@@ -264,6 +275,140 @@ local function enforceCount(now)
   end
   return dropped
 end
+
+-- Draw n of the world's stream \`name\` in [0, 1), n counted in meta (domain/rng.ts counterDraw).
+local function counterDraw(seed, name)
+  local n = redis.call('HINCRBY', k('meta'), 'c:' .. name, 1) - 1
+  return tonumber(string.sub(redis.sha1hex(seed .. '/' .. name .. '/' .. string.format('%d', n)), 1, 13), 16) /
+    4503599627370496
+end
+
+-- FaultRuleBook.fire: the first rule that matches and fires, as a RULE reply, or false.
+local function fire(seed, method, path, owner, createsTask)
+  for _, id in ipairs(redis.call('LRANGE', k('rules'), 0, -1)) do
+    local v = redis.call('HMGET', k('rule:' .. id), 'j', 'left', 'hits')
+    local rule = cjson.decode(v[1])
+    local m, a = rule.match, rule.action
+    local taskOnly = a.task ~= nil and a.status == nil and a.fault == nil and (a.delayMs == nil or a.delayMs == 0)
+    local matches = (m.method == nil or m.method == method) and (m.path == nil or m.path == path) and
+      (m.owner == nil or m.owner == owner) and (not taskOnly or createsTask)
+    if matches and rule.probability ~= cjson.null and rule.probability ~= nil then
+      matches = counterDraw(seed, 'fault-rules') < rule.probability
+    end
+    if matches then
+      local hits, left = tonumber(v[3]), tonumber(nz(v[2]))
+      if not taskOnly then hits, left = consumeRule(id, v[2]) end
+      return RULE{ id = id, json = v[1], left = left and num(left) or '', hits = num(hits) }, a
+    end
+  end
+  return false
+end
+
+-- Whether a rule's action answers the request itself (store.ts answersRequest).
+local function answers(action)
+  return action.status ~= nil or action.fault ~= nil
+end
+
+-- A hit of a task-shaping rule once its task exists (nothing when the rule has gone).
+local function spendRule(id)
+  local left = redis.call('HGET', k('rule:' .. id), 'left')
+  if left then consumeRule(id, left) end
+end
+
+-- One token of a bucket at now (domain/token-bucket.ts takeToken), as a TOKEN reply, and whether allowed.
+local function takeToken(bucket, limit, windowMs, now)
+  local perMs = limit / windowMs
+  local state = redis.call('HGET', k('buckets'), bucket)
+  local tokens, at = limit, now
+  if state then
+    local sep = string.find(state, ' ', 1, true)
+    tokens = tonumber(string.sub(state, 1, sep - 1))
+    at = tonumber(string.sub(state, sep + 1))
+  end
+  tokens = math.min(limit, tokens + math.max(0, now - at) * perMs)
+  local allowed = tokens >= 1
+  if allowed then tokens = tokens - 1 end
+  redis.call('HSET', k('buckets'), bucket, string.format('%.17g', tokens) .. ' ' .. num(math.max(now, at)))
+  local retry, missing = 0, 0
+  if not allowed then
+    missing = 1 - tokens
+    retry = math.max(1, math.ceil(missing / perMs / 1000))
+  end
+  return TOKEN{ allowed = allowed and 1 or 0, limit = limit, remaining = math.floor(tokens),
+    retryAfterSeconds = retry, resetSeconds = math.ceil((limit - tokens) / perMs / 1000) }, allowed
+end
+
+-- A status poll by owner at now: the task as it leaves it, or nil (unknown, or another owner's).
+local function pollTask(id, owner, now)
+  local t = taskGet(id)
+  if not t or t.o ~= owner then return nil end
+  if t.s ~= 'IN_PROGRESS' then return t end
+  t.p = redis.call('HINCRBY', k('t:' .. t.id), 'p', 1)
+  return settleIfDue(t, now)
+end
+
+-- Settles what is due by now of these owners' tasks, at most limit; true when there may be more.
+local function settleDueOf(owners, now, limit)
+  local settled = 0
+  for _, o in ipairs(owners) do
+    local ids = redis.call('ZRANGEBYSCORE', k('due:' .. o), '-inf', num(now), 'LIMIT', 0, limit - settled)
+    for _, id in ipairs(ids) do
+      local t = taskGet(id)
+      if not t or t.s ~= 'IN_PROGRESS' then
+        redis.call('ZREM', k('due:' .. o), id)
+      else
+        local status, at, err = dueOf(t, now)
+        if status then
+          settle(t, status, at, err)
+          settled = settled + 1
+        end
+      end
+    end
+    if redis.call('ZCARD', k('due:' .. o)) == 0 then redis.call('SREM', k('dueowners'), o) end
+    if settled >= limit then return settled, true end
+  end
+  return settled, false
+end
+
+-- Debits a task's price and stores it, or neither: every check comes before the first write.
+-- Answers the outcome, the balance, and the price when the balance cannot cover it.
+local function storeTask(a)
+  local balance = redis.call('HGET', k('bal'), a.owner)
+  if not balance then return 'unknown_account' end
+  if redis.call('EXISTS', k('t:' .. a.id)) == 1 then return 'duplicate_id' end
+  balance = tonumber(balance)
+  if balance < a.price then return 'insufficient_credits', balance, a.price end
+  balance = redis.call('HINCRBY', k('bal'), a.owner, -a.price)
+  ledgerAppend(a.owner, a.createdAt, 'debit', -a.price, balance, a.id)
+  stat('tasksCreated', 1)
+  stat('creditsDebited', a.price)
+  redis.call('HSET', k('t:' .. a.id), 'j', a.immutable, 's', 'IN_PROGRESS', 'sa', '', 'em', '', 'p', '0',
+    'o', a.owner, 'ca', num(a.createdAt), 'pr', num(a.price), 'ra', a.readyAt, 'cp', a.completeOnPoll,
+    'oc', a.outcome, 'pe', a.planError)
+  local seq = redis.call('HINCRBY', k('meta'), 'seq', 1)
+  redis.call('ZADD', k('order'), seq, a.id)
+  redis.call('ZADD', k('open'), num(a.createdAt), a.id)
+  redis.call('ZADD', k('due:' .. a.owner), a.deadline, a.id)
+  redis.call('SADD', k('dueowners'), a.owner)
+  enforceCount(a.createdAt)
+  return 'accepted', balance
+end
+
+-- Retention at now, touching at most budget tasks of each kind; true when there may be more.
+local function pruneAt(now, budget)
+  local old = redis.call('ZRANGEBYSCORE', k('open'), '-inf', num(now - MAXAGE), 'LIMIT', 0, budget)
+  for _, id in ipairs(old) do
+    settle(taskGet(id), 'FAILED', tonumber(redis.call('HGET', k('t:' .. id), 'ca')) + MAXAGE, ABANDONED)
+  end
+  local dropped = 0
+  local done = redis.call('ZRANGEBYSCORE', k('done'), '-inf', '(' .. num(now - MAXAGE), 'LIMIT', 0, budget)
+  for _, id in ipairs(done) do
+    drop(id)
+    dropped = dropped + 1
+  end
+  dropped = dropped + enforceCount(now)
+  return dropped, #old >= budget or #done >= budget
+end
 `;
 
 /** A script on a world's keys (KEYS[1] is its base `B`), after LIB and WORLD_ARGS. */
@@ -278,8 +423,192 @@ function defineWorldScript<
 
 const number = (reply: Reply): number => Number(reply);
 
+function verdictFrom(reply: Reply): BucketVerdict | undefined {
+  const r = TOKEN.read(reply);
+  if (!r) return undefined;
+  return {
+    allowed: r.allowed === 1,
+    limit: Number(r.limit),
+    remaining: Number(r.remaining),
+    retryAfterSeconds: Number(r.retryAfterSeconds),
+    resetSeconds: Number(r.resetSeconds),
+  };
+}
+
+/** The world's settings and clock as view and admit answer them; undefined: the world does not exist. */
+function worldFrom(r: {
+  spec: Reply;
+  clockKind: Reply;
+  clockVirtual: Reply;
+  clockOffset: Reply;
+  rules: Reply;
+}): WorldView | undefined {
+  if (!r.spec) return undefined;
+  const clock: ClockState =
+    r.clockKind === 'virtual'
+      ? { kind: 'virtual', nowMs: Number(r.clockVirtual) }
+      : { kind: 'real', offsetMs: Number(r.clockOffset) };
+  return { spec: JSON.parse(String(r.spec)) as WorldSpec, clock, rules: Number(r.rules) };
+}
+
+/** A task as acceptTask and accept are given it: its fields the scripts read, and the JSON of the rest. */
+const TASK_ARGS = [
+  'id',
+  'owner',
+  'price:num',
+  'createdAt:num',
+  'readyAt?',
+  'completeOnPoll?',
+  'outcome',
+  'planError?',
+  'deadline', // when settleDue must look at it (its planned end, or its abandonment)
+  'immutable', // TaskImmutable as JSON
+] as const;
+
+/** The Lua table storeTask takes, from TASK_ARGS. */
+const STORE_TASK_LUA = `{ id = id, owner = owner, price = price, createdAt = createdAt, readyAt = readyAt,
+  completeOnPoll = completeOnPoll, outcome = outcome, planError = planError, deadline = deadline,
+  immutable = immutable }`;
+
+const ACCEPT_REPLY = ['outcome', 'balance', 'required', 'task'] as const;
+
+function acceptResultFrom(r: Fields<typeof ACCEPT_REPLY> | undefined): AcceptResult {
+  const outcome = r!.outcome as string;
+  if (outcome === 'accepted')
+    return { accepted: true, task: taskFrom(r!.task)!, balance: Number(r!.balance) };
+  if (outcome === 'insufficient_credits')
+    return { accepted: false, reason: outcome, balance: Number(r!.balance), required: Number(r!.required) };
+  return { accepted: false, reason: outcome as 'unknown_account' | 'duplicate_id' | 'stale_world' };
+}
+
 /** Each world operation's script (redis-store.ts calls them by name). */
 export const WORLD_SCRIPTS = {
+  /**
+   * Store.admit in one script (AdmitRequest says the order). A rule is asked for when `ruleMethod` is
+   * given, chaos when its odds are, a token when `bucket` is; `thenKind`: '' | 'reserve' (`thenArg` the
+   * counter) | 'poll' (`thenArg` the task id). The world's time is its clock's, read here.
+   */
+  admit: defineWorldScript({
+    args: [
+      'caller',
+      'ruleMethod?',
+      'rulePath?',
+      'ruleOwner?',
+      'ruleCreatesTask:bool',
+      'chaos500:num?',
+      'chaos429:num?',
+      'bucket?',
+      'bucketLimit:num?',
+      'bucketWindowMs:num?',
+      'thenKind?',
+      'thenArg?',
+    ],
+    reply: [
+      'spec',
+      'clockKind',
+      'clockVirtual',
+      'clockOffset',
+      'rules',
+      'now',
+      'balance',
+      'label',
+      'rule',
+      'chaos',
+      'token',
+      'reserved',
+      'task',
+    ],
+    body: `
+local v = redis.call('HMGET', k('meta'), 'spec', 'ck', 'cv', 'co', 'rules', 'seed')
+if not v[1] then return REPLY{ spec = '' } end
+local now = tonumber(v[3] or '0')
+if v[2] ~= 'virtual' then now = SYSNOW + tonumber(v[4] or '0') end
+local a = { spec = v[1], clockKind = v[2], clockVirtual = v[3] or '0', clockOffset = v[4] or '0',
+  rules = v[5] or '0', now = num(now) }
+local balance = redis.call('HGET', k('bal'), caller)
+if not balance then return REPLY(a) end
+a.balance = balance
+a.label = redis.call('HGET', k('lbl'), caller) or ''
+if ruleMethod ~= '' and tonumber(a.rules) > 0 then
+  local rule, action = fire(v[6], ruleMethod, rulePath, ruleOwner, ruleCreatesTask)
+  if rule then
+    a.rule = rule
+    if answers(action) then return REPLY(a) end
+  end
+end
+if chaos500 and chaos429 and (chaos500 > 0 or chaos429 > 0) then
+  local draw = counterDraw(v[6], 'chaos')
+  if draw < chaos500 then a.chaos = 500 elseif draw < chaos500 + chaos429 then a.chaos = 429 end
+  if a.chaos then return REPLY(a) end
+end
+if bucket ~= '' then
+  local token, allowed = takeToken(bucket, bucketLimit, bucketWindowMs, now)
+  a.token = token
+  if not allowed then return REPLY(a) end
+end
+if thenKind == 'reserve' then
+  a.reserved = redis.call('HINCRBY', k('meta'), 'c:' .. thenArg, 1) - 1
+elseif thenKind == 'poll' then
+  local t = pollTask(thenArg, caller, now)
+  if t then a.task = taskReply(t) end
+end
+return REPLY(a)
+`,
+    /** Undefined: the world does not exist. */
+    decode: (r, { caller }): Admission | undefined => {
+      const view = r && worldFrom(r);
+      if (!view) return undefined;
+      const admission: Admission = { view, now: Number(r.now) };
+      if (r.balance === null) return admission;
+      const owner = caller as Owner;
+      admission.account = { owner, label: String(r.label ?? ''), balance: Number(r.balance) };
+      const rule = ruleFrom(r.rule);
+      if (rule) admission.rule = rule;
+      if (r.chaos !== null) admission.chaos = Number(r.chaos) as 500 | 429;
+      const token = verdictFrom(r.token);
+      if (token) admission.token = token;
+      if (r.reserved !== null) admission.reserved = Number(r.reserved);
+      const task = taskFrom(r.task);
+      if (task) admission.task = task;
+      return admission;
+    },
+  }),
+
+  /**
+   * Store.accept in one script: the owner's due tasks settled first (at most `limit`: `outcome` 'more'
+   * when there may be more, and nothing else was done: call again), then the debit and the task or
+   * neither, the rule spent, and retention applied (one chunk; `pruneMore`: prune() on). With
+   * `checkSalt`, a world whose id salt is no longer `salt` (lost and made again since the task's id was
+   * drawn) or that no longer exists refuses it as 'stale_world' before anything else.
+   */
+  accept: defineWorldScript({
+    args: [...TASK_ARGS, 'checkSalt:bool', 'salt?', 'spendRuleId?', 'prune:bool', 'limit:num'],
+    reply: [...ACCEPT_REPLY, 'pruneMore'],
+    body: `
+if checkSalt then
+  local m = redis.call('HMGET', k('meta'), 'salt', 'spec')
+  local current = m[1]
+  if not current and m[2] then current = cjson.decode(m[2]).idSalt end
+  if current ~= salt then return REPLY{ outcome = 'stale_world' } end
+end
+local _, more = settleDueOf({ owner }, createdAt, limit)
+if more then return REPLY{ outcome = 'more' } end
+local result, balance, required = storeTask(${STORE_TASK_LUA})
+if result ~= 'accepted' then
+  return REPLY{ outcome = result, balance = balance and num(balance), required = required and num(required) }
+end
+if spendRuleId ~= '' then spendRule(spendRuleId) end
+local pruneMore = false
+if prune then _, pruneMore = pruneAt(createdAt, limit) end
+return REPLY{ outcome = result, balance = num(balance), task = taskReply(taskGet(id)), pruneMore = pruneMore and 1 or 0 }
+`,
+    /** `more`: settle on (call again); `pruneMore`: retention has more to do (prune). */
+    decode: (r) =>
+      r!.outcome === 'more'
+        ? ({ more: true } as const)
+        : { more: false as const, result: acceptResultFrom(r), pruneMore: r!.pruneMore === 1 },
+  }),
+
   view: defineWorldScript({
     args: ['caller?'],
     reply: ['spec', 'clockKind', 'clockVirtual', 'clockOffset', 'rules', 'balance', 'label'],
@@ -295,16 +624,8 @@ return REPLY{ spec = v[1] or '', clockKind = v[2] or '', clockVirtual = v[3] or 
 `,
     /** Undefined: the world does not exist. */
     decode: (r, { caller }): WorldView | undefined => {
-      if (!r?.spec) return undefined;
-      const clock: ClockState =
-        r.clockKind === 'virtual'
-          ? { kind: 'virtual', nowMs: Number(r.clockVirtual) }
-          : { kind: 'real', offsetMs: Number(r.clockOffset) };
-      const view: WorldView = {
-        spec: JSON.parse(String(r.spec)) as WorldSpec,
-        clock,
-        rules: Number(r.rules),
-      };
+      const view = r && worldFrom(r);
+      if (!view) return undefined;
       if (caller !== undefined && caller !== null) {
         const owner = caller as Owner;
         view.caller =
@@ -359,53 +680,14 @@ return out
   }),
 
   acceptTask: defineWorldScript({
-    args: [
-      'id',
-      'owner',
-      'price:num',
-      'createdAt:num',
-      'readyAt?',
-      'completeOnPoll?',
-      'outcome',
-      'planError?',
-      'deadline', // when settleDue must look at it (its planned end, or its abandonment)
-      'immutable', // TaskImmutable as JSON
-    ],
-    reply: ['outcome', 'balance', 'required', 'task'],
-    // Every check comes before the first write: the debit and the task are written together or not at all.
+    args: TASK_ARGS,
+    reply: ACCEPT_REPLY,
     body: `
-local balance = redis.call('HGET', k('bal'), owner)
-if not balance then return REPLY{ outcome = 'unknown_account' } end
-if redis.call('EXISTS', k('t:' .. id)) == 1 then return REPLY{ outcome = 'duplicate_id' } end
-balance = tonumber(balance)
-if balance < price then return REPLY{ outcome = 'insufficient_credits', balance = num(balance), required = num(price) } end
-balance = redis.call('HINCRBY', k('bal'), owner, -price)
-ledgerAppend(owner, createdAt, 'debit', -price, balance, id)
-stat('tasksCreated', 1)
-stat('creditsDebited', price)
-redis.call('HSET', k('t:' .. id), 'j', immutable, 's', 'IN_PROGRESS', 'sa', '', 'em', '', 'p', '0', 'o', owner,
-  'ca', num(createdAt), 'pr', num(price), 'ra', readyAt, 'cp', completeOnPoll, 'oc', outcome, 'pe', planError)
-local seq = redis.call('HINCRBY', k('meta'), 'seq', 1)
-redis.call('ZADD', k('order'), seq, id)
-redis.call('ZADD', k('open'), num(createdAt), id)
-redis.call('ZADD', k('due:' .. owner), deadline, id)
-redis.call('SADD', k('dueowners'), owner)
-enforceCount(createdAt)
-return REPLY{ outcome = 'accepted', balance = num(balance), task = taskReply(taskGet(id)) }
+local result, balance, required = storeTask(${STORE_TASK_LUA})
+return REPLY{ outcome = result, balance = balance and num(balance), required = required and num(required),
+  task = result == 'accepted' and taskReply(taskGet(id)) }
 `,
-    decode: (r): AcceptResult => {
-      const outcome = r!.outcome as string;
-      if (outcome === 'accepted')
-        return { accepted: true, task: taskFrom(r!.task)!, balance: Number(r!.balance) };
-      if (outcome === 'insufficient_credits')
-        return {
-          accepted: false,
-          reason: outcome,
-          balance: Number(r!.balance),
-          required: Number(r!.required),
-        };
-      return { accepted: false, reason: outcome as 'unknown_account' | 'duplicate_id' };
-    },
+    decode: acceptResultFrom,
   }),
 
   getTask: defineWorldScript({
@@ -429,11 +711,7 @@ return taskReply(settleIfDue(t, NOW))
   pollTask: defineWorldScript({
     args: ['id', 'owner'],
     body: `
-local t = taskGet(id)
-if not t or t.o ~= owner then return false end
-if t.s ~= 'IN_PROGRESS' then return taskReply(t) end
-t.p = redis.call('HINCRBY', k('t:' .. t.id), 'p', 1)
-return taskReply(settleIfDue(t, NOW))
+return taskReply(pollTask(id, owner, NOW))
 `,
     decode: taskFrom,
   }),
@@ -455,25 +733,8 @@ return taskReply(settle(t, status, at, nz(errorMessage)))
     body: `
 local owners
 if owner ~= '' then owners = { owner } else owners = redis.call('SMEMBERS', k('dueowners')) end
-local settled = 0
-for _, o in ipairs(owners) do
-  local ids = redis.call('ZRANGEBYSCORE', k('due:' .. o), '-inf', num(NOW), 'LIMIT', 0, limit - settled)
-  for _, id in ipairs(ids) do
-    local t = taskGet(id)
-    if not t or t.s ~= 'IN_PROGRESS' then
-      redis.call('ZREM', k('due:' .. o), id)
-    else
-      local status, at, err = dueOf(t, NOW)
-      if status then
-        settle(t, status, at, err)
-        settled = settled + 1
-      end
-    end
-  end
-  if redis.call('ZCARD', k('due:' .. o)) == 0 then redis.call('SREM', k('dueowners'), o) end
-  if settled >= limit then return REPLY{ settled = settled, more = 1 } end
-end
-return REPLY{ settled = settled, more = 0 }
+local settled, more = settleDueOf(owners, NOW, limit)
+return REPLY{ settled = settled, more = more and 1 or 0 }
 `,
     decode: (r) => ({ settled: Number(r!.settled), more: Number(r!.more) === 1 }),
   }),
@@ -509,18 +770,8 @@ return redis.call('ZCARD', k('order'))
     args: ['budget:num'],
     reply: ['dropped', 'more'],
     body: `
-local old = redis.call('ZRANGEBYSCORE', k('open'), '-inf', num(NOW - MAXAGE), 'LIMIT', 0, budget)
-for _, id in ipairs(old) do settle(taskGet(id), 'FAILED', tonumber(redis.call('HGET', k('t:' .. id), 'ca')) + MAXAGE, ABANDONED) end
-local dropped = 0
-local done = redis.call('ZRANGEBYSCORE', k('done'), '-inf', '(' .. num(NOW - MAXAGE), 'LIMIT', 0, budget)
-for _, id in ipairs(done) do
-  drop(id)
-  dropped = dropped + 1
-end
-dropped = dropped + enforceCount(NOW)
-local more = 0
-if #old >= budget or #done >= budget then more = 1 end
-return REPLY{ dropped = dropped, more = more }
+local dropped, more = pruneAt(NOW, budget)
+return REPLY{ dropped = dropped, more = more and 1 or 0 }
 `,
     decode: (r) => ({ dropped: Number(r!.dropped), more: Number(r!.more) === 1 }),
   }),
@@ -622,26 +873,7 @@ return #ids
   fireRule: defineWorldScript({
     args: ['method', 'path', 'owner?', 'createsTask:bool'],
     body: `
-local seed = redis.call('HGET', k('meta'), 'seed')
-for _, id in ipairs(redis.call('LRANGE', k('rules'), 0, -1)) do
-  local v = redis.call('HMGET', k('rule:' .. id), 'j', 'left', 'hits')
-  local rule = cjson.decode(v[1])
-  local m, a = rule.match, rule.action
-  local taskOnly = a.task ~= nil and a.status == nil and a.fault == nil and (a.delayMs == nil or a.delayMs == 0)
-  local matches = (m.method == nil or m.method == method) and (m.path == nil or m.path == path) and
-    (m.owner == nil or m.owner == owner) and (not taskOnly or createsTask)
-  if matches and rule.probability ~= cjson.null and rule.probability ~= nil then
-    local n = redis.call('HINCRBY', k('meta'), 'c:fault-rules', 1) - 1
-    local draw = tonumber(string.sub(redis.sha1hex(seed .. '/fault-rules/' .. string.format('%d', n)), 1, 13), 16) / 4503599627370496
-    matches = draw < rule.probability
-  end
-  if matches then
-    local hits, left = tonumber(v[3]), tonumber(nz(v[2]))
-    if not taskOnly then hits, left = consumeRule(id, v[2]) end
-    return RULE{ id = id, json = v[1], left = left and num(left) or '', hits = num(hits) }
-  end
-end
-return false
+return (fire(redis.call('HGET', k('meta'), 'seed'), method, path, owner, createsTask))
 `,
     decode: ruleFrom,
   }),
@@ -649,9 +881,7 @@ return false
   consumeRule: defineWorldScript({
     args: ['id'],
     body: `
-local v = redis.call('HMGET', k('rule:' .. id), 'j', 'left', 'hits')
-if not v[1] then return 0 end
-consumeRule(id, v[2])
+spendRule(id)
 return 1
 `,
   }),
@@ -659,35 +889,10 @@ return 1
   /** domain/token-bucket.ts takeToken. */
   takeToken: defineWorldScript({
     args: ['bucket', 'limit:num', 'windowMs:num'],
-    reply: ['allowed', 'limit', 'remaining', 'retryAfterSeconds', 'resetSeconds'],
     body: `
-local perMs = limit / windowMs
-local state = redis.call('HGET', k('buckets'), bucket)
-local tokens, at = limit, NOW
-if state then
-  local sep = string.find(state, ' ', 1, true)
-  tokens = tonumber(string.sub(state, 1, sep - 1))
-  at = tonumber(string.sub(state, sep + 1))
-end
-tokens = math.min(limit, tokens + math.max(0, NOW - at) * perMs)
-local allowed = tokens >= 1
-if allowed then tokens = tokens - 1 end
-redis.call('HSET', k('buckets'), bucket, string.format('%.17g', tokens) .. ' ' .. num(math.max(NOW, at)))
-local retry, missing = 0, 0
-if not allowed then
-  missing = 1 - tokens
-  retry = math.max(1, math.ceil(missing / perMs / 1000))
-end
-return REPLY{ allowed = allowed and 1 or 0, limit = limit, remaining = math.floor(tokens), retryAfterSeconds = retry,
-  resetSeconds = math.ceil((limit - tokens) / perMs / 1000) }
+return (takeToken(bucket, limit, windowMs, NOW))
 `,
-    decode: (r): BucketVerdict => ({
-      allowed: r!.allowed === 1,
-      limit: Number(r!.limit),
-      remaining: Number(r!.remaining),
-      retryAfterSeconds: Number(r!.retryAfterSeconds),
-      resetSeconds: Number(r!.resetSeconds),
-    }),
+    decode: (r) => verdictFrom(r)!,
   }),
 
   /**
@@ -886,7 +1091,7 @@ for _, id in ipairs(redis.call('LRANGE', k('rules'), 0, -1)) do redis.call('DEL'
 redis.call('DEL', k('order'), k('open'), k('done'), k('dueowners'), k('bal'), k('lbl'), k('rules'),
   k('buckets'), k('journal'), k('meta'))
 local spec = cjson.decode(specJson)
-redis.call('HSET', k('meta'), 'spec', specJson, 'seed', spec.seed, 'ck', clock, 'cv', virtualStart, 'co', '0', 'rules', '0')
+redis.call('HSET', k('meta'), 'spec', specJson, 'seed', spec.seed, 'salt', spec.idSalt or '', 'ck', clock, 'cv', virtualStart, 'co', '0', 'rules', '0')
 local now = tonumber(virtualStart)
 if clock == 'real' then now = SYSNOW end
 for _, a in ipairs(spec.accounts) do

@@ -17,7 +17,7 @@ import {
   type JournalFilter,
   type JournalRecord,
 } from '../../qa/journal.js';
-import { acceptStepwise, admitStepwise } from '../stepwise.js';
+import { chaosOn } from '../../qa/chaos.js';
 import {
   WorldMissingError,
   type AcceptRequest,
@@ -83,13 +83,48 @@ export class RedisStore implements Store {
     return view;
   }
 
-  // LIMITATION (for now): the composite operations as a sequence of this store's own scripts.
-  admit(request: AdmitRequest): Promise<Admission> {
-    return admitStepwise(this, request, this.options.systemNow);
+  /** One script, one round trip (WORLD_SCRIPTS.admit). */
+  async admit(request: AdmitRequest): Promise<Admission> {
+    const { rule, bucket, then } = request;
+    const chaos = chaosOn(request.chaos) ? request.chaos : undefined;
+    const admission = await this.run(WORLD_SCRIPTS.admit, undefined, {
+      caller: request.caller,
+      ruleMethod: rule?.method,
+      rulePath: rule?.path,
+      ruleOwner: rule?.owner,
+      ruleCreatesTask: rule?.createsTask ?? false,
+      chaos500: chaos?.error500,
+      chaos429: chaos?.error429,
+      bucket: bucket?.name,
+      bucketLimit: bucket?.limit,
+      bucketWindowMs: bucket?.windowMs,
+      thenKind: then?.kind,
+      thenArg: then?.kind === 'reserve' ? then.counter : then?.taskId,
+    });
+    if (!admission) throw new WorldMissingError(this.options.world);
+    return admission;
   }
 
-  accept(request: AcceptRequest): Promise<AcceptResult> {
-    return acceptStepwise(this, request);
+  /**
+   * One script, one round trip (WORLD_SCRIPTS.accept); more only to work through a backlog of the
+   * owner's due tasks (chunk by chunk, before the debit) or of retention (after it).
+   */
+  async accept(request: AcceptRequest): Promise<AcceptResult> {
+    const { task, idSalt, consumeRule, prune = false } = request;
+    const args = {
+      ...this.taskArgs(task),
+      checkSalt: idSalt !== undefined,
+      salt: idSalt,
+      spendRuleId: consumeRule,
+      prune,
+      limit: CHUNK,
+    };
+    for (;;) {
+      const answer = await this.run(WORLD_SCRIPTS.accept, undefined, args);
+      if (answer.more) continue;
+      if (answer.pruneMore) await this.prune(task.createdAt);
+      return answer.result;
+    }
   }
 
   async getAccount(owner: Owner): Promise<Account | undefined> {
@@ -119,6 +154,11 @@ export class RedisStore implements Store {
   }
 
   acceptTask(task: Task): Promise<AcceptResult> {
+    return this.run(WORLD_SCRIPTS.acceptTask, undefined, this.taskArgs(task));
+  }
+
+  /** A task as the scripts that store one are given it. */
+  private taskArgs(task: Task) {
     const immutable: TaskImmutable = {
       id: task.id,
       owner: task.owner,
@@ -129,7 +169,7 @@ export class RedisStore implements Store {
       createdAt: task.createdAt,
       plan: task.plan,
     };
-    return this.run(WORLD_SCRIPTS.acceptTask, undefined, {
+    return {
       id: task.id,
       owner: task.owner,
       price: task.price,
@@ -140,7 +180,7 @@ export class RedisStore implements Store {
       planError: task.plan.errorMessage,
       deadline: nextDeadline(task, this.options.retention.maxAgeMs),
       immutable: JSON.stringify(immutable),
-    });
+    };
   }
 
   getTask(id: string): Promise<Task | undefined> {
