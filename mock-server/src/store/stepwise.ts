@@ -34,7 +34,13 @@ export async function admitStepwise(
   const view = await store.view(request.caller);
   const now = nowOf(view.clock, systemNow());
   const account = view.caller?.account;
-  const admission: Admission = { view, now, ...(account ? { account } : {}) };
+  // The verdict's seq is read with the view, in the same operation as the account.
+  const admission: Admission = {
+    view,
+    now,
+    verdictSeq: view.verdictSeq ?? 0,
+    ...(account ? { account } : {}),
+  };
   if (!account) return admission;
   if (request.rule && view.rules > 0) {
     const rule = await store.fireRule(request.rule);

@@ -92,6 +92,31 @@ export function applyCaps(state: VerdictState, caps: Caps): void {
     }
 }
 
+/**
+ * Heap bytes per remembered entry, a generous estimate (the object, its strings, its Map slot), worst
+ * case: a key with MAX_WINDOWS windows, a request with a full run of retries. Measured roughly with
+ * v8.getHeapStatistics around a full state; an estimate for a memory budget, not an exact count.
+ */
+const BYTES = { base: 2_048, key: 500, task: 450, request: 550, generate: 220, coverage: 120, example: 400 };
+
+/**
+ * About how much memory the state holds (bytes), in O(1): for a process memory budget that charges
+ * each world what it keeps. At most about 1.6 MB at the default caps, a few KB for a typical test.
+ */
+export function approximateBytes(state: VerdictState): number {
+  let examples = 0;
+  for (const tally of state.findings.values()) examples += tally.examples.length;
+  return (
+    BYTES.base +
+    state.keys.size * BYTES.key +
+    state.tasks.size * BYTES.task +
+    state.requestFacts.size * BYTES.request +
+    state.generates.size * BYTES.generate +
+    state.coverage.size * BYTES.coverage +
+    examples * BYTES.example
+  );
+}
+
 // --- JSON ------------------------------------------------------------------------------------------
 
 /** Bumped whenever the JSON shape changes: a state of another version is refused, never misread. */

@@ -51,6 +51,8 @@ const STORE_OPERATIONS = [
   'appendJournal',
   'queryJournal',
   'watchJournal',
+  'recordControl',
+  'readVerdict',
   'stats',
   'reset',
 ] as const satisfies ReadonlyArray<keyof Store>;
