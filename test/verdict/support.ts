@@ -221,16 +221,18 @@ export class World {
   }
 }
 
-const SCHEMA_PATH = fileURLToPath(
-  new URL('../../mock-server/src/verdict/report.schema.yaml', import.meta.url),
-);
+const CONTROL_SPEC = fileURLToPath(new URL('../../mock-server/control-api.yaml', import.meta.url));
 
-/** The schemas of report.schema.yaml, as they would sit in control-api.yaml (Ok and Success from there). */
+/** The report's schemas as control-api.yaml has them (Verdict*), with the envelope's Ok and Success. */
 export function reportSchemas(): Record<string, Record<string, unknown>> {
-  const doc = parse(readFileSync(SCHEMA_PATH, 'utf8')) as {
+  const doc = parse(readFileSync(CONTROL_SPEC, 'utf8')) as {
     components: { schemas: Record<string, Record<string, unknown>> };
   };
-  return doc.components.schemas;
+  return Object.fromEntries(
+    Object.entries(doc.components.schemas).filter(
+      ([name]) => name.startsWith('Verdict') || name === 'Ok' || name === 'Success',
+    ),
+  );
 }
 
 let validator: ValidateFunction | undefined;
@@ -238,16 +240,7 @@ let validator: ValidateFunction | undefined;
 /** Errors of a report against the VerdictReport schema, as the simulator's response validation would give them. */
 export function reportSchemaErrors(report: unknown): string[] {
   if (validator === undefined) {
-    const root = {
-      $ref: '#/components/schemas/VerdictReport',
-      components: {
-        schemas: {
-          ...reportSchemas(),
-          Ok: { type: 'integer', enum: [200, 201] },
-          Success: { type: 'string', enum: ['success'] },
-        },
-      },
-    };
+    const root = { $ref: '#/components/schemas/VerdictReport', components: { schemas: reportSchemas() } };
     validator = responseAjv().compile(root);
   }
   return validator(report) ? [] : (validator.errors ?? []).map((e) => `${e.instancePath} ${e.message ?? ''}`);

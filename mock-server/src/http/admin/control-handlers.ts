@@ -14,6 +14,7 @@ import { ruleView } from './control-views.js';
 import { driftHandlers, type DriftHandlerDeps } from './drift-handlers.js';
 import { healthHandlers, type HealthDeps } from './health-handlers.js';
 import { journalHandlers } from './journal-handlers.js';
+import { reportHandlers, type ReportHandlerDeps } from './report-handlers.js';
 import type { JournalStreamOptions } from './journal-stream.js';
 import { ruleHandlers } from './rule-handlers.js';
 import { taskHandlers } from './task-handlers.js';
@@ -46,6 +47,8 @@ export interface ControlDeps extends Omit<HealthDeps, 'tenancy'> {
   /** After a reset (`undefined`: the global one): what lives outside the store starts again. */
   onReset?: (worldId: string | undefined) => void;
   journalStream?: JournalStreamOptions;
+  /** The verdict (GET /__mock/report): its settings and the catalogue of outcomes. */
+  report: ReportHandlerDeps;
 }
 
 export function controlHandlers(deps: ControlDeps): Record<ControlOperationId, RequestHandler> {
@@ -60,5 +63,6 @@ export function controlHandlers(deps: ControlDeps): Record<ControlOperationId, R
     ...journalHandlers({ capacity: deps.journalSize, stream: deps.journalStream }),
     ...tenantHandlers(deps.tenancy),
     ...driftHandlers({ ...deps.drift, rules, ruleView }),
+    ...reportHandlers(deps.report),
   };
 }
