@@ -33,6 +33,13 @@ export const SUBCOMMANDS: readonly Subcommand[] = [
     summary: 'work with cassettes recorded by --record: to-scenario (dreamcore-simulator cassette --help)',
     load: () => import('./cassette.js'),
   },
+  {
+    name: 'report',
+    usage: 'report --url <simulator> [options]',
+    summary:
+      'the verdict on the client under test (GET /__mock/report); exits 1 on findings: a CI gate (dreamcore-simulator report --help)',
+    load: () => import('./report.js'),
+  },
 ];
 
 const SERVE = 'serve';
