@@ -25,7 +25,7 @@ afterAll(async () => {
   await redis?.stop({ cleanup: true });
 });
 
-describeStore('redis', async ({ retention, journal, spec }) => {
+describeStore('redis', async ({ retention, journal, spec, verdict }) => {
   const store = new RedisStore({
     connection,
     prefix: `c${n++}`,
@@ -33,6 +33,7 @@ describeStore('redis', async ({ retention, journal, spec }) => {
     retention: retention ?? DEFAULT_RETENTION,
     journal: journal ?? DEFAULT_JOURNAL,
     systemNow: Date.now,
+    verdict,
   });
   await store.writeStart(spec ?? CONFORMANCE_SPEC);
   return store;

@@ -12,6 +12,8 @@ import type { FaultRuleInput } from '../../mock-server/src/qa/fault-rules.js';
 import type { JournalRecord } from '../../mock-server/src/qa/journal.js';
 import { DEFAULT_JOURNAL, DEFAULT_RETENTION } from '../../mock-server/src/store/memory-store.js';
 import type { JournalLimits, RetentionPolicy, Store, WorldSpec } from '../../mock-server/src/store/store.js';
+import type { ObservationDraft } from '../../mock-server/src/verdict/observation.js';
+import { DEFAULT_SETTINGS, type VerdictSettings } from '../../mock-server/src/verdict/settings.js';
 import { makeTask } from './task-fixture.js';
 
 export const ALICE = ownerOf('sk-alice');
@@ -21,6 +23,8 @@ export interface StoreOptions {
   retention?: RetentionPolicy;
   journal?: JournalLimits;
   spec?: WorldSpec;
+  /** The verdict's settings; absent: the verdict is off. */
+  verdict?: VerdictSettings;
 }
 
 /** Makes a fresh, empty store (a world reset to its spec). */
@@ -63,6 +67,30 @@ function journalRecord(overrides: Partial<JournalRecord> = {}): JournalRecord {
 }
 
 const ids = (tasks: Task[]) => tasks.map((t) => t.id);
+
+/** A status poll of an id nobody has, answered 404, as the request path observes it. */
+function observation(overrides: Partial<ObservationDraft> = {}): ObservationDraft {
+  return {
+    afterSeq: null,
+    at: VIRTUAL_CLOCK_START,
+    answeredAt: VIRTUAL_CLOCK_START,
+    operation: 'getTaskStatus',
+    keyOwner: ALICE,
+    keyLabel: 'sk-a…',
+    status: 404,
+    fault: null,
+    injected: null,
+    retryAfterSeconds: null,
+    requestDigest: 'a'.repeat(64),
+    bodyDigest: null,
+    taskId: 'sd45_ffffffffffffffff',
+    taskStatus: null,
+    price: null,
+    balance: null,
+    plan: null,
+    ...overrides,
+  };
+}
 
 export function describeStore(name: string, factory: StoreFactory): void {
   async function storeWith(balances: Array<[Owner, number]>, options: StoreOptions = {}): Promise<Store> {
@@ -1050,6 +1078,93 @@ export function describeStore(name: string, factory: StoreFactory): void {
       function generate500(): FaultRuleInput {
         return { match: { path: '/api/generate' }, action: { status: 500 } };
       }
+    });
+
+    describe('the verdict', () => {
+      it('draws a seq per observation and control event, which admit reports, and folds them in order', async () => {
+        const store = await storeWith([[ALICE, 100]], { verdict: DEFAULT_SETTINGS });
+        expect((await store.admit({ caller: ALICE })).verdictSeq).toBe(0);
+        await store.appendJournal(journalRecord(), observation());
+        await store.appendJournal(null, observation({ afterSeq: 1 })); // the journal skips it, the verdict does not
+        await store.appendJournal(journalRecord(), observation({ afterSeq: 2 }));
+        await store.recordControl({
+          kind: 'balance-set',
+          at: VIRTUAL_CLOCK_START,
+          keyOwner: ALICE,
+          balance: 5,
+        });
+        expect((await store.admit({ caller: ALICE })).verdictSeq).toBe(4);
+        expect((await store.view()).verdictSeq ?? 0).toBe(4);
+        const { state, unseen } = await store.readVerdict();
+        expect([state.lastSeq, state.requests.getTaskStatus, unseen]).toEqual([4, 3, 0]);
+        expect([...state.coverage]).toEqual([['status:404', 3]]);
+        // The same 404 asked again twice; the examples name the journal's entries (1 and 2), or none.
+        const repeats = state.findings.get('retry-unchanged-4xx')!;
+        expect(repeats.occurrences).toBe(2);
+        expect(repeats.examples.map((e) => e.journalId)).toEqual([null, 2]);
+        // Read again, nothing new: the same state.
+        expect((await store.readVerdict()).state.lastSeq).toBe(4);
+
+        await store.reset();
+        expect((await store.admit({ caller: ALICE })).verdictSeq).toBe(0);
+        const after = (await store.readVerdict()).state;
+        expect([after.lastSeq, after.requests.getTaskStatus, after.findings.size]).toEqual([null, 0, 0]);
+        expect(after.since).toBe(VIRTUAL_CLOCK_START);
+        await store.appendJournal(null, observation());
+        expect((await store.readVerdict()).state.lastSeq).toBe(1);
+      });
+
+      it('observes nothing when the verdict is off', async () => {
+        const store = await storeWith([[ALICE, 100]]);
+        await store.appendJournal(journalRecord(), observation());
+        await store.recordControl({ kind: 'balance-set', at: 0, keyOwner: ALICE, balance: 5 });
+        expect((await store.admit({ caller: ALICE })).verdictSeq).toBe(0);
+        expect((await store.readVerdict()).state.requests.getTaskStatus).toBe(0);
+        expect((await store.queryJournal()).entries).toHaveLength(1);
+      });
+
+      it("counts the credits debited and refunded per account since the reset: the ledger's, exactly", async () => {
+        const store = await storeWith([
+          [ALICE, 100],
+          [BOB, 50],
+        ]);
+        const a1 = task({ price: 12, createdAt: 10 }, { outcome: 'failed', readyAt: 1_000 });
+        const a2 = task({ price: 18, createdAt: 20 });
+        const a3 = task(
+          { price: 12, createdAt: 30 },
+          { readyAt: null, completeOnPoll: 1, outcome: 'failed' },
+        );
+        const b1 = task({ owner: BOB, price: 30, createdAt: 40 });
+        for (const t of [a1, a2, a3, b1]) expect((await store.acceptTask(t)).accepted).toBe(true);
+        expect((await store.acceptTask(task({ owner: BOB, price: 30 }))).accepted).toBe(false); // 20 left
+        await store.settleTask(a2.id, { status: 'FAILED', at: 50, errorMessage: 'x' }); // refunded
+        await store.settleTask(a2.id, { status: 'FAILED', at: 60, errorMessage: 'x' }); // once
+        await store.pollTask(a3.id, ALICE, 70); // fails on its first poll: refunded
+        await store.settleDue(2_000); // a1 planned to fail by then: refunded
+        await store.settleTask(b1.id, { status: 'SUCCESS', at: 80, errorMessage: null });
+
+        const fromLedger = async (owner: Owner) => {
+          const ledger = await store.ledger(owner);
+          const sum = (kind: string) =>
+            ledger.filter((e) => e.kind === kind).reduce((n, e) => n + Math.abs(e.amount), 0);
+          return { debited: sum('debit'), refunded: sum('refund') };
+        };
+        const [alice, bob] = [await fromLedger(ALICE), await fromLedger(BOB)];
+        expect(alice).toEqual({ debited: 42, refunded: 42 });
+        expect(bob).toEqual({ debited: 30, refunded: 0 });
+        const { spend } = await store.readVerdict();
+        expect(spend.debited).toBe(alice.debited + bob.debited);
+        expect(spend.refunded).toBe(alice.refunded + bob.refunded);
+        expect([...spend.byKey].sort((x, y) => x.key.localeCompare(y.key))).toEqual(
+          [
+            { key: `label-${ALICE.slice(0, 4)}`, ...alice },
+            { key: `label-${BOB.slice(0, 4)}`, ...bob },
+          ].sort((x, y) => x.key.localeCompare(y.key)),
+        );
+
+        await store.reset();
+        expect((await store.readVerdict()).spend).toEqual({ debited: 0, refunded: 0, byKey: [] });
+      });
     });
   });
 }
