@@ -161,9 +161,9 @@ export class RedisVerdict {
     const a = line.indexOf(US);
     const b = line.indexOf(US, a + 1);
     const c = line.indexOf(US, b + 1);
+    // The checkpoint and the backlog were read together, and a commit drops what it folded in the
+    // same script: every line here comes after the checkpoint.
     const seq = Number(line.slice(0, a));
-    // Already in the checkpoint: a fold that committed after this backlog was read.
-    if (state.lastSeq !== null && seq <= state.lastSeq) return;
     const journalId = line.slice(a + 1, b);
     const body = JSON.parse(line.slice(c + 1)) as object;
     if (line.slice(b + 1, c) === 'c') observeControl(state, { ...body, seq } as ControlEvent, this.settings);
