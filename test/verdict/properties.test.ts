@@ -173,9 +173,9 @@ describe('the verdict, for any sequence', () => {
 describe('the state as JSON', () => {
   it('is refused when it is not a state of this version, naming the place', () => {
     const good = toJSON(emptyState());
-    expect(() => fromJSON({ ...good, v: 0 })).toThrow('state: version 0 is not 1; start from an empty state');
+    expect(() => fromJSON({ ...good, v: 0 })).toThrow('state: version 0 is not 2; start from an empty state');
     expect(() => fromJSON({ ...good, tasks: [['sd45_x', 'k']] })).toThrow(
-      'state.tasks[0]: expected 13 items',
+      'state.tasks[0]: expected 14 items',
     );
     expect(() => fromJSON({ ...good, coverage: [['generate:200', -1]] })).toThrow(
       'state.coverage[0][1]: expected a non-negative integer',
@@ -210,6 +210,7 @@ describe('the state as JSON', () => {
         forcedEnd: { status: 'FAILED', at: 1.75e12 },
         lastPollAt: 1.75e12,
         lastPollOk: true,
+        lastPollRefused: true,
         terminalReadAt: 1.75e12,
         terminalReadSeq: 1e9,
         terminalStatus: 'FAILED',

@@ -120,7 +120,7 @@ export function approximateBytes(state: VerdictState): number {
 // --- JSON ------------------------------------------------------------------------------------------
 
 /** Bumped whenever the JSON shape changes: a state of another version is refused, never misread. */
-export const STATE_VERSION = 1;
+export const STATE_VERSION = 2;
 
 type Tuple = unknown[];
 
@@ -175,6 +175,7 @@ export function toJSON(state: VerdictState): VerdictStateJSON {
       t.forcedEnd && [t.forcedEnd.status, t.forcedEnd.at],
       t.lastPollAt,
       t.lastPollOk ? 1 : 0,
+      t.lastPollRefused ? 1 : 0,
       t.terminalReadAt,
       t.terminalReadSeq,
       t.terminalStatus,
@@ -370,11 +371,12 @@ class Reader {
       forced,
       lastPollAt,
       lastPollOk,
+      lastPollRefused,
       readAt,
       readSeq,
       readStatus,
       after,
-    ] = this.tuple(v, where, 13);
+    ] = this.tuple(v, where, 14);
     const planTuple = plan === null ? null : this.tuple(plan, `${where}[5]`, 3);
     const forcedTuple = forced === null ? null : this.tuple(forced, `${where}[6]`, 2);
     return [
@@ -395,10 +397,11 @@ class Reader {
         },
         lastPollAt: this.numOrNull(lastPollAt, `${where}[7]`),
         lastPollOk: this.bit(lastPollOk, `${where}[8]`),
-        terminalReadAt: this.numOrNull(readAt, `${where}[9]`),
-        terminalReadSeq: this.numOrNull(readSeq, `${where}[10]`),
-        terminalStatus: this.oneOfOrNull(readStatus, ['SUCCESS', 'FAILED'] as const, `${where}[11]`),
-        pollsAfterTerminal: this.int(after, `${where}[12]`),
+        lastPollRefused: this.bit(lastPollRefused, `${where}[9]`),
+        terminalReadAt: this.numOrNull(readAt, `${where}[10]`),
+        terminalReadSeq: this.numOrNull(readSeq, `${where}[11]`),
+        terminalStatus: this.oneOfOrNull(readStatus, ['SUCCESS', 'FAILED'] as const, `${where}[12]`),
+        pollsAfterTerminal: this.int(after, `${where}[13]`),
       },
     ];
   }

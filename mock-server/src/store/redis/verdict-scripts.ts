@@ -2,7 +2,7 @@
  * The verdict of a world in Redis. Each observation (and control event) is appended to the world's
  * backlog (`vobs`) by the script that records its request (appendJournal, lua.ts) or its event
  * (recordControl, below), which draws its seq (`meta.vseq`); nothing is folded there, since reading
- * and writing the whole state per request would cost up to about 480 KB of JSON each.
+ * and writing the whole state per request would cost up to about 490 KB of JSON each.
  *
  * The backlog is folded lazily, in TypeScript (the same `observe` as the memory store's), from a
  * checkpoint (`vstate`: the state as JSON, its last seq inside): when a report is read, and when the
