@@ -3,6 +3,8 @@
  * (node:test here, in a process of its own), and the `toHaveNoFindings` matcher of vitest and jest.
  */
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -14,6 +16,7 @@ import {
   verdictMatchers,
   type VerdictReport,
 } from '../../mock-server/src/index.js';
+import { ROOT } from '../support/spec-walk.js';
 
 interface VerdictMatchers<R = unknown> {
   toHaveNoFindings(options?: { failOn?: 'error' | 'warning' }): R;
@@ -78,4 +81,22 @@ describe('with node:test', () => {
     expect(sloppy.out).toMatch(/VerdictFindingsError/);
     expect(sloppy.out).toMatch(/retry-unchanged-4xx/);
   }, 60_000);
+});
+
+describe("the client teams' guide", () => {
+  it('shows the verdict example that verdict-example.test.ts runs, word for word but for the import', () => {
+    const guide = readFileSync(join(ROOT, 'docs', 'guides', 'client-teams.md'), 'utf8');
+    const heading = '\n## Is my client ready?\n';
+    expect(guide).toContain(heading);
+    const block = /```ts\n([\s\S]*?)```/.exec(guide.slice(guide.indexOf(heading)))?.[1];
+    const example = readFileSync(join(ROOT, 'test', 'embed', 'verdict-example.test.ts'), 'utf8')
+      .split('\n')
+      .filter(
+        (line) =>
+          !line.startsWith("// The client teams' guide's verdict") && !line.startsWith('// there but for'),
+      )
+      .join('\n')
+      .replace("from '../../mock-server/src/index.js';", "from 'dreamcore-simulator';");
+    expect(block).toBe(example);
+  });
 });

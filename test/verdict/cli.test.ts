@@ -4,6 +4,7 @@
  * asked (the JUnit XML parsed back), run in-process as bin.ts runs it, and once through the bin.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
@@ -11,7 +12,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../mock-server/src/cli/report.js';
 import { runSubcommand } from '../../mock-server/src/cli/subcommands.js';
 import { startSimulator, type SimulatorHandle } from '../../mock-server/src/index.js';
-import { freePort } from '../support/redis-server.js';
 
 async function report(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -121,7 +121,7 @@ describe('dreamcore-simulator report', () => {
     expect((await report(['--url', sim.url, '--format', 'pdf'])).code).toBe(2);
     expect((await report(['--url', 'not a url'])).code).toBe(2);
 
-    const nobody = await report(['--url', `http://127.0.0.1:${await freePort()}`, '--timeout-ms', '5000']);
+    const nobody = await report(['--url', `http://127.0.0.1:${await closedPort()}`, '--timeout-ms', '5000']);
     expect(nobody.code).toBe(2);
     expect(nobody.err).toMatch(/cannot reach the simulator/);
 
@@ -144,3 +144,12 @@ describe('dreamcore-simulator report', () => {
     expect(await runSubcommand(['report', '--url', sim.url, '--token', OPERATOR], io)).toBe(0);
   });
 });
+
+/** A loopback port nothing listens on (it was free a moment ago). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
