@@ -35,9 +35,9 @@ export const SUBCOMMANDS: readonly Subcommand[] = [
   },
   {
     name: 'report',
-    usage: 'report --url <simulator> [options]',
+    usage: 'report [options]',
     summary:
-      'the verdict on the client under test (GET /__mock/report); exits 1 on findings: a CI gate (dreamcore-simulator report --help)',
+      'the verdict on the client under test at --url; exits 1 when it broke a rule: a CI gate (dreamcore-simulator report --help)',
     load: () => import('./report.js'),
   },
 ];
