@@ -643,6 +643,43 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/__mock/report": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The world an operator's call acts in: a tenant's id, or `default` (the default when absent). A
+                 *     tenant credential acts in its own tenant only: naming another is 403.
+                 * @example t-0123456789ab
+                 */
+                "X-Mock-Tenant"?: components["parameters"]["TenantHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The verdict on the client under test
+         * @description Did the client under test survive the bad day? For the world (the default world, the tenant
+         *     named by `X-Mock-Tenant`, or a tenant credential's own tenant), since its last reset: the
+         *     verdict rules its requests broke (findings, with examples from the journal), the outcomes of
+         *     the public API it met and missed (coverage), the credits it spent (the ledger's, exactly) and
+         *     what the judge's bounded memory could not see. Every request to the public API is observed when
+         *     it is answered (or when its connection closes without an answer), on every replica of a fleet.
+         *     The rules, their defaults and their reasons: docs/reference/verdict-rules.md.
+         *
+         *     `format=junit` gives JUnit XML (one test case per rule) for a CI server, `format=text` a plain
+         *     summary for a terminal. 404 when the verdict is off (`--report off`) or the simulator does not
+         *     answer itself (proxy and replay modes).
+         */
+        get: operations["getReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/__mock/metrics": {
         parameters: {
             query?: never;
@@ -1320,6 +1357,189 @@ export type components = {
                 errors?: components["schemas"]["FieldError"][];
                 /** @description On 503 and 429, the Retry-After value. */
                 retry_after_seconds?: number;
+            };
+        };
+        VerdictReportEnvelope: {
+            code: components["schemas"]["Ok"];
+            message: components["schemas"]["Success"];
+            data: components["schemas"]["VerdictReport"];
+        };
+        /**
+         * @description Did the client under test survive the bad day? One world (the default world or a tenant) since
+         *     its last reset: the rules the client's requests broke (findings), the outcomes of the public API
+         *     they met (coverage), the credits spent, and what the bounded memory of the judge could not see.
+         *     Times are the world's clock. The rules are explained in docs/reference/verdict-rules.md.
+         */
+        VerdictReport: {
+            /** @description `default`, or the tenant id. */
+            world: string;
+            /**
+             * Format: date-time
+             * @description The world's clock when the report was made.
+             */
+            now: string;
+            /**
+             * Format: date-time
+             * @description The world's last reset, when the judge was told of it.
+             */
+            since: string | null;
+            requests: {
+                observed: number;
+                /** @description Requests observed per operationId of openapi.yaml. */
+                by_operation: {
+                    [key: string]: number;
+                };
+                /** @description Requests whose connection the client closed before any answer (nothing injected). */
+                unanswered: number;
+                /** Format: date-time */
+                first_at: string | null;
+                /** Format: date-time */
+                last_at: string | null;
+            };
+            summary: {
+                /** @description Findings of severity error. */
+                errors: number;
+                /** @description Findings of severity warning. */
+                warnings: number;
+                /** @description Occurrences of all findings. */
+                occurrences: number;
+                /** @description Rules turned on. */
+                rules_checked: number;
+                outcomes_catalogued: number;
+                /** @description Outcomes met, the unexpected ones included. */
+                outcomes_seen: number;
+                outcomes_missing: number;
+                outcomes_unexpected: number;
+            };
+            /** @description Errors first, then warnings; by rule id within a severity. Empty when the client passed. */
+            findings: components["schemas"]["VerdictFinding"][];
+            /** @description Every rule, in catalogue order (one JUnit test case each). */
+            rules: components["schemas"]["VerdictRuleResult"][];
+            /**
+             * @description Outcome ids: `generate:<status>`, `status:<status>`, `status:200:<task status>` for an answered
+             *     poll, `<route>:fault:<network fault>`. The catalogue is derived from openapi.yaml and the faults
+             *     the simulator injects; `seen` and `missing` never overlap and together are the catalogue, plus
+             *     the outcomes met that it lacks (`unexpected`).
+             */
+            coverage: {
+                seen: {
+                    /** @example status:200:FAILED */
+                    outcome: string;
+                    count: number;
+                    /** @description The catalogue does not list it. */
+                    unexpected: boolean;
+                }[];
+                missing: string[];
+            };
+            /** @description Credits since the world's last reset, from the ledger; net is debited less refunded. */
+            spend: {
+                debited: number;
+                refunded: number;
+                net: number;
+                by_key: {
+                    /** @description The key, redacted. */
+                    key: string;
+                    debited: number;
+                    refunded: number;
+                    net: number;
+                }[];
+            };
+            settings: components["schemas"]["VerdictSettings"];
+            /** @description What the judge's bounded memory forgot, and what that means for the rules. */
+            blind_spots: {
+                /** @description Nothing was forgotten or ignored. */
+                complete: boolean;
+                forgotten: {
+                    keys: number;
+                    tasks: number;
+                    requests: number;
+                    generates: number;
+                };
+                /** @description Observations that came with a seq not above the last one folded, and were ignored. */
+                out_of_order: number;
+                /**
+                 * @description Requests (and control events) recorded but dropped before the judge saw them: on a fleet, more
+                 *     came in than the store keeps waiting to be folded.
+                 */
+                unseen: number;
+                notes: string[];
+            };
+        };
+        /** @enum {string} */
+        VerdictSeverity: "error" | "warning";
+        VerdictFinding: {
+            /** @example retry-after-ignored */
+            rule: string;
+            severity: components["schemas"]["VerdictSeverity"];
+            /** @description What the client did, how often, and what it should do instead. */
+            message: string;
+            occurrences: number;
+            /** @description The first occurrences. */
+            examples: {
+                /** @description The request's journal entry (GET /__mock/journal), when the journal kept it. */
+                journal_id: number | null;
+                /** @example POST /api/generate 429 at 2025-06-14T05:21:12.000Z key sk-d…-dev */
+                summary: string;
+                /** @example sent 0 ms after a 429 that asked to wait 2 s */
+                detail: string;
+            }[];
+            /** @example docs/reference/verdict-rules.md#retry-after-ignored */
+            help: string;
+        };
+        VerdictRuleResult: {
+            id: string;
+            severity: components["schemas"]["VerdictSeverity"];
+            enabled: boolean;
+            summary: string;
+            occurrences: number;
+        };
+        /** @description The settings the report was made with (defaults in docs/reference/verdict-rules.md). */
+        VerdictSettings: {
+            /** @description How many of each the judge remembers at once, forgetting the least recently seen. */
+            caps: {
+                keys: number;
+                tasks: number;
+                requests: number;
+                generates: number;
+            };
+            rules: {
+                "retry-after-ignored": {
+                    enabled: boolean;
+                    severity: components["schemas"]["VerdictSeverity"];
+                    tolerance_ms: number;
+                };
+                "no-backoff": {
+                    enabled: boolean;
+                    severity: components["schemas"]["VerdictSeverity"];
+                    min_steady_retries: number;
+                    steady_tolerance_ms: number;
+                    steady_tolerance_ratio: number;
+                };
+                "poll-too-fast": {
+                    enabled: boolean;
+                    severity: components["schemas"]["VerdictSeverity"];
+                    min_interval_ms: number;
+                };
+                "poll-after-terminal": {
+                    enabled: boolean;
+                    severity: components["schemas"]["VerdictSeverity"];
+                    max_polls_after_terminal: number;
+                };
+                "retry-unchanged-4xx": {
+                    enabled: boolean;
+                    severity: components["schemas"]["VerdictSeverity"];
+                    statuses: number[];
+                };
+                "duplicate-generate": {
+                    enabled: boolean;
+                    severity: components["schemas"]["VerdictSeverity"];
+                    window_ms: number;
+                };
+                "abandoned-task": {
+                    enabled: boolean;
+                    severity: components["schemas"]["VerdictSeverity"];
+                    grace_ms: number;
+                };
             };
         };
         FieldError: {
@@ -2583,6 +2803,57 @@ export interface operations {
             404: components["responses"]["Error"];
             410: components["responses"]["Error"];
             429: components["responses"]["TooManyFollowers"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getReport: {
+        parameters: {
+            query?: {
+                /**
+                 * @description `json` (the default), `junit` (JUnit XML) or `text`.
+                 * @example junit
+                 */
+                format?: "json" | "junit" | "text";
+                /**
+                 * @description JUnit only: findings of this severity or worse are failures (`warning`, the default: every
+                 *     finding; `error`: warnings go to their test case's output and it passes).
+                 * @example error
+                 */
+                fail_on?: "error" | "warning";
+            };
+            header?: {
+                /**
+                 * @description The world an operator's call acts in: a tenant's id, or `default` (the default when absent). A
+                 *     tenant credential acts in its own tenant only: naming another is 403.
+                 * @example t-0123456789ab
+                 */
+                "X-Mock-Tenant"?: components["parameters"]["TenantHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VerdictReportEnvelope"];
+                    /**
+                     * @example <?xml version="1.0" encoding="UTF-8"?>
+                     *     <testsuites name="dreamcore-verdict" tests="7" failures="1" errors="0" skipped="0">
+                     */
+                    "application/xml": string;
+                    /** @example Verdict for world default at 2025-06-14T05:22:40.000Z: 1 error, 0 warnings, 14 requests observed */
+                    "text/plain": string;
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
             503: components["responses"]["Unavailable"];
         };
     };

@@ -12,6 +12,7 @@ import base from '../vitest.config.js';
 export const NEEDS_SYSTEM_PROGRAMS = [
   'test/fleet/**',
   'test/store/redis-store.test.ts',
+  'test/verdict/stores.test.ts',
   'test/process/docker-compose.test.ts',
   'test/process/start-cost.test.ts',
   'test/tenants/creation-shares.test.ts',

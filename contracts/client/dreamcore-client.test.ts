@@ -210,6 +210,26 @@ describe('error mapping', () => {
     });
   });
 
+  it('503 is a ServerError whose retryAfterMs comes from the Retry-After header, as on 429', async () => {
+    const { client } = setup([
+      errorResponse(503, { type: 'service_unavailable', retry_after_seconds: 7 }, { 'Retry-After': '4' }),
+    ]);
+    await expect(client.getTask(TASK_ID)).rejects.toMatchObject({
+      name: 'ServerError',
+      status: 503,
+      retryAfterMs: 4_000,
+    });
+  });
+
+  it('a 5xx without Retry-After falls back to data.retry_after_seconds, then to undefined', async () => {
+    const { client } = setup([
+      errorResponse(503, { type: 'service_unavailable', retry_after_seconds: 7 }),
+      errorResponse(500, { type: 'internal_error' }),
+    ]);
+    await expect(client.getTask(TASK_ID)).rejects.toMatchObject({ retryAfterMs: 7_000 });
+    await expect(client.getTask(TASK_ID)).rejects.toMatchObject({ retryAfterMs: undefined });
+  });
+
   it("a gateway's HTML 502 is still a ServerError (transient by status), with the raw text as body", async () => {
     const { client } = setup([textResponse(502, '<html>Bad Gateway</html>')]);
     const error = await client.getTask(TASK_ID).catch((e: unknown) => e);
@@ -306,6 +326,24 @@ describe('createTask retries', () => {
     ]);
     await client.createTask(REQUEST);
     expect(time.sleeps).toEqual([2_000, 1_000]);
+  });
+
+  it('honours Retry-After on 503 (every operation documents it), not its own shorter backoff', async () => {
+    const unavailable = (seconds: string) =>
+      errorResponse(503, { type: 'service_unavailable', retry_after_seconds: 1 }, { 'Retry-After': seconds });
+    const { client, time } = setup([unavailable('3'), unavailable('1'), generated(TASK_ID)]);
+    await client.createTask(REQUEST);
+    // Retry-After when it is longer than the jitter (0.5 of the ceilings 1 s, 2 s); the jitter when longer.
+    expect(time.sleeps).toEqual([3_000, 1_000]);
+  });
+
+  it('does not sleep through a 503 Retry-After longer than maxRetryAfterMs: the error carries it', async () => {
+    const { client, fetch, time } = setup([
+      errorResponse(503, { type: 'service_unavailable' }, { 'Retry-After': '3600' }),
+    ]);
+    await expect(client.createTask(REQUEST)).rejects.toMatchObject({ status: 503, retryAfterMs: 3_600_000 });
+    expect(fetch.calls).toHaveLength(1);
+    expect(time.sleeps).toEqual([]);
   });
 
   it('gives up after maxRetries and throws the last error', async () => {

@@ -203,7 +203,7 @@ export class DreamCoreClient {
    * `POST /api/generate`: submits a job; credits are deducted when it is accepted.
    *
    * Retries 429 (nothing was deducted, so a retry is safe) after `Retry-After`, and 5xx with full-jitter
-   * backoff, at most `maxRetries` times.
+   * backoff, never sooner than a 503's `Retry-After`, at most `maxRetries` times.
    *
    * Double-charge caveat: a 500 does not prove that no task was created. If the provider accepted the job
    * and deducted the credits before failing (say, while writing the response), a retry creates a second
@@ -245,7 +245,7 @@ export class DreamCoreClient {
    * - IN_PROGRESS: waits the polling interval, which grows to `maxPollIntervalMs`;
    * - 429: waits `Retry-After` (at least the polling interval), and slows the cadence;
    * - 5xx and network failures: full-jitter exponential backoff (`retry` policy), since polling is
-   *   idempotent;
+   *   idempotent; never sooner than a 503's `Retry-After`;
    * - anything else (401, 404, an off-spec answer): thrown at once, as waiting cannot fix it.
    *
    * All waits are cut at the deadline (`timeoutMs`), where one last poll is made before `TimeoutError`;
@@ -297,7 +297,11 @@ export class DreamCoreClient {
           delayMs = Math.max(error.retryAfterMs ?? 0, intervalMs);
           intervalMs = nextPollInterval(intervalMs, policy.pollBackoffFactor, policy.maxPollIntervalMs);
         } else {
-          delayMs = fullJitterDelay(consecutiveFailures, this.retryPolicy, this.random);
+          // A 503's Retry-After is waited however long (the deadline cuts it), as a 429's is.
+          delayMs =
+            error instanceof ServerError
+              ? this.serverRetryDelay(error, consecutiveFailures, Infinity)!
+              : fullJitterDelay(consecutiveFailures, this.retryPolicy, this.random);
           consecutiveFailures++;
         }
         onPoll?.({ attempt, elapsedMs: this.now() - start, error, nextDelayMs: delayMs });
@@ -333,8 +337,20 @@ export class DreamCoreClient {
       if (retryAfterMs === undefined) return fullJitterDelay(attempt, this.retryPolicy, this.random);
       return retryAfterMs <= this.retryPolicy.maxRetryAfterMs ? retryAfterMs : undefined;
     }
-    if (error instanceof ServerError) return fullJitterDelay(attempt, this.retryPolicy, this.random);
+    if (error instanceof ServerError)
+      return this.serverRetryDelay(error, attempt, this.retryPolicy.maxRetryAfterMs);
     return undefined;
+  }
+
+  /**
+   * After a 5xx: full-jitter backoff, but never sooner than the answer's Retry-After (a 503 that says
+   * when to come back); undefined when that is more than `maxRetryAfterMs` away.
+   */
+  private serverRetryDelay(error: ServerError, attempt: number, maxRetryAfterMs: number): number | undefined {
+    const backoff = fullJitterDelay(attempt, this.retryPolicy, this.random);
+    const { retryAfterMs } = error;
+    if (retryAfterMs === undefined) return backoff;
+    return retryAfterMs <= maxRetryAfterMs ? Math.max(retryAfterMs, backoff) : undefined;
   }
 
   private async pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
@@ -411,14 +427,14 @@ export class DreamCoreClient {
   private toError({ status, headers, body, isJson }: RawResponse): DreamCoreError {
     // 429 and 5xx mean "wait" and "retry" by HTTP itself, so they are classified even when a proxy
     // rather than the API produced the body.
-    if (status === 429) {
-      const fromBody = isErrorEnvelope(body) ? body.data?.retry_after_seconds : undefined;
-      const retryAfterMs =
-        parseRetryAfter(headers.get('retry-after'), this.now()) ??
-        (fromBody === undefined ? undefined : fromBody * 1000);
-      return new RateLimitedError(status, body, retryAfterMs);
-    }
-    if (status >= 500 && status <= 599) return new ServerError(status, body);
+    // Both say when to come back: a 429, and a 503 (the provider overloaded; every operation documents
+    // its Retry-After). The header first, then the envelope's retry_after_seconds.
+    const fromBody = isErrorEnvelope(body) ? body.data?.retry_after_seconds : undefined;
+    const retryAfterMs =
+      parseRetryAfter(headers.get('retry-after'), this.now()) ??
+      (fromBody === undefined ? undefined : fromBody * 1000);
+    if (status === 429) return new RateLimitedError(status, body, retryAfterMs);
+    if (status >= 500 && status <= 599) return new ServerError(status, body, retryAfterMs);
     if (!isErrorEnvelope(body)) {
       const reason = isJson
         ? 'the body is not the error envelope {code, message, data}'

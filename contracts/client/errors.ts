@@ -98,13 +98,16 @@ export class RateLimitedError extends DreamCoreError {
 /**
  * 5xx: documented as transient ("retry with exponential backoff"). Classified by status alone, even when
  * the body is not the envelope, because a gateway in front of the API answers 502/503/504 with its own
- * page and those are just as transient.
+ * page and those are just as transient. `retryAfterMs`, as on a 429: a 503 says when to come back
+ * (every operation documents its Retry-After), and a retry sooner is refused again.
  */
 export class ServerError extends DreamCoreError {
   declare readonly status: number;
+  readonly retryAfterMs: number | undefined;
 
-  constructor(status: number, body: unknown) {
+  constructor(status: number, body: unknown, retryAfterMs?: number) {
     super(envelopeMessage(body) ?? `Server error (HTTP ${status})`, { status, type: 'internal_error', body });
+    this.retryAfterMs = retryAfterMs;
   }
 }
 

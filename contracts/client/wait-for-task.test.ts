@@ -156,6 +156,17 @@ describe('waitForTask under errors', () => {
     ]);
   });
 
+  it('on 503 waits its Retry-After when it is longer than the backoff', async () => {
+    const { client, time } = setup([
+      errorResponse(503, { type: 'service_unavailable' }, { 'Retry-After': '5' }),
+      errorResponse(503, { type: 'service_unavailable' }, { 'Retry-After': '1' }),
+      success(),
+    ]);
+    await client.waitForTask(TASK_ID);
+    // 5 s asked > 0.5 s of jitter; then 1 s asked = the jitter's 0.5 of 2 s.
+    expect(time.sleeps).toEqual([15_000, 5_000, 1_000]);
+  });
+
   it.each([
     { what: '404', responder: errorResponse(404, { type: 'not_found' }), error: NotFoundError },
     { what: '401', responder: errorResponse(401, { type: 'unauthorized' }), error: UnauthorizedError },

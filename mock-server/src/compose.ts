@@ -101,6 +101,8 @@ export async function compose(
   const limits = {
     retention: config.retention,
     journal: { maxEntries: config.journalSize, maxBytes: config.journalMaxBytes },
+    // The verdict observes nothing in proxy and replay modes (app.ts): the stores need not fold.
+    verdict: mode ? undefined : config.report,
     systemNow,
   };
   const backend: StoreBackend =
@@ -174,6 +176,7 @@ export async function compose(
       cors: config.cors,
       controlCors: config.controlCors,
       openTenantCreation: config.tenantCreation === 'open',
+      report: config.report,
     },
   });
   return {

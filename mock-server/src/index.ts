@@ -21,3 +21,11 @@ export {
   type TenantInput,
 } from './embed/handle.js';
 export type { SimulatorOptions } from './embed/options.js';
+// The verdict on the client under test (GET /__mock/report, sim.report()): failing a test on it.
+export {
+  VerdictFindingsError,
+  assertNoFindings,
+  verdictMatchers,
+  type FindingsOptions,
+} from './verdict/assert.js';
+export type { VerdictReport, VerdictFinding } from './embed/handle.js';

@@ -50,8 +50,8 @@ describe('the dispatch', () => {
 
   it('an unknown command exits 2 and lists the commands', async () => {
     const io = capture();
-    expect(await runSubcommand(['report'], io)).toBe(2);
-    expect(io.err).toContain("unknown command 'report' (commands: serve, cassette, mcp;");
+    expect(await runSubcommand(['verdict'], io)).toBe(2);
+    expect(io.err).toContain("unknown command 'verdict' (commands: serve, cassette, report, mcp;");
   });
 });
 

@@ -7,7 +7,10 @@ import { parseConfig } from '../../mock-server/src/config.js';
 import { configOf, type SimulatorOptions } from '../../mock-server/src/embed/options.js';
 import { startSimulator } from '../../mock-server/src/index.js';
 
-/** SimulatorOptions as the package published it before the option table: its users' code compiles. */
+/**
+ * SimulatorOptions as the package published it before the option table (plus the verdict's, which
+ * only added properties): its users' code compiles.
+ */
 interface PublishedSimulatorOptions {
   port?: number;
   host?: string;
@@ -33,6 +36,13 @@ interface PublishedSimulatorOptions {
   publicUrl?: string;
   bodyLimit?: string;
   validateResponses?: boolean;
+  // Added with the verdict (GET /__mock/report): new properties only, so published code still compiles.
+  report?: boolean;
+  reportRetryAfterToleranceMs?: number;
+  reportPollIntervalMs?: number;
+  reportDuplicateWindowMs?: number;
+  reportAbandonGraceMs?: number;
+  reportSettings?: string;
   logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   requestLog?: boolean;
   allowedHosts?: string;

@@ -10,12 +10,13 @@ import { CONFORMANCE_SPEC, describeStore } from '../support/store-conformance.js
 
 const metrics = new SimulatorMetrics({ worldStats: async () => [] });
 
-describeStore('memory, timed by the metrics', async ({ retention, journal, spec }) => {
+describeStore('memory, timed by the metrics', async ({ retention, journal, spec, verdict }) => {
   const store = new MemoryStore({
     ...(retention ? { retention } : {}),
     ...(journal ? { journal } : {}),
     spec: spec ?? CONFORMANCE_SPEC,
     clock: new VirtualClock(),
+    ...(verdict ? { verdict } : {}),
   });
   await store.reset();
   return metrics.timeStore(store, 'memory');

@@ -138,6 +138,7 @@ describe('the control API needs its token when the simulator is exposed', () => 
         'getDrift',
         'getJournal',
         'getMetrics',
+        'getReport',
         'getTask',
         'getTenant',
         'listAccounts',

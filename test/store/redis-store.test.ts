@@ -47,7 +47,7 @@ function newStore(): RedisStore {
   });
 }
 
-describeStore('redis', async ({ retention, journal, spec }) => {
+describeStore('redis', async ({ retention, journal, spec, verdict }) => {
   const store = new RedisStore({
     connection,
     prefix: `c${n++}`,
@@ -55,6 +55,7 @@ describeStore('redis', async ({ retention, journal, spec }) => {
     retention: retention ?? DEFAULT_RETENTION,
     journal: journal ?? DEFAULT_JOURNAL,
     systemNow: Date.now,
+    verdict,
   });
   await store.writeStart(spec ?? CONFORMANCE_SPEC);
   return store;

@@ -26,6 +26,8 @@ import type {
   Store,
   WorldSpec,
 } from '../../mock-server/src/store/store.js';
+import type { ObservationDraft } from '../../mock-server/src/verdict/observation.js';
+import { DEFAULT_SETTINGS, type VerdictSettings } from '../../mock-server/src/verdict/settings.js';
 import { makeTask } from './task-fixture.js';
 
 export const ALICE = ownerOf('sk-alice');
@@ -35,6 +37,8 @@ export interface StoreOptions {
   retention?: RetentionPolicy;
   journal?: JournalLimits;
   spec?: WorldSpec;
+  /** The verdict's settings; absent: the verdict is off. */
+  verdict?: VerdictSettings;
 }
 
 /** Makes a fresh, empty store (a world reset to its spec). */
@@ -82,6 +86,29 @@ const START = VIRTUAL_CLOCK_START;
 /** The composite operations, whether the store answers at once (memory) or after a round trip. */
 const admit = (store: Store, request: AdmitRequest) => Promise.resolve(store.admit(request));
 const accept = (store: Store, request: AcceptRequest) => Promise.resolve(store.accept(request));
+/** A status poll of an id nobody has, answered 404, as the request path observes it. */
+function observation(overrides: Partial<ObservationDraft> = {}): ObservationDraft {
+  return {
+    afterSeq: null,
+    at: VIRTUAL_CLOCK_START,
+    answeredAt: VIRTUAL_CLOCK_START,
+    operation: 'getTaskStatus',
+    keyOwner: ALICE,
+    keyLabel: 'sk-a…',
+    status: 404,
+    fault: null,
+    injected: null,
+    retryAfterSeconds: null,
+    requestDigest: 'a'.repeat(64),
+    bodyDigest: null,
+    taskId: 'sd45_ffffffffffffffff',
+    taskStatus: null,
+    price: null,
+    balance: null,
+    plan: null,
+    ...overrides,
+  };
+}
 
 export function describeStore(name: string, factory: StoreFactory): void {
   async function storeWith(balances: Array<[Owner, number]>, options: StoreOptions = {}): Promise<Store> {
@@ -747,10 +774,12 @@ export function describeStore(name: string, factory: StoreFactory): void {
       const BUCKET = { name: 'generate:alice', limit: 2, windowMs: 60_000 };
       const RESERVE = { kind: 'reserve', counter: 'tasks' } as const;
       const NO_CHAOS: ChaosOdds = { error500: 0, error429: 0 };
+      // verdictSeq: the verdict's sequence when the request arrived (none observed here: 0).
       const view = (rules: number) => ({
         spec: CONFORMANCE_SPEC,
         clock: { kind: 'virtual', nowMs: START },
         rules,
+        verdictSeq: 0,
       });
       const account = (owner: Owner, balance: number) => ({
         owner,
@@ -791,7 +820,7 @@ export function describeStore(name: string, factory: StoreFactory): void {
         const bob = { ...GENERATE, owner: BOB };
         for (const then of [RESERVE, { kind: 'poll', taskId: t.id } as const]) {
           const request = everything({ caller: BOB, rule: bob, chaos: { error500: 1, error429: 0 }, then });
-          expect(await admit(store, request)).toEqual({ view: view(1), now: START });
+          expect(await admit(store, request)).toEqual({ view: view(1), now: START, verdictSeq: 0 });
         }
         expect(await store.listRules()).toEqual([fired('rule_1', always, 2, 0)]);
         expect(await store.getTask(t.id)).toMatchObject({ status: 'IN_PROGRESS', polls: 0 });
@@ -813,12 +842,14 @@ export function describeStore(name: string, factory: StoreFactory): void {
         expect(await admit(store, request)).toEqual({
           view: view(2),
           now: START,
+          verdictSeq: 0,
           account: account(ALICE, 100),
           rule: fired('rule_1', status, 0, 1),
         });
         expect(await admit(store, request)).toEqual({
           view: view(1),
           now: START,
+          verdictSeq: 0,
           account: account(ALICE, 100),
           rule: fired('rule_2', reset, 0, 1),
         });
@@ -836,6 +867,7 @@ export function describeStore(name: string, factory: StoreFactory): void {
         expect(await admit(store, everything())).toEqual({
           view: view(2),
           now: START,
+          verdictSeq: 0,
           account: account(ALICE, 100),
           rule: fired('rule_1', shape, 1, 0), // spent once its task exists (accept), not here
           token: { allowed: true, limit: 2, remaining: 1, retryAfterSeconds: 0, resetSeconds: 30 },
@@ -848,6 +880,7 @@ export function describeStore(name: string, factory: StoreFactory): void {
         ).toEqual({
           view: view(2),
           now: START,
+          verdictSeq: 0,
           account: account(ALICE, 100),
           rule: fired('rule_2', hold, 0, 1),
         });
@@ -860,6 +893,7 @@ export function describeStore(name: string, factory: StoreFactory): void {
         expect(await admit(store, everything({ chaos: { error500: 1, error429: 0 } }))).toEqual({
           view: view(0),
           now: START,
+          verdictSeq: 0,
           account: account(ALICE, 100),
           chaos: 500,
         });
@@ -890,12 +924,14 @@ export function describeStore(name: string, factory: StoreFactory): void {
         expect(await admit(store, everything())).toEqual({
           view: view(0),
           now: START,
+          verdictSeq: 0,
           account: account(ALICE, 100),
           token: { allowed: false, limit: 2, remaining: 0, retryAfterSeconds: 30, resetSeconds: 60 },
         });
         expect(await admit(store, { caller: ALICE, then: RESERVE })).toEqual({
           view: view(0),
           now: START,
+          verdictSeq: 0,
           account: account(ALICE, 100),
           reserved: 2,
         });
@@ -903,6 +939,7 @@ export function describeStore(name: string, factory: StoreFactory): void {
         expect(await admit(store, { caller: ALICE })).toEqual({
           view: view(0),
           now: START,
+          verdictSeq: 0,
           account: account(ALICE, 100),
         });
         expect(await counters(store)).toEqual({ chaos: 0, rules: 0, tasks: 3 });
@@ -925,6 +962,7 @@ export function describeStore(name: string, factory: StoreFactory): void {
         expect(await poll(ALICE, 'sd45_ffffffffffffffff')).toEqual({
           view: view(0),
           now: START,
+          verdictSeq: 0,
           account: account(ALICE, 76),
         });
         expect((await poll(BOB, due.id)).task).toBeUndefined();
@@ -1515,6 +1553,93 @@ export function describeStore(name: string, factory: StoreFactory): void {
       function generate500(): FaultRuleInput {
         return { match: { path: '/api/generate' }, action: { status: 500 } };
       }
+    });
+
+    describe('the verdict', () => {
+      it('draws a seq per observation and control event, which admit reports, and folds them in order', async () => {
+        const store = await storeWith([[ALICE, 100]], { verdict: DEFAULT_SETTINGS });
+        expect((await store.admit({ caller: ALICE })).verdictSeq).toBe(0);
+        await store.appendJournal(journalRecord(), observation());
+        await store.appendJournal(null, observation({ afterSeq: 1 })); // the journal skips it, the verdict does not
+        await store.appendJournal(journalRecord(), observation({ afterSeq: 2 }));
+        await store.recordControl({
+          kind: 'balance-set',
+          at: VIRTUAL_CLOCK_START,
+          keyOwner: ALICE,
+          balance: 5,
+        });
+        expect((await store.admit({ caller: ALICE })).verdictSeq).toBe(4);
+        expect((await store.view()).verdictSeq ?? 0).toBe(4);
+        const { state, unseen } = await store.readVerdict();
+        expect([state.lastSeq, state.requests.getTaskStatus, unseen]).toEqual([4, 3, 0]);
+        expect([...state.coverage]).toEqual([['status:404', 3]]);
+        // The same 404 asked again twice; the examples name the journal's entries (1 and 2), or none.
+        const repeats = state.findings.get('retry-unchanged-4xx')!;
+        expect(repeats.occurrences).toBe(2);
+        expect(repeats.examples.map((e) => e.journalId)).toEqual([null, 2]);
+        // Read again, nothing new: the same state.
+        expect((await store.readVerdict()).state.lastSeq).toBe(4);
+
+        await store.reset();
+        expect((await store.admit({ caller: ALICE })).verdictSeq).toBe(0);
+        const after = (await store.readVerdict()).state;
+        expect([after.lastSeq, after.requests.getTaskStatus, after.findings.size]).toEqual([null, 0, 0]);
+        expect(after.since).toBe(VIRTUAL_CLOCK_START);
+        await store.appendJournal(null, observation());
+        expect((await store.readVerdict()).state.lastSeq).toBe(1);
+      });
+
+      it('observes nothing when the verdict is off', async () => {
+        const store = await storeWith([[ALICE, 100]]);
+        await store.appendJournal(journalRecord(), observation());
+        await store.recordControl({ kind: 'balance-set', at: 0, keyOwner: ALICE, balance: 5 });
+        expect((await store.admit({ caller: ALICE })).verdictSeq).toBe(0);
+        expect((await store.readVerdict()).state.requests.getTaskStatus).toBe(0);
+        expect((await store.queryJournal()).entries).toHaveLength(1);
+      });
+
+      it("counts the credits debited and refunded per account since the reset: the ledger's, exactly", async () => {
+        const store = await storeWith([
+          [ALICE, 100],
+          [BOB, 50],
+        ]);
+        const a1 = task({ price: 12, createdAt: 10 }, { outcome: 'failed', readyAt: 1_000 });
+        const a2 = task({ price: 18, createdAt: 20 });
+        const a3 = task(
+          { price: 12, createdAt: 30 },
+          { readyAt: null, completeOnPoll: 1, outcome: 'failed' },
+        );
+        const b1 = task({ owner: BOB, price: 30, createdAt: 40 });
+        for (const t of [a1, a2, a3, b1]) expect((await store.acceptTask(t)).accepted).toBe(true);
+        expect((await store.acceptTask(task({ owner: BOB, price: 30 }))).accepted).toBe(false); // 20 left
+        await store.settleTask(a2.id, { status: 'FAILED', at: 50, errorMessage: 'x' }); // refunded
+        await store.settleTask(a2.id, { status: 'FAILED', at: 60, errorMessage: 'x' }); // once
+        await store.pollTask(a3.id, ALICE, 70); // fails on its first poll: refunded
+        await store.settleDue(2_000); // a1 planned to fail by then: refunded
+        await store.settleTask(b1.id, { status: 'SUCCESS', at: 80, errorMessage: null });
+
+        const fromLedger = async (owner: Owner) => {
+          const ledger = await store.ledger(owner);
+          const sum = (kind: string) =>
+            ledger.filter((e) => e.kind === kind).reduce((n, e) => n + Math.abs(e.amount), 0);
+          return { debited: sum('debit'), refunded: sum('refund') };
+        };
+        const [alice, bob] = [await fromLedger(ALICE), await fromLedger(BOB)];
+        expect(alice).toEqual({ debited: 42, refunded: 42 });
+        expect(bob).toEqual({ debited: 30, refunded: 0 });
+        const { spend } = await store.readVerdict();
+        expect(spend.debited).toBe(alice.debited + bob.debited);
+        expect(spend.refunded).toBe(alice.refunded + bob.refunded);
+        expect([...spend.byKey].sort((x, y) => x.key.localeCompare(y.key))).toEqual(
+          [
+            { key: `label-${ALICE.slice(0, 4)}`, ...alice },
+            { key: `label-${BOB.slice(0, 4)}`, ...bob },
+          ].sort((x, y) => x.key.localeCompare(y.key)),
+        );
+
+        await store.reset();
+        expect((await store.readVerdict()).spend).toEqual({ debited: 0, refunded: 0, byKey: [] });
+      });
     });
   });
 }

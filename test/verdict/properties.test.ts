@@ -6,7 +6,6 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { NETWORK_FAULTS } from '../../mock-server/src/qa/faults.js';
 import { MAX_RUN, MAX_WINDOWS } from '../../mock-server/src/verdict/facts.js';
 import { observe, observeControl } from '../../mock-server/src/verdict/fold.js';
 import {
@@ -24,87 +23,7 @@ import {
   type VerdictState,
 } from '../../mock-server/src/verdict/state.js';
 import { fcParams } from '../properties/support.js';
-import { DEV_KEY, NO_SPEND, OTHER_KEY, World, realCatalogue, reportSchemaErrors } from './support.js';
-
-const KEYS = [DEV_KEY, OTHER_KEY, null] as const;
-const BODIES = ['{"prompt":"a"}', '{"prompt":"b"}', '{"prompt":"c"}', '{"prompt":""}'];
-const STATUSES = [200, 200, 200, 400, 401, 402, 404, 408, 429, 500, 503, 0];
-
-const step = fc.record({
-  advance: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 1500 }), fc.integer({ min: 0, max: 90_000 })),
-  kind: fc.constantFrom(
-    'generate',
-    'generate',
-    'poll',
-    'poll',
-    'post',
-    'balance',
-    'end',
-    'together',
-    'reset',
-  ),
-  key: fc.integer({ min: 0, max: KEYS.length - 1 }),
-  body: fc.integer({ min: 0, max: BODIES.length - 1 }),
-  task: fc.nat(),
-  status: fc.constantFrom(...STATUSES),
-  fault: fc.option(fc.constantFrom(...NETWORK_FAULTS), { freq: 6 }),
-  retryAfter: fc.option(fc.integer({ min: 0, max: 5 }), { freq: 3 }),
-  taskStatus: fc.constantFrom('IN_PROGRESS', 'SUCCESS', 'FAILED'),
-  injected: fc.option(fc.constantFrom('chaos', 'header', 'rate-limit', 'rule_1'), { freq: 3 }),
-  tookMs: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 3000 })),
-  plan: fc.record({
-    failed: fc.boolean(),
-    durationMs: fc.integer({ min: 0, max: 60_000 }),
-    byPolls: fc.option(fc.integer({ min: 1, max: 4 }), { freq: 4 }),
-  }),
-});
-type Step = typeof step extends fc.Arbitrary<infer T> ? T : never;
-
-function play(w: World, steps: readonly Step[]): void {
-  const tasks: string[] = [];
-  const taskOf = (s: Step) =>
-    tasks.length > 0 && s.task % 5 !== 0 ? tasks[s.task % tasks.length]! : 'sd45_ffffffffffffffff';
-  for (const s of steps) {
-    w.advance(s.advance);
-    const key = KEYS[s.key]!;
-    const answer = {
-      status: s.fault !== null ? (s.fault === 'malformed' ? 200 : 0) : s.status,
-      fault: s.fault,
-      injected: s.injected,
-      retryAfterSeconds: s.status === 429 || s.status === 503 ? s.retryAfter : null,
-      taskStatus: s.taskStatus,
-      tookMs: s.tookMs,
-      balance: s.status === 402 ? 5 : null,
-      plan: {
-        outcome: s.plan.failed ? ('failed' as const) : ('success' as const),
-        readyAt: s.plan.byPolls === null ? w.now + s.plan.durationMs : null,
-        completeOnPoll: s.plan.byPolls,
-      },
-    };
-    if (s.kind === 'generate') {
-      const o = w.send({ key, generate: BODIES[s.body]! }, answer);
-      if (o.plan !== null) tasks.push(o.taskId!);
-    } else if (s.kind === 'poll' || s.kind === 'post') {
-      w.send({ key, poll: taskOf(s), method: s.kind === 'poll' ? 'GET' : 'POST' }, answer);
-    } else if (s.kind === 'together') {
-      const made = w.together([
-        [{ key, generate: BODIES[s.body]! }, answer],
-        [
-          { key, poll: taskOf(s) },
-          { ...answer, tookMs: s.tookMs / 2 },
-        ],
-        [
-          { key, generate: BODIES[s.body]! },
-          { ...answer, status: 200, fault: null },
-        ],
-      ]);
-      for (const o of made) if (o.plan !== null) tasks.push(o.taskId!);
-    } else if (s.kind === 'balance') w.setBalance(KEYS[s.key] ?? DEV_KEY, 100);
-    else if (s.kind === 'end') {
-      if (tasks.length > 0) w.endTask(taskOf(s), s.plan.failed ? 'FAILED' : 'SUCCESS');
-    } else if (s.task % 7 === 0) w.reset();
-  }
-}
+import { BODIES, NO_SPEND, World, play, realCatalogue, reportSchemaErrors, step } from './support.js';
 
 /** Folds a recorded sequence into a state, as another process would. */
 function replay(
@@ -254,9 +173,9 @@ describe('the verdict, for any sequence', () => {
 describe('the state as JSON', () => {
   it('is refused when it is not a state of this version, naming the place', () => {
     const good = toJSON(emptyState());
-    expect(() => fromJSON({ ...good, v: 0 })).toThrow('state: version 0 is not 1; start from an empty state');
+    expect(() => fromJSON({ ...good, v: 0 })).toThrow('state: version 0 is not 2; start from an empty state');
     expect(() => fromJSON({ ...good, tasks: [['sd45_x', 'k']] })).toThrow(
-      'state.tasks[0]: expected 13 items',
+      'state.tasks[0]: expected 14 items',
     );
     expect(() => fromJSON({ ...good, coverage: [['generate:200', -1]] })).toThrow(
       'state.coverage[0][1]: expected a non-negative integer',
@@ -291,6 +210,7 @@ describe('the state as JSON', () => {
         forcedEnd: { status: 'FAILED', at: 1.75e12 },
         lastPollAt: 1.75e12,
         lastPollOk: true,
+        lastPollRefused: true,
         terminalReadAt: 1.75e12,
         terminalReadSeq: 1e9,
         terminalStatus: 'FAILED',

@@ -1,16 +1,16 @@
 /**
  * The careful client is the project's own reference client (contracts/client): driven against a
- * small stand-in for the simulator that answers at random with chaos 500s, rate-limit 429s with
- * Retry-After, broken connections and failed renders, on the world's virtual clock (its sleep moves
- * the clock), it must never be found at fault. A naive client against the same world is.
+ * small stand-in for the simulator that answers at random with chaos 500s, 503s and rate-limit 429s
+ * with Retry-After, broken connections and failed renders, on the world's virtual clock (its sleep
+ * moves the clock), it must never be found at fault. A naive client against the same world is.
  *
- * The stand-in answers 500 rather than 503: the reference client retries a 503 with its own backoff
- * and does not read its Retry-After, which retry-after-ignored reports (the lead knows).
+ * The 503s with Retry-After held the client to the fix of its defect: it used to retry a 503 after
+ * its own backoff without reading the header, which retry-after-ignored reported.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DreamCoreClient, type FetchLike } from '../../contracts/client/dreamcore-client.js';
-import { RateLimitedError } from '../../contracts/client/errors.js';
+import { RateLimitedError, ServerError } from '../../contracts/client/errors.js';
 import { taskRecord } from '../../contracts/client/fake-fetch.js';
 import { fcParams } from '../properties/support.js';
 import { DEV_KEY, World } from './support.js';
@@ -46,9 +46,22 @@ function badDay(w: World, random: () => number): FetchLike {
     const draw = random();
     if (u.pathname === '/api/generate') {
       const body = init.body as string;
-      if (draw < 0.3) {
+      if (draw < 0.2) {
         w.generate(body, { status: 500, injected: 'chaos' });
         return failure(500, 'internal_error');
+      }
+      if (draw < 0.3) {
+        const seconds = 1 + Math.floor(random() * 4);
+        w.generate(body, { status: 503, retryAfterSeconds: seconds, injected: 'rule_1' });
+        return json(
+          503,
+          {
+            code: 503,
+            message: 'overloaded',
+            data: { type: 'service_unavailable', retry_after_seconds: seconds },
+          },
+          { 'Retry-After': String(seconds) },
+        );
       }
       if (draw < 0.45) {
         const seconds = 1 + Math.floor(random() * 4);
@@ -69,9 +82,22 @@ function badDay(w: World, random: () => number): FetchLike {
       w.poll(taskId, { fault: 'reset', injected: 'chaos' });
       throw new TypeError('fetch failed');
     }
-    if (draw < 0.25) {
+    if (draw < 0.2) {
       w.poll(taskId, { status: 500, injected: 'chaos' });
       return failure(500, 'internal_error');
+    }
+    if (draw < 0.25) {
+      const seconds = 1 + Math.floor(random() * 4);
+      w.poll(taskId, { status: 503, retryAfterSeconds: seconds, injected: 'rule_1' });
+      return json(
+        503,
+        {
+          code: 503,
+          message: 'overloaded',
+          data: { type: 'service_unavailable', retry_after_seconds: seconds },
+        },
+        { 'Retry-After': String(seconds) },
+      );
     }
     if (draw < 0.35) {
       const seconds = 1 + Math.floor(random() * 8);
@@ -104,6 +130,7 @@ const PROMPTS = ['a red fox', 'a grey wolf', 'a snow hare'];
 describe('the reference client on a bad day', () => {
   it('is never found at fault, whatever the draws', async () => {
     let retried = 0;
+    let unavailable = 0;
     let polledThroughFaults = 0;
     await fc.assert(
       fc.asyncProperty(fc.integer(), async (seed) => {
@@ -119,13 +146,16 @@ describe('the reference client on a bad day', () => {
         });
         for (const prompt of PROMPTS) {
           await client.generate({ prompt, aspectRatio: '1:1', quality: 'basic' }).catch((error: unknown) => {
-            // Out of retries on a 429, the client hands its Retry-After to the caller to reschedule:
-            // a careful caller waits it out (going on at once is what retry-after-ignored catches).
-            if (error instanceof RateLimitedError) w.advance(error.retryAfterMs ?? 1000);
+            // Out of retries on a 429 or a 503, the client hands its Retry-After to the caller to
+            // reschedule: a careful caller waits it out (going on at once is what retry-after-ignored
+            // catches).
+            if (error instanceof RateLimitedError || error instanceof ServerError)
+              w.advance(error.retryAfterMs ?? 1000);
           });
         }
         const report = await w.report(w.now + 60_000);
         retried += report.coverage.seen.find((s) => s.outcome === 'generate:500')?.count ?? 0;
+        unavailable += report.coverage.seen.find((s) => s.outcome === 'generate:503')?.count ?? 0;
         polledThroughFaults +=
           report.coverage.seen.find((s) => s.outcome === 'status:fault:reset')?.count ?? 0;
         expect(report.findings).toEqual([]);
@@ -134,6 +164,7 @@ describe('the reference client on a bad day', () => {
     );
     // The draws did give it a bad day to survive.
     expect(retried).toBeGreaterThan(100);
+    expect(unavailable).toBeGreaterThan(50);
     expect(polledThroughFaults).toBeGreaterThan(100);
   });
 });

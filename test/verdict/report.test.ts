@@ -1,5 +1,5 @@
 /**
- * The report's shape (held to report.schema.yaml), coverage and spend, the settings, and the ways
+ * The report's shape (held to control-api.yaml's VerdictReport), coverage and spend, the settings, and the ways
  * out of it: JUnit XML (parsed back with fast-xml-parser), text, assertNoFindings and the matcher.
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
@@ -45,7 +45,7 @@ async function naiveReport(label = 'sk-dreamcore-dev'): Promise<VerdictReport> {
 }
 
 describe('the report', () => {
-  it('matches report.schema.yaml, for a clean world, a naive one and an empty one', async () => {
+  it("matches control-api.yaml's VerdictReport, for a clean world, a naive one and an empty one", async () => {
     expect(reportSchemaErrors(await naiveReport())).toEqual([]);
     expect(reportSchemaErrors(await new World().report())).toEqual([]);
     const spend = {

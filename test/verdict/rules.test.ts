@@ -404,6 +404,19 @@ describe('abandoned-task', () => {
     expect(await w.found(w.now + 10_000)).toEqual({ 'abandoned-task': 1 });
   });
 
+  it('does not flag a task whose last poll QA answered with a client error: stopping was right', async () => {
+    const w = new World();
+    const refused = w.accepted(BODY, { durationMs: 3000 }).taskId!;
+    const resumed = w.accepted(OTHER_BODY, { durationMs: 3000 }).taskId!;
+    w.advance(1000).poll(refused, { status: 404, injected: 'rule_1' });
+    w.poll(resumed, { status: 404, injected: 'header' });
+    // The same client error, not injected, is the client's to judge (a poll of another key's task).
+    const real = w.accepted('{"prompt":"real"}', { durationMs: 3000 }).taskId!;
+    w.poll(real, { status: 404 });
+    w.advance(2000).poll(resumed, { status: 500, injected: 'chaos' }); // a later poll, not refused
+    expect(await w.found(w.now + 60_000)).toEqual({ 'abandoned-task': 2 });
+  });
+
   it('cannot judge tasks it forgot, and says so', async () => {
     const w = new World({ caps: { tasks: 2 } });
     for (let i = 0; i < 5; i++) w.accepted(`{"prompt":"fox ${i}"}`);

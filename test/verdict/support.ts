@@ -10,9 +10,11 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ValidateFunction } from 'ajv';
+import fc from 'fast-check';
 import { parse } from 'yaml';
 import { responseAjv } from '../../mock-server/src/http/validation/spec-ajv.js';
 import { VIRTUAL_CLOCK_START } from '../../mock-server/src/domain/clock.js';
+import { NETWORK_FAULTS } from '../../mock-server/src/qa/faults.js';
 import { ownerOf, redactKey } from '../../mock-server/src/domain/keys.js';
 import { API_SPEC_PATH, loadSpec, specOperations } from '../../mock-server/src/http/load-spec.js';
 import { deriveCatalogue, type OutcomeCatalogue } from '../../mock-server/src/verdict/catalogue.js';
@@ -221,16 +223,102 @@ export class World {
   }
 }
 
-const SCHEMA_PATH = fileURLToPath(
-  new URL('../../mock-server/src/verdict/report.schema.yaml', import.meta.url),
-);
+// --- random days ----------------------------------------------------------------------------------
 
-/** The schemas of report.schema.yaml, as they would sit in control-api.yaml (Ok and Success from there). */
+export const KEYS = [DEV_KEY, OTHER_KEY, null] as const;
+export const BODIES = ['{"prompt":"a"}', '{"prompt":"b"}', '{"prompt":"c"}', '{"prompt":""}'];
+const STATUSES = [200, 200, 200, 400, 401, 402, 404, 408, 429, 500, 503, 0];
+
+/** One step of a random day as the judge sees it (test/verdict/properties.test.ts, stores.test.ts). */
+export const step = fc.record({
+  advance: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 1500 }), fc.integer({ min: 0, max: 90_000 })),
+  kind: fc.constantFrom(
+    'generate',
+    'generate',
+    'poll',
+    'poll',
+    'post',
+    'balance',
+    'end',
+    'together',
+    'reset',
+  ),
+  key: fc.integer({ min: 0, max: KEYS.length - 1 }),
+  body: fc.integer({ min: 0, max: BODIES.length - 1 }),
+  task: fc.nat(),
+  status: fc.constantFrom(...STATUSES),
+  fault: fc.option(fc.constantFrom(...NETWORK_FAULTS), { freq: 6 }),
+  retryAfter: fc.option(fc.integer({ min: 0, max: 5 }), { freq: 3 }),
+  taskStatus: fc.constantFrom('IN_PROGRESS', 'SUCCESS', 'FAILED'),
+  injected: fc.option(fc.constantFrom('chaos', 'header', 'rate-limit', 'rule_1'), { freq: 3 }),
+  tookMs: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 3000 })),
+  plan: fc.record({
+    failed: fc.boolean(),
+    durationMs: fc.integer({ min: 0, max: 60_000 }),
+    byPolls: fc.option(fc.integer({ min: 1, max: 4 }), { freq: 4 }),
+  }),
+});
+export type Step = typeof step extends fc.Arbitrary<infer T> ? T : never;
+
+/** Plays the steps in `w`: the observations and control events a simulator would make of them. */
+export function play(w: World, steps: readonly Step[]): void {
+  const tasks: string[] = [];
+  const taskOf = (s: Step) =>
+    tasks.length > 0 && s.task % 5 !== 0 ? tasks[s.task % tasks.length]! : 'sd45_ffffffffffffffff';
+  for (const s of steps) {
+    w.advance(s.advance);
+    const key = KEYS[s.key]!;
+    const answer = {
+      status: s.fault !== null ? (s.fault === 'malformed' ? 200 : 0) : s.status,
+      fault: s.fault,
+      injected: s.injected,
+      retryAfterSeconds: s.status === 429 || s.status === 503 ? s.retryAfter : null,
+      taskStatus: s.taskStatus,
+      tookMs: s.tookMs,
+      balance: s.status === 402 ? 5 : null,
+      plan: {
+        outcome: s.plan.failed ? ('failed' as const) : ('success' as const),
+        readyAt: s.plan.byPolls === null ? w.now + s.plan.durationMs : null,
+        completeOnPoll: s.plan.byPolls,
+      },
+    };
+    if (s.kind === 'generate') {
+      const o = w.send({ key, generate: BODIES[s.body]! }, answer);
+      if (o.plan !== null) tasks.push(o.taskId!);
+    } else if (s.kind === 'poll' || s.kind === 'post') {
+      w.send({ key, poll: taskOf(s), method: s.kind === 'poll' ? 'GET' : 'POST' }, answer);
+    } else if (s.kind === 'together') {
+      const made = w.together([
+        [{ key, generate: BODIES[s.body]! }, answer],
+        [
+          { key, poll: taskOf(s) },
+          { ...answer, tookMs: s.tookMs / 2 },
+        ],
+        [
+          { key, generate: BODIES[s.body]! },
+          { ...answer, status: 200, fault: null },
+        ],
+      ]);
+      for (const o of made) if (o.plan !== null) tasks.push(o.taskId!);
+    } else if (s.kind === 'balance') w.setBalance(KEYS[s.key] ?? DEV_KEY, 100);
+    else if (s.kind === 'end') {
+      if (tasks.length > 0) w.endTask(taskOf(s), s.plan.failed ? 'FAILED' : 'SUCCESS');
+    } else if (s.task % 7 === 0) w.reset();
+  }
+}
+
+const CONTROL_SPEC = fileURLToPath(new URL('../../mock-server/control-api.yaml', import.meta.url));
+
+/** The report's schemas as control-api.yaml has them (Verdict*), with the envelope's Ok and Success. */
 export function reportSchemas(): Record<string, Record<string, unknown>> {
-  const doc = parse(readFileSync(SCHEMA_PATH, 'utf8')) as {
+  const doc = parse(readFileSync(CONTROL_SPEC, 'utf8')) as {
     components: { schemas: Record<string, Record<string, unknown>> };
   };
-  return doc.components.schemas;
+  return Object.fromEntries(
+    Object.entries(doc.components.schemas).filter(
+      ([name]) => name.startsWith('Verdict') || name === 'Ok' || name === 'Success',
+    ),
+  );
 }
 
 let validator: ValidateFunction | undefined;
@@ -238,16 +326,7 @@ let validator: ValidateFunction | undefined;
 /** Errors of a report against the VerdictReport schema, as the simulator's response validation would give them. */
 export function reportSchemaErrors(report: unknown): string[] {
   if (validator === undefined) {
-    const root = {
-      $ref: '#/components/schemas/VerdictReport',
-      components: {
-        schemas: {
-          ...reportSchemas(),
-          Ok: { type: 'integer', enum: [200, 201] },
-          Success: { type: 'string', enum: ['success'] },
-        },
-      },
-    };
+    const root = { $ref: '#/components/schemas/VerdictReport', components: { schemas: reportSchemas() } };
     validator = responseAjv().compile(root);
   }
   return validator(report) ? [] : (validator.errors ?? []).map((e) => `${e.instancePath} ${e.message ?? ''}`);

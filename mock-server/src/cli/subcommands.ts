@@ -26,6 +26,13 @@ export const SUBCOMMANDS: readonly Subcommand[] = [
     load: () => import('./cassette.js'),
   },
   {
+    name: 'report',
+    usage: 'report [options]',
+    summary:
+      'the verdict on the client under test at --url; exits 1 when it broke a rule: a CI gate (dreamcore-simulator report --help)',
+    load: () => import('./report.js'),
+  },
+  {
     name: 'mcp',
     usage: 'mcp [options]',
     summary:

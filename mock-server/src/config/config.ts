@@ -6,8 +6,10 @@
 import { randomBytes } from 'node:crypto';
 import { defaultMaxConnections, openFileLimit } from '../connection-limit.js';
 import { DEFAULT_FAILURE_RATE, type LatencyProfileName } from '../domain/latency.js';
-import type { OptionName, ParsedOptions } from './options.js';
 import type { TenantShares } from '../tenancy/creation-shares.js';
+import type { VerdictSettings } from '../verdict/settings.js';
+import { OPTIONS, optionEntries, type OptionName, type ParsedOptions } from './options.js';
+import { verdictSettingsOf } from './report-settings.js';
 import {
   combinationError,
   DEV_KEY,
@@ -74,6 +76,11 @@ export interface Config {
   journalMaxBytes: number;
   /** Journal waits and streams held at once per world, per process (beyond: 429). */
   journalFollowers: { maxWaits: number; maxStreams: number };
+  /**
+   * The verdict's settings (GET /__mock/report): every public request judged against its rules;
+   * undefined with `--report off`, when nothing is observed.
+   */
+  report: VerdictSettings | undefined;
   /** Where state lives: this process's memory, or a Redis shared by every replica of a fleet. */
   store: 'memory' | 'redis';
   redisUrl: string | undefined;
@@ -154,6 +161,13 @@ function checkCombinations(raw: ParsedOptions, from: OptionSources): void {
       throw combinationError(`${from.asGiven(name)} ${what}: it needs ${from.toAdd('proxy')}`);
     }
   }
+  // A threshold of a verdict rule with the verdict off would do nothing, which whoever set it did not mean.
+  if (!raw.report)
+    for (const name of [...thresholdOptions().map((t) => t.name), 'reportSettings' as const])
+      if (from.given(name))
+        throw combinationError(
+          `${from.asGiven(name)} sets a verdict rule: it needs the verdict on (${from.asGiven('report')} is off)`,
+        );
   if (raw.store === 'redis' && !raw.redisUrl) {
     throw combinationError(
       `${from.asGiven('store')} is redis: it needs ${from.toAdd('redisUrl')}, e.g. redis://127.0.0.1:6379`,
@@ -215,6 +229,14 @@ export function toConfig(raw: ParsedOptions, from: OptionSources): Config {
     journalSize: raw.journalSize,
     journalMaxBytes: raw.journalMaxMb * 1024 * 1024,
     journalFollowers: { maxWaits: raw.maxJournalWaits, maxStreams: raw.maxJournalStreams },
+    report: raw.report
+      ? verdictSettingsOf(
+          raw.reportSettings,
+          thresholdOptions()
+            .filter((t) => from.given(t.name))
+            .map(({ name, rule, field }) => ({ rule, field, value: raw[name] as number })),
+        )
+      : undefined,
     store: raw.store,
     redisUrl: raw.redisUrl,
     redisPrefix: raw.redisPrefix,
@@ -258,6 +280,14 @@ export function toConfig(raw: ParsedOptions, from: OptionSources): Config {
     scenarioFile: raw.scenario,
   };
   return deepFreeze(config);
+}
+
+/** The options that set one threshold of a verdict rule (options.ts, ruleThreshold). */
+function thresholdOptions(): Array<{ name: OptionName; rule: string; field: string }> {
+  return optionEntries().flatMap(([name]) => {
+    const spec = OPTIONS[name] as { threshold?: { rule: string; field: string } };
+    return spec.threshold ? [{ name, ...spec.threshold }] : [];
+  });
 }
 
 /**

@@ -6,6 +6,8 @@
  * built from the parsed options by toConfig (config.ts), which also checks how options combine.
  */
 import { DEFAULT_FAILURE_RATE, LATENCY_PROFILES } from '../domain/latency.js';
+import { RULES, type RuleId } from '../verdict/rules/index.js';
+import { parseVerdictSettings } from './report-settings.js';
 import { describeDefaultMaxConnections, openFileLimit } from '../connection-limit.js';
 import {
   baseUrl,
@@ -36,6 +38,7 @@ const DEFAULT_TENANT_CREATION_RATE = { limit: 30, windowMs: 60_000 };
 export const GROUPS = {
   basics: 'Basics',
   qa: 'QA: faults, chaos, journal',
+  report: 'Verdict: is the client ready? (/__mock/report)',
   limits: 'Limits and access',
   tenants: 'Tenants',
   fleet: 'Fleet: shared state',
@@ -88,6 +91,31 @@ function cliOnly<S extends OptionSpec>(reason: string, spec: S): S & { cliOnly: 
  * (domain/clock.ts), every instant the simulator derives stays printable with a four-digit year.
  */
 const MAX_DURATION_S = 100 * 365 * 86_400;
+
+/**
+ * An option for one threshold of a verdict rule (verdict/rules/): its default and bounds are the
+ * rule's own, so they are written once, in the rule.
+ */
+function ruleThreshold<R extends RuleId>(
+  rule: R,
+  field: keyof Extract<(typeof RULES)[number], { id: R }>['defaults'] & string,
+  spec: Pick<OptionFields<number>, 'env' | 'help'>,
+): OptionSpec<number, true> & { threshold: { rule: R; field: string } } {
+  const { defaults, bounds } = RULES.find((r) => r.id === rule)! as {
+    defaults: Record<string, number>;
+    bounds: Record<string, { min: number; max: number }>;
+  };
+  return {
+    ...option({
+      arg: '<ms>',
+      ...spec,
+      default: defaults[field]!,
+      parse: integer(bounds[field]!.min, bounds[field]!.max),
+      group: 'report',
+    }),
+    threshold: { rule, field },
+  };
+}
 
 const EMBEDDED_STATE = 'an embedded simulator keeps its state in memory (its stop() closes no Redis client)';
 const EMBEDDED_SERVER =
@@ -255,6 +283,40 @@ export const OPTIONS = {
     parse: onOff,
     help: 'check every response against the spec',
     group: 'qa',
+  }),
+
+  report: option({
+    arg: '<on|off>',
+    env: 'DREAMCORE_REPORT',
+    default: true,
+    shownDefault: 'on',
+    parse: onOff,
+    help: "judge the client's requests against the verdict rules (off: nothing is observed)",
+    group: 'report',
+  }),
+  reportRetryAfterToleranceMs: ruleThreshold('retry-after-ignored', 'tolerance_ms', {
+    env: 'DREAMCORE_REPORT_RETRY_AFTER_TOLERANCE_MS',
+    help: 'retry-after-ignored: how much sooner than Retry-After a request may come',
+  }),
+  reportPollIntervalMs: ruleThreshold('poll-too-fast', 'min_interval_ms', {
+    env: 'DREAMCORE_REPORT_POLL_INTERVAL_MS',
+    help: 'poll-too-fast: the least interval between two polls of one task',
+  }),
+  reportDuplicateWindowMs: ruleThreshold('duplicate-generate', 'window_ms', {
+    env: 'DREAMCORE_REPORT_DUPLICATE_WINDOW_MS',
+    help: 'duplicate-generate: how close two accepted generates of the same body and key are a double charge',
+  }),
+  reportAbandonGraceMs: ruleThreshold('abandoned-task', 'grace_ms', {
+    env: 'DREAMCORE_REPORT_ABANDON_GRACE_MS',
+    help: 'abandoned-task: how long after its end a task nobody read is a finding',
+  }),
+  reportSettings: option({
+    arg: '<json>',
+    env: 'DREAMCORE_REPORT_SETTINGS',
+    parse: parseVerdictSettings,
+    help: 'every rule\'s switch, severity and thresholds, and the caps, as JSON, e.g. {"rules":{"duplicate-generate":"off"}} (docs/reference/verdict-rules.md)',
+    shownDefault: "the rules' defaults",
+    group: 'report',
   }),
 
   rateLimit: option({

@@ -229,13 +229,24 @@ export class Simulator {
     return this.options.store.listTasks(filter);
   }
 
-  /** Ends an in-progress task now, as QA asks; a failure refunds like any other. */
+  /**
+   * Ends an in-progress task now, as QA asks; a failure refunds like any other. The verdict is told
+   * (a task QA ended is no longer to be judged by its plan).
+   */
   async forceSettle(id: string, outcome: Outcome, errorMessage?: string): Promise<Task | undefined> {
     const { store, clock } = this.options;
     const at = clock.now();
-    return outcome === 'failed'
-      ? store.settleTask(id, { status: 'FAILED', at, errorMessage: errorMessage ?? DEFAULT_FAILURE_MESSAGE })
-      : store.settleTask(id, { status: 'SUCCESS', at, errorMessage: null });
+    const status = outcome === 'failed' ? 'FAILED' : 'SUCCESS';
+    const task = await store.settleTask(
+      id,
+      status === 'FAILED'
+        ? { status, at, errorMessage: errorMessage ?? DEFAULT_FAILURE_MESSAGE }
+        : { status, at, errorMessage: null },
+    );
+    // Ended by this call (a task that had ended already comes back as it was).
+    if (task && task.status === status && task.settledAt === at)
+      await store.recordControl({ kind: 'task-ended', at, taskId: id, status });
+    return task;
   }
 
   /** Settles every task whose time has come (of one owner, or all), so balances include their refunds. */
@@ -305,10 +316,15 @@ export class Simulator {
     });
   }
 
+  /** Sets (or creates) a key's balance, as QA asks; the verdict is told (a 402 or 401 may now pass). */
   async setBalance(apiKey: string, balance: number): Promise<Account> {
+    const { store, clock } = this.options;
     const owner = ownerOf(apiKey);
     await this.settleDue(owner);
-    return this.options.store.setBalance(owner, redactKey(apiKey), balance, this.options.clock.now());
+    const at = clock.now();
+    const account = await store.setBalance(owner, redactKey(apiKey), balance, at);
+    await store.recordControl({ kind: 'balance-set', at, keyOwner: owner, balance });
+    return account;
   }
 
   /** The random stream `name` of task n (the salt, when given, only for ids). */

@@ -7,7 +7,8 @@
  */
 import type { components } from '../../../generated/control-api.js';
 import { DreamCoreClient, type DreamCoreClientOptions } from '../../../contracts/client/dreamcore-client.js';
-import { dataOf, type ControlClient } from './control-client.js';
+import { assertNoFindings, type FindingsOptions } from '../verdict/assert.js';
+import { ControlApiError, dataOf, type ControlClient } from './control-client.js';
 
 type Schemas = components['schemas'];
 export type Account = Schemas['Account'];
@@ -18,6 +19,9 @@ export type JournalEntry = Schemas['JournalEntry'];
 export type ClockView = Schemas['Clock'];
 export type Tenant = Schemas['Tenant'];
 export type TenantInput = Schemas['TenantInput'];
+/** GET /__mock/report: the verdict on the client under test (docs/reference/verdict-rules.md). */
+export type VerdictReport = Schemas['VerdictReport'];
+export type VerdictFinding = Schemas['VerdictFinding'];
 
 export interface StartKey {
   apiKey: string;
@@ -165,6 +169,50 @@ export class SimulatorHandle implements AsyncDisposable {
       return newest;
     },
   };
+
+  /**
+   * The verdict on the client under test in this world since its last reset: the rules its requests
+   * broke, the outcomes it met and missed, the credits it spent (docs/reference/verdict-rules.md).
+   */
+  async report(): Promise<VerdictReport> {
+    // The 200 documents XML and text too (?format=): without it, the answer is the JSON envelope.
+    const json = this.parts.control.GET('/__mock/report') as Promise<{
+      data?: { data: VerdictReport };
+      error?: unknown;
+      response: Response;
+    }>;
+    return dataOf(json);
+  }
+
+  /**
+   * The same report as JUnit XML, for a CI server (one test case per rule); `failOn: 'error'` lets
+   * warnings pass.
+   */
+  async reportJUnit(options: FindingsOptions = {}): Promise<string> {
+    const { data, response } = await this.parts.control.GET('/__mock/report', {
+      params: { query: { format: 'junit', ...(options.failOn ? { fail_on: options.failOn } : {}) } },
+      parseAs: 'text',
+    });
+    if (!response.ok || typeof data !== 'string')
+      throw new ControlApiError(
+        response.status,
+        'unknown',
+        `GET /__mock/report?format=junit: ${response.status}`,
+      );
+    return data;
+  }
+
+  /**
+   * Fails (throws a VerdictFindingsError listing them) when the client broke a rule of severity
+   * `failOn` or worse (`warning`, the default: any rule); returns the report otherwise. It throws
+   * a plain Error, so it works in vitest, jest, node:test or mocha:
+   * `afterAll(() => sim.assertNoFindings({ failOn: 'error' }))`.
+   */
+  async assertNoFindings(options: FindingsOptions = {}): Promise<VerdictReport> {
+    const report = await this.report();
+    assertNoFindings(report, options);
+    return report;
+  }
 
   /** Back to the world's start: its keys and balances, no tasks, rules or journal, the clock rewound. */
   async reset(): Promise<void> {

@@ -87,6 +87,8 @@ export class Responder implements Answering {
     }
     const journalText = typeof text === 'string' && contentType.includes('json') ? text : undefined;
     ctx.answered = { status, text: journalText };
+    const retryAfter = retryAfterOf(headers);
+    if (retryAfter !== undefined) ctx.retryAfterSeconds = retryAfter;
     const recorded = this.recorder.record(ctx, status, journalText);
     if (recorded instanceof Promise) {
       void recorded.then(() => write(ctx, status, text, contentType, headers));
@@ -131,6 +133,8 @@ export class Responder implements Answering {
     const contentType = (Array.isArray(type) ? type[0] : type) ?? '';
     const text = /json/i.test(contentType) ? body.toString('utf8') : undefined;
     ctx.answered = { status, text };
+    const retryAfter = retryAfterOf(headers);
+    if (retryAfter !== undefined) ctx.retryAfterSeconds = retryAfter;
     const send = () => {
       if (res.headersSent || res.destroyed) return;
       res.statusCode = status;
@@ -148,6 +152,20 @@ export class Responder implements Answering {
     const injected = ctx.injected !== undefined;
     this.error(ctx, this.translate(err, ctx.req, { path: ctx.rendered.path, injected }));
   }
+}
+
+/** The Retry-After of an answer's headers (any case), in whole seconds; undefined when absent or not seconds. */
+function retryAfterOf(
+  headers: Readonly<Record<string, string | readonly string[]>> | undefined,
+): number | undefined {
+  if (headers === undefined) return undefined;
+  for (const name in headers) {
+    if (name.length !== 11 || name.toLowerCase() !== 'retry-after') continue;
+    const value = headers[name];
+    const text = typeof value === 'string' ? value : value?.[0];
+    return text !== undefined && /^\s*\d+\s*$/.test(text) ? Number(text) : undefined;
+  }
+  return undefined;
 }
 
 function write(

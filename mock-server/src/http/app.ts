@@ -36,6 +36,8 @@ import type { Tenancy } from '../tenancy/tenancy.js';
 import { DEFAULT_WORLD } from '../tenancy/world.js';
 import { DriftSummaries } from '../drift/drift-summary.js';
 import type { Gateway } from '../proxy/gateway.js';
+import { deriveCatalogue } from '../verdict/catalogue.js';
+import type { VerdictSettings } from '../verdict/settings.js';
 
 export interface AppOptions {
   /** Body size limit, in body-parser's notation ("64kb"). */
@@ -60,6 +62,11 @@ export interface AppOptions {
   controlCors: readonly string[];
   /** Whether anyone who can reach the control API may create a tenant, or only the operator. */
   openTenantCreation: boolean;
+  /**
+   * The verdict's settings (`--report`): each public request is observed and judged; undefined:
+   * nothing is observed. The stores must be given the same (compose.ts).
+   */
+  report?: VerdictSettings | undefined;
 }
 
 export interface AppDeps {
@@ -120,14 +127,17 @@ export function createApp(deps: AppDeps): Express {
 
   // The one error exit and the one answer (answer.ts): the journal first, then the bytes.
   const translate = errorTranslator(logger, options.bodyLimit);
-  const recorder = new JournalRecorder(tenancy, logger, qa.options.journalSize > 0);
+  const { gateway } = deps;
+  // The verdict judges the simulator's own answers: in proxy and replay modes the live API (or its
+  // recording) answers, whose tasks and plans the simulator does not know.
+  const report = gateway ? undefined : options.report;
+  const recorder = new JournalRecorder(tenancy, logger, qa.options.journalSize > 0, report !== undefined);
   const responder = new Responder(recorder, logger, translate, (id) => tenancy.exists(id));
   // Never an unchecked Host header (it could carry a path or another site): a well-formed one (the
   // allowlist has already refused names it does not serve), else the address the request came in on.
   const publicUrl = options.publicUrl?.replace(/\/+$/, '');
   const baseUrl = (req: Request) =>
     publicUrl ?? `${req.protocol}://${wellFormedHost(req) ?? listeningAuthority(req)}`;
-  const { gateway } = deps;
 
   // ---- every request: its context (and the after-answer hook), then its log line ----------------
   app.use(
@@ -220,6 +230,13 @@ export function createApp(deps: AppDeps): Express {
         ruleStatuses: ruleStatusChecker(apiOperations),
         drift: { summaries: driftSummaries, gateway: gateway?.info },
         onReset: (worldId) => gateway?.onReset(worldId),
+        report: {
+          settings: report,
+          off: gateway
+            ? `the simulator does not answer the public API itself in ${gateway.info.mode} mode, so it does not judge the client`
+            : 'the simulator runs with --report off, so nothing was observed',
+          catalogue: deriveCatalogue(apiOperations),
+        },
         journalStream: {
           onOpen: () => metrics.journalStreams.inc(),
           onClose: () => metrics.journalStreams.dec(),

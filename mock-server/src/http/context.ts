@@ -6,7 +6,7 @@
  */
 import type { Request, Response } from 'express';
 import type { Owner } from '../domain/keys.js';
-import type { TaskScenario } from '../domain/tasks.js';
+import type { Task, TaskScenario } from '../domain/tasks.js';
 import type { DriftFinding } from '../drift/spec-drift.js';
 import type { FaultSource } from '../qa/faults.js';
 import type { Admission } from '../store/store.js';
@@ -84,6 +84,12 @@ export interface RequestContext {
   query?: Record<string, string>;
   /** Whether the journal has this request already (answer.ts records before the answer leaves). */
   recorded?: boolean;
+  /** The public API, a generate: the task it created and the balance after its debit (for the verdict). */
+  accepted?: { task: Task; balance: number };
+  /** The public API, a generate refused for want of credits: the balance that could not cover it. */
+  refusedBalance?: number;
+  /** The answer's Retry-After, in seconds, as the responder sent it (for the verdict). */
+  retryAfterSeconds?: number;
 }
 
 declare module 'express-serve-static-core' {

@@ -1,6 +1,8 @@
 /**
  * Records each public request and its answer in its world's journal (keys redacted, bodies
- * truncated), from the request's context.
+ * truncated), from the request's context, and, in the same store operation, what the verdict needs
+ * to know of it (verdict/observation.ts): one Observation per request to an operation of
+ * openapi.yaml, whether or not the journal is on.
  *
  * The responder (answer.ts) records an entry before the answer's bytes go out, so a client that has
  * its answer can read the entry at once, from this process or from any other on the same store (the
@@ -8,12 +10,15 @@
  * left, a file) is recorded by the after-answer hook when its connection closes, with status 0 when
  * nothing was sent.
  */
+import { hash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { Redactor } from '../cassette/redaction.js';
 import { nowOf } from '../domain/clock.js';
 import { callerOf, labelOf } from './caller.js';
 import { journalHeaders, type JournalRecord } from '../qa/journal.js';
+import { NETWORK_FAULTS, type NetworkFault } from '../qa/faults.js';
 import { StoreUnavailableError, type MaybePromise } from '../store/store.js';
+import { isObservedOperation, type ObservationDraft } from '../verdict/observation.js';
 import type { World, Worlds } from '../tenancy/world.js';
 import type { RequestContext } from './context.js';
 import { rawBodyOf } from './middleware/json-body.js';
@@ -85,22 +90,32 @@ function headersWithoutKey(
 }
 
 export class JournalRecorder {
+  /**
+   * @param enabled whether the journal is on
+   * @param observing whether the verdict is on: each request to a public operation is observed
+   */
   constructor(
     private readonly worlds: Worlds,
     private readonly logger: Logger,
     private readonly enabled: boolean,
+    private readonly observing = false,
   ) {}
 
   /**
    * Records the request once: `status` 0 when nothing was answered. Resolves (or returns at once, on
-   * the memory store) when the entry is in the journal; a journal that cannot be written is logged
-   * and never fails the request.
+   * the memory store) when the entry and the observation are in the store; a journal that cannot be
+   * written is logged and never fails the request.
    */
   record(ctx: RequestContext, status: number, responseText: string | undefined): MaybePromise<void> {
-    if (!this.enabled || !ctx.journaled || ctx.recorded) return;
+    if (!ctx.journaled || ctx.recorded) return;
+    const observed = this.observing && isObservedOperation(ctx.rendered.operationId);
+    if (!this.enabled && !observed) return;
     ctx.recorded = true;
     const write = (world: World): MaybePromise<void> => {
-      const written = world.qa.record(this.recordOf(ctx, world, status, responseText));
+      const written = world.qa.record(
+        this.enabled ? this.recordOf(ctx, world, status, responseText) : null,
+        observed ? observationOf(ctx, world, status) : undefined,
+      );
       return written instanceof Promise ? written.catch(this.failed) : written;
     };
     try {
@@ -150,4 +165,52 @@ export class JournalRecorder {
       ...(ctx.drift ? { drift: ctx.drift } : {}),
     };
   }
+}
+
+/**
+ * The verdict's view of one answered (or unanswered) public request, from its context: what the
+ * client sent (digests only, and the key's digest and label), what it got, and what the simulator
+ * knew of it (the task a generate created and its plan, the task a poll read). Times are the world's
+ * clock: `at` when the request arrived, `answeredAt` now.
+ */
+function observationOf(ctx: RequestContext, world: World, status: number): ObservationDraft {
+  const { req, rendered } = ctx;
+  const operation = rendered.operationId as ObservationDraft['operation'];
+  const { token, owner } = callerOf(ctx);
+  const at = nowOf(world.view.clock, ctx.startedAt);
+  const generate = operation === 'createGenerationTask';
+  const body = rawBodyOf(req);
+  const bodyDigest = hash('sha256', body ?? '');
+  // The answer as a client met it: 200 with a broken body is a fault, not an answer.
+  const fault = NETWORK_FAULTS.includes(ctx.injectedKind as NetworkFault)
+    ? (ctx.injectedKind as NetworkFault)
+    : null;
+  const accepted = generate && status === 200 && fault === null ? ctx.accepted : undefined;
+  const polled = !generate && status === 200 && fault === null ? ctx.admission?.task : undefined;
+  return {
+    afterSeq: ctx.admission?.verdictSeq ?? null,
+    at,
+    // A snapshot's clock (a shared store's) may lag the arrival on a real clock by its read: never before it.
+    answeredAt: Math.max(at, world.simulator.clock.now()),
+    operation,
+    keyOwner: owner ?? null,
+    keyLabel: token === undefined ? null : labelOf(token),
+    status,
+    fault,
+    injected: ctx.injected ?? null,
+    retryAfterSeconds: ctx.retryAfterSeconds ?? null,
+    requestDigest: hash('sha256', `${req.method} ${req.url}\n${bodyDigest}`),
+    bodyDigest: generate ? bodyDigest : null,
+    taskId: accepted ? accepted.task.id : generate ? null : taskIdOf(ctx, undefined),
+    taskStatus: polled?.status ?? null,
+    price: accepted?.task.price ?? null,
+    balance: accepted?.balance ?? (generate && status === 402 ? (ctx.refusedBalance ?? null) : null),
+    plan: accepted
+      ? {
+          outcome: accepted.task.plan.outcome,
+          readyAt: accepted.task.plan.readyAt,
+          completeOnPoll: accepted.task.plan.completeOnPoll,
+        }
+      : null,
+  };
 }

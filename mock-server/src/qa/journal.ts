@@ -369,8 +369,9 @@ export class Journal {
     return this.bytes;
   }
 
-  record(record: JournalRecord): void {
-    if (this.capacity === 0) return;
+  /** Keeps the entry; returns its id, or null when the journal is off. */
+  record(record: JournalRecord): number | null {
+    if (this.capacity === 0) return null;
     const entry = storedEntry(this.nextId++, record);
     this.entries.push(entry);
     this.bytes += entry.bytes;
@@ -383,6 +384,7 @@ export class Journal {
       this.entries = this.entries.slice(this.head);
       this.head = 0;
     }
+    return entry.id;
   }
 
   /** Newest first, one page. */

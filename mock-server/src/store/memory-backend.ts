@@ -6,10 +6,13 @@ import { RealClock, VirtualClock, type Clock } from '../domain/clock.js';
 import type { Owner } from '../domain/keys.js';
 import { MemoryStore } from './memory-store.js';
 import type { ClaimResult, JournalLimits, RetentionPolicy, StoreBackend, TenantRecord } from './store.js';
+import type { VerdictSettings } from '../verdict/settings.js';
 
 export interface MemoryBackendOptions {
   retention: RetentionPolicy;
   journal: JournalLimits;
+  /** The verdict's settings; absent: the verdict is off. */
+  verdict?: VerdictSettings | undefined;
   /** The system time, for real clocks (injectable so tests can move it). */
   systemNow?: () => number;
 }
@@ -42,6 +45,7 @@ export class MemoryBackend implements StoreBackend {
       journal: this.options.journal,
       clock,
       spec: record.spec,
+      ...(this.options.verdict ? { verdict: this.options.verdict } : {}),
     });
     await store.reset();
     this.worlds.set(record.id, { record: { ...record }, store });

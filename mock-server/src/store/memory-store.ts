@@ -27,6 +27,10 @@ import {
 import { takeToken, type BucketState, type BucketVerdict } from '../domain/token-bucket.js';
 import { FaultRuleBook, type FaultRule, type FaultRuleInput, type RuleRequest } from '../qa/fault-rules.js';
 import { Journal, type JournalFilter, type JournalRecord } from '../qa/journal.js';
+import { observe, observeControl } from '../verdict/fold.js';
+import type { ControlEventDraft, ObservationDraft } from '../verdict/observation.js';
+import { approximateBytes, emptyState, type VerdictState } from '../verdict/state.js';
+import { DEFAULT_SETTINGS, type VerdictSettings } from '../verdict/settings.js';
 import { MinHeap } from './min-heap.js';
 import { chaosOn, chaosVerdict } from '../qa/chaos.js';
 import {
@@ -43,6 +47,7 @@ import {
   type RetentionPolicy,
   type Store,
   type TaskFilter,
+  type VerdictReading,
   type WorldSpec,
   type WorldStats,
   type WorldView,
@@ -71,6 +76,8 @@ export interface MemoryStoreOptions {
   /** The world's clock; the store moves and resets it (a virtual clock at its default start if absent). */
   clock?: Clock;
   spec?: WorldSpec;
+  /** The verdict's settings; absent: the verdict is off (observations and control events are ignored). */
+  verdict?: VerdictSettings;
 }
 
 type Counters = Pick<
@@ -110,6 +117,12 @@ export class MemoryStore implements Store {
   private readonly journal: Journal;
   private readonly journalListeners = new Set<() => void>();
   private stats_ = zeroCounters();
+  /** The verdict: its settings (undefined: off), its state folded as each request is recorded, its last seq. */
+  private readonly verdictSettings: VerdictSettings | undefined;
+  private verdict: VerdictState;
+  private verdictSeq = 0;
+  /** Credits debited and refunded per account since the reset (the report's spend). */
+  private spend = new Map<Owner, { debited: number; refunded: number }>();
 
   constructor(options: MemoryStoreOptions | RetentionPolicy = {}) {
     const o: MemoryStoreOptions = 'maxTasks' in options ? { retention: options } : options;
@@ -121,10 +134,17 @@ export class MemoryStore implements Store {
     this.rules = new FaultRuleBook(() =>
       counterDraw(this.spec.seed, 'fault-rules', this.counter('fault-rules')),
     );
+    this.verdictSettings = o.verdict;
+    this.verdict = emptyState((o.verdict ?? DEFAULT_SETTINGS).caps);
   }
 
   async view(caller?: Owner): Promise<WorldView> {
-    const view: WorldView = { spec: this.spec, clock: this.clock.state(), rules: this.rules.size };
+    const view: WorldView = {
+      spec: this.spec,
+      clock: this.clock.state(),
+      rules: this.rules.size,
+      verdictSeq: this.verdictSeq,
+    };
     if (caller !== undefined) {
       const account = await this.getAccount(caller);
       view.caller = account ? { owner: caller, account } : { owner: caller };
@@ -135,10 +155,16 @@ export class MemoryStore implements Store {
   /** Synchronous: a request admitted on the memory store waits for no promise (store.ts, AdmitRequest). */
   admit(request: AdmitRequest): Admission {
     const now = this.clock.now();
-    const view: WorldView = { spec: this.spec, clock: this.clock.state(), rules: this.rules.size };
+    const verdictSeq = this.verdictSeq;
+    const view: WorldView = {
+      spec: this.spec,
+      clock: this.clock.state(),
+      rules: this.rules.size,
+      verdictSeq,
+    };
     const stored = this.accounts.get(request.caller);
-    if (!stored) return { view, now };
-    const admission: Admission = { view, now, account: { ...stored } };
+    if (!stored) return { view, now, verdictSeq };
+    const admission: Admission = { view, now, verdictSeq, account: { ...stored } };
     if (request.rule && this.rules.size > 0) {
       const rule = this.rules.fire(request.rule);
       if (rule) {
@@ -230,6 +256,7 @@ export class MemoryStore implements Store {
     });
     this.stats_.tasksCreated++;
     this.stats_.creditsDebited += task.price;
+    this.spendOf(account.owner).debited += task.price;
     // The account's own digest string, not the request's copy: a million tasks then share one
     // 64-character string per key instead of holding a million (about 80 bytes each).
     const stored = this.replace(copyTask({ ...task, owner: account.owner }));
@@ -374,9 +401,36 @@ export class MemoryStore implements Store {
     return this.budgets.get(name) ?? 0;
   }
 
-  async appendJournal(record: JournalRecord): Promise<void> {
-    this.journal.record(record);
+  async appendJournal(record: JournalRecord | null, observation?: ObservationDraft): Promise<void> {
+    const journalId = record === null ? null : this.journal.record(record);
+    if (observation !== undefined && this.verdictSettings !== undefined)
+      observe(this.verdict, { ...observation, seq: ++this.verdictSeq, journalId }, this.verdictSettings);
+    if (record === null) return;
     for (const listener of this.journalListeners) listener();
+  }
+
+  recordControl(event: ControlEventDraft): void {
+    if (this.verdictSettings === undefined) return;
+    observeControl(this.verdict, { ...event, seq: ++this.verdictSeq }, this.verdictSettings);
+  }
+
+  async readVerdict(): Promise<VerdictReading> {
+    const byKey = [...this.spend].map(([owner, s]) => ({
+      key: this.accounts.get(owner)?.label ?? owner.slice(0, 12),
+      debited: s.debited,
+      refunded: s.refunded,
+    }));
+    return {
+      // The live state: reportOf only reads it.
+      state: this.verdict,
+      spend: { debited: this.stats_.creditsDebited, refunded: this.stats_.creditsRefunded, byKey },
+      unseen: 0,
+    };
+  }
+
+  /** About how much memory the verdict's state holds (a memory budget charges the world for it). */
+  verdictBytes(): number {
+    return approximateBytes(this.verdict);
   }
 
   watchJournal(listener: () => void): () => void {
@@ -415,11 +469,21 @@ export class MemoryStore implements Store {
     this.rules.reset();
     this.journal.clear();
     this.stats_ = zeroCounters();
+    this.spend.clear();
     this.clock.reset();
     const at = this.clock.now();
+    this.verdictSeq = 0;
+    this.verdict = emptyState((this.verdictSettings ?? DEFAULT_SETTINGS).caps);
+    this.verdict.since = at;
     for (const { owner, label, balance } of this.spec.accounts)
       await this.setBalance(owner, label, balance, at);
     for (const rule of this.spec.rules ?? []) this.rules.add(rule);
+  }
+
+  private spendOf(owner: Owner): { debited: number; refunded: number } {
+    let spent = this.spend.get(owner);
+    if (!spent) this.spend.set(owner, (spent = { debited: 0, refunded: 0 }));
+    return spent;
   }
 
   private counter(name: string): number {
@@ -494,6 +558,7 @@ export class MemoryStore implements Store {
       if (account) {
         account.balance += task.price;
         this.stats_.creditsRefunded += task.price;
+        this.spendOf(account.owner).refunded += task.price;
         this.append(task.owner, {
           at: settlement.at,
           kind: 'refund',

@@ -22,6 +22,9 @@ import type { BucketVerdict } from '../domain/token-bucket.js';
 import type { TaskStatus } from '../domain/wire-types.js';
 import type { FaultRule, FaultRuleInput, RuleRequest } from '../qa/fault-rules.js';
 import type { JournalEntry, JournalFilter, JournalRecord, StoredEntry } from '../qa/journal.js';
+import type { ControlEventDraft, ObservationDraft } from '../verdict/observation.js';
+import type { SpendInput } from '../verdict/report.js';
+import type { VerdictState } from '../verdict/state.js';
 
 /**
  * A shared store cannot be reached (or did not answer in time): the HTTP layer answers 503 with
@@ -102,6 +105,12 @@ export interface Admission {
   view: WorldView;
   /** The world's time of this admission. */
   now: number;
+  /**
+   * The world's latest verdict seq when the request was admitted (0 when none yet): the
+   * observation's `afterSeq`, which tells a reaction to an answer from a request already in flight.
+   * In Redis, the `vseq` field of the world's `meta` hash.
+   */
+  verdictSeq: number;
   /** The caller's account; absent: the key is unknown in this world, and nothing else was done. */
   account?: Account;
   /** The rule that fired, if any. */
@@ -208,6 +217,8 @@ export interface WorldView {
    * key is known in one store operation: on Redis that is one round trip fewer per request.
    */
   caller?: { owner: Owner; account?: Account };
+  /** The world's latest verdict seq (Admission.verdictSeq), read with the rest; absent: 0. */
+  verdictSeq?: number;
 }
 
 export interface WorldStats {
@@ -236,6 +247,16 @@ export interface JournalTail {
   entries: StoredEntry[];
   /** The newest entry's id (0: none yet); below the cursor when the journal was cleared since. */
   newest: number;
+}
+
+/** What the verdict of a world has seen since its reset, read in one operation (GET /__mock/report). */
+export interface VerdictReading {
+  /** Every observation and control event folded, in seq order (empty when the verdict is off). */
+  state: VerdictState;
+  /** Credits debited and refunded since the world's reset, per account: the ledger's, exactly. */
+  spend: SpendInput;
+  /** Observations recorded but dropped before any fold (a shared store bounds its backlog). */
+  unseen: number;
 }
 
 export type AdvanceResult = { ok: true; clock: ClockState } | { ok: false; problem: string };
@@ -331,7 +352,13 @@ export interface Store {
   /** A budget's total (0 when nothing was ever reserved). */
   readBudget(name: string): Promise<number>;
 
-  appendJournal(record: JournalRecord): Promise<void>;
+  /**
+   * Records one public request, in one operation: its journal entry (`null`: the journal is off),
+   * and, when given and the verdict is on, its observation, which the store gives the world's next
+   * verdict seq and the entry's journal id, and folds (the memory store at once; a shared store
+   * later, from its backlog).
+   */
+  appendJournal(record: JournalRecord | null, observation?: ObservationDraft): MaybePromise<void>;
   queryJournal(filter?: JournalFilter): Promise<JournalPage>;
   /**
    * The entries newer than `after`, as stored, oldest first, at most `limit` (the oldest of them, so
@@ -347,11 +374,20 @@ export interface Store {
    */
   watchJournal?(listener: () => void): () => void;
 
+  /**
+   * A control-API event the verdict must know of (a task ended by QA, a balance set), with the world's
+   * next verdict seq; nothing when the verdict is off.
+   */
+  recordControl(event: ControlEventDraft): MaybePromise<void>;
+  /** The verdict's state folded up to the latest observation, and the spend since the reset. */
+  readVerdict(): Promise<VerdictReading>;
+
   stats(): Promise<WorldStats>;
 
   /**
    * Back to the world's start: its accounts and balances, no tasks, rules, buckets or journal,
-   * counters at 0 (so the same requests replay the same draws) and the clock at its start. Budgets
+   * counters at 0 (so the same requests replay the same draws) and the clock at its start; the
+   * verdict starts again (its seq at 0, its `since` the reset) and so do the spend counters. Budgets
    * are kept (see reserveBudget).
    */
   reset(): Promise<void>;

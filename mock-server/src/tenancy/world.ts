@@ -11,6 +11,7 @@ import type { BucketVerdict } from '../domain/token-bucket.js';
 import type { FaultRule, FaultRuleInput, RuleRequest } from '../qa/fault-rules.js';
 import { chaosOn, chaosVerdict } from '../qa/chaos.js';
 import type { JournalFilter, JournalRecord } from '../qa/journal.js';
+import type { ObservationDraft } from '../verdict/observation.js';
 import type {
   BudgetResult,
   ChaosOdds,
@@ -18,6 +19,7 @@ import type {
   JournalTail,
   MaybePromise,
   Store,
+  VerdictReading,
   WorldStats,
   WorldView,
 } from '../store/store.js';
@@ -87,9 +89,17 @@ export class WorldQa {
     return this.store.nextCounter(name);
   }
 
-  /** Records one request in the journal (synchronously on the memory store). */
-  record(record: JournalRecord): MaybePromise<void> {
-    return this.store.appendJournal(record);
+  /**
+   * Records one request in one store operation (synchronously on the memory store): its journal entry
+   * (null: the journal is off) and its verdict observation, if it has one.
+   */
+  record(record: JournalRecord | null, observation?: ObservationDraft): MaybePromise<void> {
+    return this.store.appendJournal(record, observation);
+  }
+
+  /** The verdict's state, folded up to the latest request, and the spend since the reset. */
+  verdict(): Promise<VerdictReading> {
+    return this.store.readVerdict();
   }
 
   queryJournal(filter?: JournalFilter): Promise<JournalPage> {

@@ -80,6 +80,11 @@ export interface TaskFacts {
   lastPollAt: number | null;
   /** Whether the last poll was answered with the task (not an error, a fault or a 429). */
   lastPollOk: boolean;
+  /**
+   * Whether QA answered the last poll with a client error (a forced 404, 401, 400): a client is right
+   * to stop polling a task the server says is not there, even when the server lied.
+   */
+  lastPollRefused: boolean;
   /** When the first poll that read SUCCESS or FAILED was answered, and its observation. */
   terminalReadAt: number | null;
   terminalReadSeq: number | null;

@@ -202,6 +202,7 @@ function learnTask(state: VerdictState, o: Observation, keyId: string): void {
       forcedEnd: null,
       lastPollAt: null,
       lastPollOk: false,
+      lastPollRefused: false,
       terminalReadAt: null,
       terminalReadSeq: null,
       terminalStatus: null,
@@ -224,6 +225,7 @@ function learnTask(state: VerdictState, o: Observation, keyId: string): void {
       forcedEnd: null,
       lastPollAt: null,
       lastPollOk: false,
+      lastPollRefused: false,
       terminalReadAt: null,
       terminalReadSeq: null,
       terminalStatus: null,
@@ -240,6 +242,8 @@ function learnTask(state: VerdictState, o: Observation, keyId: string): void {
     task.pollsAfterTerminal++;
   task.lastPollAt = task.lastPollAt === null ? o.at : Math.max(task.lastPollAt, o.at);
   task.lastPollOk = isAnsweredPoll(o);
+  task.lastPollRefused =
+    o.injected !== null && o.fault === null && o.status >= 400 && o.status < 500 && o.status !== 429;
   if (isAnsweredPoll(o) && o.taskStatus !== 'IN_PROGRESS' && task.terminalReadAt === null) {
     task.terminalReadAt = o.answeredAt;
     task.terminalReadSeq = o.seq;

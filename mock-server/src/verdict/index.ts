@@ -7,12 +7,14 @@
  */
 export type {
   ControlEvent,
+  ControlEventDraft,
   Observation,
+  ObservationDraft,
   ObservedOperation,
   ObservedPlan,
   OutcomeGroup,
 } from './observation.js';
-export { OPERATION_GROUP, sentAfter } from './observation.js';
+export { OPERATION_GROUP, isObservedOperation, sentAfter } from './observation.js';
 export { outcomeOf } from './outcomes.js';
 export {
   CatalogueError,
@@ -33,6 +35,7 @@ export {
 export {
   STATE_VERSION,
   VerdictStateError,
+  approximateBytes,
   emptyState,
   fromJSON,
   toJSON,

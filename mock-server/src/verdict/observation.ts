@@ -107,6 +107,22 @@ export type ControlEvent =
       at: number;
     };
 
+/** An observation as the request path makes it: the store draws its `seq` and gives its `journalId`. */
+export type ObservationDraft = Omit<Observation, 'seq' | 'journalId'>;
+
+/**
+ * A control event as the services make it: the store draws its `seq`. A reset is not one: a store's
+ * reset starts its verdict again itself, in the same operation.
+ */
+export type ControlEventDraft =
+  | Omit<Extract<ControlEvent, { kind: 'task-ended' }>, 'seq'>
+  | Omit<Extract<ControlEvent, { kind: 'balance-set' }>, 'seq'>;
+
+/** Whether an operationId is one of the public API's, which the verdict observes. */
+export function isObservedOperation(operationId: string | undefined): operationId is ObservedOperation {
+  return operationId !== undefined && Object.hasOwn(OPERATION_GROUP, operationId);
+}
+
 /**
  * Whether `o` was sent once the answer recorded as `seq` at `answeredAt` had been given: a reaction to
  * it, rather than a request already in flight.

@@ -1,11 +1,12 @@
 /**
  * The report: what a state says at a moment of the world's clock, as plain JSON in the control API's
- * snake_case. Its schema, ready for control-api.yaml, is report.schema.yaml beside this file; a test
- * validates reports against it.
+ * snake_case. Its schema is control-api.yaml's VerdictReport (the type below is generated from it); a
+ * test validates reports against it.
  *
  * Spend comes from the store's ledger counters, not from the fold (the ledger is the book of
  * record: refunds of tasks nobody polled happen without a request), and is passed in.
  */
+import type { components } from '../../../generated/control-api.js';
 import type { OutcomeCatalogue } from './catalogue.js';
 import type { Example } from './facts.js';
 import { LOOSE_RULES as RULES } from './rules/index.js';
@@ -28,87 +29,24 @@ export interface ReportInput {
   catalogue: OutcomeCatalogue;
   settings: VerdictSettings;
   spend: SpendInput;
+  /**
+   * Observations and control events the judge never saw: recorded, then dropped before any fold
+   * (a shared store bounds what waits to be folded). 0 when absent.
+   */
+  unseen?: number;
 }
 
-export interface VerdictExample {
-  /** The journal entry of the request, when the journal kept it. */
-  journal_id: number | null;
-  /** `POST /api/generate 429 at 2025-06-14T05:21:12.000Z key sk-d…-dev` */
-  summary: string;
-  /** Why this request broke the rule. */
-  detail: string;
-}
-
-export interface VerdictFinding {
-  rule: string;
-  severity: Severity;
-  message: string;
-  occurrences: number;
-  /** The first occurrences, at most 5. */
-  examples: VerdictExample[];
-  /** Where the rule is explained. */
-  help: string;
-}
-
-export interface VerdictRuleResult {
-  id: string;
-  severity: Severity;
-  enabled: boolean;
-  summary: string;
-  occurrences: number;
-}
-
-export interface SpendLine {
-  debited: number;
-  refunded: number;
-  net: number;
-}
-
-export interface VerdictReport {
-  world: string;
-  /** The world's clock when the report was made. */
-  now: string;
-  /** The world's last reset, when known. */
-  since: string | null;
-  requests: {
-    observed: number;
-    by_operation: Record<string, number>;
-    /** Requests whose connection the client closed before any answer. */
-    unanswered: number;
-    first_at: string | null;
-    last_at: string | null;
-  };
-  summary: {
-    errors: number;
-    warnings: number;
-    occurrences: number;
-    rules_checked: number;
-    outcomes_catalogued: number;
-    outcomes_seen: number;
-    outcomes_missing: number;
-    outcomes_unexpected: number;
-  };
-  /** Errors first, then warnings; by rule id within a severity. */
-  findings: VerdictFinding[];
-  /** Every rule, in catalogue order, with its occurrences (0 when it passed or was off). */
-  rules: VerdictRuleResult[];
-  coverage: {
-    /** Outcomes met, catalogue order first, then the unexpected ones by id. */
-    seen: { outcome: string; count: number; unexpected: boolean }[];
-    /** Outcomes of the catalogue never met, in catalogue order. */
-    missing: string[];
-  };
-  spend: SpendLine & { by_key: (SpendLine & { key: string })[] };
-  settings: VerdictSettings;
-  blind_spots: {
-    /** True when nothing was forgotten or ignored: the report saw everything. */
-    complete: boolean;
-    forgotten: { keys: number; tasks: number; requests: number; generates: number };
-    out_of_order: number;
-    /** What the forgetting means for the rules, in plain sentences. */
-    notes: string[];
-  };
-}
+/**
+ * The report's shape is control-api.yaml's (components.schemas.VerdictReport), through the types
+ * generated from it: the schema the control API validates answers against, and the type reportOf
+ * builds, are one definition.
+ */
+type Schemas = components['schemas'];
+export type VerdictReport = Schemas['VerdictReport'];
+export type VerdictFinding = Schemas['VerdictFinding'];
+export type VerdictExample = VerdictFinding['examples'][number];
+export type VerdictRuleResult = Schemas['VerdictRuleResult'];
+export type SpendLine = Omit<VerdictReport['spend'], 'by_key'>;
 
 export const RULES_DOC = 'docs/reference/verdict-rules.md';
 
@@ -161,6 +99,7 @@ export function reportOf(state: VerdictState, input: ReportInput): VerdictReport
     generates: state.generates.evicted,
   };
   const observed = Object.values(state.requests).reduce((a, b) => a + b, 0);
+  const unseen = input.unseen ?? 0;
   return {
     world: input.world,
     now: iso(now),
@@ -188,10 +127,11 @@ export function reportOf(state: VerdictState, input: ReportInput): VerdictReport
     spend: spendOf(input.spend),
     settings: structuredClone(settings),
     blind_spots: {
-      complete: Object.values(forgotten).every((n) => n === 0) && state.outOfOrder === 0,
+      complete: Object.values(forgotten).every((n) => n === 0) && state.outOfOrder === 0 && unseen === 0,
       forgotten,
       out_of_order: state.outOfOrder,
-      notes: blindSpotNotes(forgotten, state.outOfOrder, settings),
+      unseen,
+      notes: blindSpotNotes(forgotten, state.outOfOrder, unseen, settings),
     },
   };
 }
@@ -248,6 +188,7 @@ function spendOf(spend: SpendInput): VerdictReport['spend'] {
 function blindSpotNotes(
   forgotten: VerdictReport['blind_spots']['forgotten'],
   outOfOrder: number,
+  unseen: number,
   settings: VerdictSettings,
 ): string[] {
   const notes: string[] = [];
@@ -275,5 +216,10 @@ function blindSpotNotes(
     );
   if (outOfOrder > 0)
     notes.push(`${outOfOrder} observations came with a seq not above the last one folded, and were ignored.`);
+  if (unseen > 0)
+    notes.push(
+      `${unseen} requests (or control events) were recorded but dropped before the judge saw them: more came ` +
+        'in than the store keeps waiting to be folded, so no rule judged them and their outcomes are not in the coverage.',
+    );
   return notes;
 }

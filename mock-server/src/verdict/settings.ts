@@ -22,7 +22,7 @@ export interface Caps {
 
 /**
  * Enough for a test suite's world between two resets (hundreds of tasks, a few thousand requests),
- * while the state stays small enough to be read and written whole as JSON: 479 KB with every table
+ * while the state stays small enough to be read and written whole as JSON: 488 KB with every table
  * full of worst-case entries (test/verdict/properties.test.ts builds it and holds it under 500 KB),
  * a few KB for a typical test. A load test runs past them; the report then says what was forgotten.
  */

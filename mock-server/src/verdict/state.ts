@@ -92,10 +92,35 @@ export function applyCaps(state: VerdictState, caps: Caps): void {
     }
 }
 
+/**
+ * Heap bytes per remembered entry, a generous estimate (the object, its strings, its Map slot), worst
+ * case: a key with MAX_WINDOWS windows, a request with a full run of retries. Measured roughly with
+ * v8.getHeapStatistics around a full state; an estimate for a memory budget, not an exact count.
+ */
+const BYTES = { base: 2_048, key: 500, task: 450, request: 550, generate: 220, coverage: 120, example: 400 };
+
+/**
+ * About how much memory the state holds (bytes), in O(1): for a process memory budget that charges
+ * each world what it keeps. At most about 1.6 MB at the default caps, a few KB for a typical test.
+ */
+export function approximateBytes(state: VerdictState): number {
+  let examples = 0;
+  for (const tally of state.findings.values()) examples += tally.examples.length;
+  return (
+    BYTES.base +
+    state.keys.size * BYTES.key +
+    state.tasks.size * BYTES.task +
+    state.requestFacts.size * BYTES.request +
+    state.generates.size * BYTES.generate +
+    state.coverage.size * BYTES.coverage +
+    examples * BYTES.example
+  );
+}
+
 // --- JSON ------------------------------------------------------------------------------------------
 
 /** Bumped whenever the JSON shape changes: a state of another version is refused, never misread. */
-export const STATE_VERSION = 1;
+export const STATE_VERSION = 2;
 
 type Tuple = unknown[];
 
@@ -150,6 +175,7 @@ export function toJSON(state: VerdictState): VerdictStateJSON {
       t.forcedEnd && [t.forcedEnd.status, t.forcedEnd.at],
       t.lastPollAt,
       t.lastPollOk ? 1 : 0,
+      t.lastPollRefused ? 1 : 0,
       t.terminalReadAt,
       t.terminalReadSeq,
       t.terminalStatus,
@@ -345,11 +371,12 @@ class Reader {
       forced,
       lastPollAt,
       lastPollOk,
+      lastPollRefused,
       readAt,
       readSeq,
       readStatus,
       after,
-    ] = this.tuple(v, where, 13);
+    ] = this.tuple(v, where, 14);
     const planTuple = plan === null ? null : this.tuple(plan, `${where}[5]`, 3);
     const forcedTuple = forced === null ? null : this.tuple(forced, `${where}[6]`, 2);
     return [
@@ -370,10 +397,11 @@ class Reader {
         },
         lastPollAt: this.numOrNull(lastPollAt, `${where}[7]`),
         lastPollOk: this.bit(lastPollOk, `${where}[8]`),
-        terminalReadAt: this.numOrNull(readAt, `${where}[9]`),
-        terminalReadSeq: this.numOrNull(readSeq, `${where}[10]`),
-        terminalStatus: this.oneOfOrNull(readStatus, ['SUCCESS', 'FAILED'] as const, `${where}[11]`),
-        pollsAfterTerminal: this.int(after, `${where}[12]`),
+        lastPollRefused: this.bit(lastPollRefused, `${where}[9]`),
+        terminalReadAt: this.numOrNull(readAt, `${where}[10]`),
+        terminalReadSeq: this.numOrNull(readSeq, `${where}[11]`),
+        terminalStatus: this.oneOfOrNull(readStatus, ['SUCCESS', 'FAILED'] as const, `${where}[12]`),
+        pollsAfterTerminal: this.int(after, `${where}[13]`),
       },
     ];
   }

@@ -13,6 +13,7 @@ import { ruleView } from './control-views.js';
 import { driftHandlers, type DriftHandlerDeps } from './drift-handlers.js';
 import { healthHandlers, type HealthDeps } from './health-handlers.js';
 import { journalHandlers } from './journal-handlers.js';
+import { reportHandlers, type ReportHandlerDeps } from './report-handlers.js';
 import type { JournalStreamOptions } from './journal-stream.js';
 import { ruleHandlers } from './rule-handlers.js';
 import { taskHandlers } from './task-handlers.js';
@@ -47,6 +48,8 @@ export interface ControlDeps extends Omit<HealthDeps, 'tenancy'> {
   journalStream?: JournalStreamOptions;
   /** Journal waits and streams held at once per world, per process (beyond: 429). */
   journalFollowers?: { maxWaits: number; maxStreams: number };
+  /** The verdict (GET /__mock/report): its settings and the catalogue of outcomes. */
+  report: ReportHandlerDeps;
 }
 
 export function controlHandlers(deps: ControlDeps): Record<ControlOperationId, RequestHandler> {
@@ -66,5 +69,6 @@ export function controlHandlers(deps: ControlDeps): Record<ControlOperationId, R
     }),
     ...tenantHandlers(deps.tenancy),
     ...driftHandlers({ ...deps.drift, rules, ruleView }),
+    ...reportHandlers(deps.report),
   };
 }

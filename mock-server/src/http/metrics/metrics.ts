@@ -52,6 +52,8 @@ const STORE_OPERATIONS = [
   'queryJournal',
   'journalTail',
   'watchJournal',
+  'recordControl',
+  'readVerdict',
   'stats',
   'reset',
 ] as const satisfies ReadonlyArray<keyof Store>;

@@ -294,8 +294,10 @@ export function publicApi(deps: PublicApiDeps): RequestHandler {
       const answer = (result: Awaited<typeof accepted>): StepResult => {
         if (!result.ok) {
           if (result.reason === 'unknown_account') return answerError(ctx, errors.invalidKey());
+          ctx.refusedBalance = result.balance;
           return answerError(ctx, errors.insufficientCredits(result.required, result.balance));
         }
+        ctx.accepted = { task: result.task, balance: result.balance };
         responder.json(ctx, 200, success({ task_id: result.task.id }), { check: r.answerCheck });
         return STOP;
       };

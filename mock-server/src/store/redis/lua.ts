@@ -164,6 +164,21 @@ local function taskReply(t)
   return TASK{ json = t.j, status = t.s, settledAt = t.sa or '', errorMessage = t.em or '', polls = num(t.p) }
 end
 local function stat(field, by) redis.call('HINCRBY', k('meta'), field, by) end
+-- Credits debited ('d') or refunded ('r') per account since the reset: the verdict's spend.
+local function spent(kind, owner, amount) redis.call('HINCRBY', k('spend'), kind .. ':' .. owner, amount) end
+
+-- The verdict's backlog (verdict-scripts.ts folds it): a line per observation or control event,
+-- \`seq US journalId US kind US json\`, in seq order; beyond \`cap\` lines the oldest go, counted.
+local function verdictAppend(kind, journalId, json, cap)
+  local seq = redis.call('HINCRBY', k('meta'), 'vseq', 1)
+  local n = redis.call('RPUSH', k('vobs'), num(seq) .. '\\31' .. journalId .. '\\31' .. kind .. '\\31' .. json)
+  while n > cap do
+    redis.call('LPOP', k('vobs'))
+    redis.call('HINCRBY', k('meta'), 'vdropped', 1)
+    n = n - 1
+  end
+  return n
+end
 
 local function ledgerAppend(owner, at, kind, amount, after, taskId)
   local key = k('ledger:' .. owner)
@@ -215,6 +230,7 @@ local function settle(t, status, at, err)
     if redis.call('HEXISTS', k('bal'), t.o) == 1 then
       local bal = redis.call('HINCRBY', k('bal'), t.o, t.pr)
       stat('creditsRefunded', t.pr)
+      spent('r', t.o, t.pr)
       ledgerAppend(t.o, at, 'refund', t.pr, bal, t.id)
     end
   else
@@ -382,6 +398,7 @@ local function storeTask(a)
   ledgerAppend(a.owner, a.createdAt, 'debit', -a.price, balance, a.id)
   stat('tasksCreated', 1)
   stat('creditsDebited', a.price)
+  spent('d', a.owner, a.price)
   redis.call('HSET', k('t:' .. a.id), 'j', a.immutable, 's', 'IN_PROGRESS', 'sa', '', 'em', '', 'p', '0',
     'o', a.owner, 'ca', num(a.createdAt), 'pr', num(a.price), 'ra', a.readyAt, 'cp', a.completeOnPoll,
     'oc', a.outcome, 'pe', a.planError)
@@ -412,7 +429,7 @@ end
 `;
 
 /** A script on a world's keys (KEYS[1] is its base `B`), after LIB and WORLD_ARGS. */
-function defineWorldScript<
+export function defineWorldScript<
   const A extends readonly string[],
   const R extends string | undefined = undefined,
   const F extends readonly string[] | undefined = undefined,
@@ -442,13 +459,19 @@ function worldFrom(r: {
   clockVirtual: Reply;
   clockOffset: Reply;
   rules: Reply;
+  verdictSeq: Reply;
 }): WorldView | undefined {
   if (!r.spec) return undefined;
   const clock: ClockState =
     r.clockKind === 'virtual'
       ? { kind: 'virtual', nowMs: Number(r.clockVirtual) }
       : { kind: 'real', offsetMs: Number(r.clockOffset) };
-  return { spec: JSON.parse(String(r.spec)) as WorldSpec, clock, rules: Number(r.rules) };
+  return {
+    spec: JSON.parse(String(r.spec)) as WorldSpec,
+    clock,
+    rules: Number(r.rules),
+    verdictSeq: Number(r.verdictSeq ?? 0),
+  };
 }
 
 /** A task as acceptTask and accept are given it: its fields the scripts read, and the JSON of the rest. */
@@ -509,6 +532,7 @@ export const WORLD_SCRIPTS = {
       'clockVirtual',
       'clockOffset',
       'rules',
+      'verdictSeq',
       'now',
       'balance',
       'label',
@@ -519,12 +543,12 @@ export const WORLD_SCRIPTS = {
       'task',
     ],
     body: `
-local v = redis.call('HMGET', k('meta'), 'spec', 'ck', 'cv', 'co', 'rules', 'seed')
+local v = redis.call('HMGET', k('meta'), 'spec', 'ck', 'cv', 'co', 'rules', 'seed', 'vseq')
 if not v[1] then return REPLY{ spec = '' } end
 local now = tonumber(v[3] or '0')
 if v[2] ~= 'virtual' then now = SYSNOW + tonumber(v[4] or '0') end
 local a = { spec = v[1], clockKind = v[2], clockVirtual = v[3] or '0', clockOffset = v[4] or '0',
-  rules = v[5] or '0', now = num(now) }
+  rules = v[5] or '0', verdictSeq = v[7] or '0', now = num(now) }
 local balance = redis.call('HGET', k('bal'), caller)
 if not balance then return REPLY(a) end
 a.balance = balance
@@ -558,7 +582,7 @@ return REPLY(a)
     decode: (r, { caller }): Admission | undefined => {
       const view = r && worldFrom(r);
       if (!view) return undefined;
-      const admission: Admission = { view, now: Number(r.now) };
+      const admission: Admission = { view, now: Number(r.now), verdictSeq: view.verdictSeq ?? 0 };
       if (r.balance === null) return admission;
       const owner = caller as Owner;
       admission.account = { owner, label: String(r.label ?? ''), balance: Number(r.balance) };
@@ -611,16 +635,16 @@ return REPLY{ outcome = result, balance = num(balance), task = taskReply(taskGet
 
   view: defineWorldScript({
     args: ['caller?'],
-    reply: ['spec', 'clockKind', 'clockVirtual', 'clockOffset', 'rules', 'balance', 'label'],
+    reply: ['spec', 'clockKind', 'clockVirtual', 'clockOffset', 'rules', 'balance', 'label', 'verdictSeq'],
     body: `
-local v = redis.call('HMGET', k('meta'), 'spec', 'ck', 'cv', 'co', 'rules')
+local v = redis.call('HMGET', k('meta'), 'spec', 'ck', 'cv', 'co', 'rules', 'vseq')
 local balance, label
 if caller ~= '' then
   balance = redis.call('HGET', k('bal'), caller)
   if balance then label = redis.call('HGET', k('lbl'), caller) or '' else balance = nil end
 end
 return REPLY{ spec = v[1] or '', clockKind = v[2] or '', clockVirtual = v[3] or '0', clockOffset = v[4] or '0',
-  rules = v[5] or '0', balance = balance, label = label }
+  rules = v[5] or '0', balance = balance, label = label, verdictSeq = v[6] or '0' }
 `,
     /** Undefined: the world does not exist. */
     decode: (r, { caller }): WorldView | undefined => {
@@ -900,9 +924,26 @@ return (takeToken(bucket, limit, windowMs, NOW))
    * keyOwner, taskId, injected and operation, each after a US (what queryJournal filters on).
    */
   appendJournal: defineWorldScript({
-    args: ['fields', 'bytes', 'entry', 'maxEntries:num', 'maxBytes:num', 'channel'],
+    args: [
+      'fields',
+      'bytes',
+      'entry',
+      'maxEntries:num',
+      'maxBytes:num',
+      'channel',
+      'observation?', // the verdict's observation as JSON ('' when none), in the same operation as the entry
+      'backlogCap:num',
+    ],
+    // Answers the verdict's backlog length after this append (0 without an observation).
     body: `
-if maxEntries == 0 then return 0 end
+local backlog = 0
+if observation ~= '' then
+  -- The id the entry takes below (none when the journal is off).
+  local journalId = ''
+  if maxEntries > 0 then journalId = num(tonumber(redis.call('HGET', k('meta'), 'c:journal') or '0') + 1) end
+  backlog = verdictAppend('o', journalId, observation, backlogCap)
+end
+if maxEntries == 0 then return backlog end
 local id = redis.call('HINCRBY', k('meta'), 'c:journal', 1)
 redis.call('LPUSH', k('journal'), id .. '\\31' .. bytes .. '\\31' .. fields .. '\\31' .. entry)
 local total = redis.call('HINCRBY', k('meta'), 'jbytes', tonumber(bytes))
@@ -915,8 +956,9 @@ while n > 1 and (n > maxEntries or total > maxBytes) do
   n = n - 1
 end
 redis.call('PUBLISH', channel, id)
-return id
+return backlog
 `,
+    decode: number,
   }),
 
   /**
@@ -1089,11 +1131,13 @@ for _, owner in ipairs(redis.call('SMEMBERS', k('dueowners'))) do redis.call('DE
 for _, id in ipairs(redis.call('LRANGE', k('rules'), 0, -1)) do redis.call('DEL', k('rule:' .. id)) end
 -- Budgets stay: what they count was spent outside the simulator (Store.reserveBudget).
 redis.call('DEL', k('order'), k('open'), k('done'), k('dueowners'), k('bal'), k('lbl'), k('rules'),
-  k('buckets'), k('journal'), k('meta'))
+  k('buckets'), k('journal'), k('meta'), k('spend'), k('vobs'), k('vstate'), k('vlock'))
 local spec = cjson.decode(specJson)
 redis.call('HSET', k('meta'), 'spec', specJson, 'seed', spec.seed, 'salt', spec.idSalt or '', 'ck', clock, 'cv', virtualStart, 'co', '0', 'rules', '0')
 local now = tonumber(virtualStart)
 if clock == 'real' then now = SYSNOW end
+-- The verdict starts again from here (its seq from 0: meta is gone).
+redis.call('HSET', k('meta'), 'vsince', num(now))
 for _, a in ipairs(spec.accounts) do
   redis.call('HSET', k('bal'), a.owner, num(a.balance))
   redis.call('HSET', k('lbl'), a.owner, a.label)
@@ -1155,7 +1199,7 @@ end
 for _, owner in ipairs(redis.call('SMEMBERS', k('dueowners'))) do redis.call('DEL', k('due:' .. owner)) end
 for _, id in ipairs(redis.call('LRANGE', k('rules'), 0, -1)) do redis.call('DEL', k('rule:' .. id)) end
 redis.call('DEL', k('order'), k('open'), k('done'), k('dueowners'), k('bal'), k('lbl'), k('rules'),
-  k('buckets'), k('journal'), k('meta'), k('budget'))
+  k('buckets'), k('journal'), k('meta'), k('budget'), k('spend'), k('vobs'), k('vstate'), k('vlock'))
 return 1
 `,
   }),

@@ -5,6 +5,7 @@
  * key reaches, which idle sweeping drops.
  */
 import type { Owner } from '../../domain/keys.js';
+import type { VerdictSettings } from '../../verdict/settings.js';
 import type { ClaimResult, JournalLimits, RetentionPolicy, StoreBackend, TenantRecord } from '../store.js';
 import { RedisConnection, type RedisConnectionOptions } from './connection.js';
 import { DIRECTORY_SCRIPTS } from './lua.js';
@@ -16,6 +17,8 @@ export interface RedisBackendOptions extends RedisConnectionOptions {
   prefix?: string;
   retention: RetentionPolicy;
   journal: JournalLimits;
+  /** The verdict's settings; absent: the verdict is off. */
+  verdict?: VerdictSettings | undefined;
   systemNow?: () => number;
 }
 
@@ -50,6 +53,7 @@ export class RedisBackend implements StoreBackend {
         retention: this.options.retention,
         journal: this.options.journal,
         systemNow: this.systemNow,
+        verdict: this.options.verdict,
       });
       // Handles are cheap and stateless; the map only saves building one per request.
       if (this.stores.size > 10_000) this.stores.clear();

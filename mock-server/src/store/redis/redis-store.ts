@@ -18,6 +18,8 @@ import {
   type JournalRecord,
 } from '../../qa/journal.js';
 import { chaosOn } from '../../qa/chaos.js';
+import type { ControlEventDraft, ObservationDraft } from '../../verdict/observation.js';
+import { DEFAULT_SETTINGS, type VerdictSettings } from '../../verdict/settings.js';
 import {
   WorldMissingError,
   type AcceptRequest,
@@ -32,6 +34,7 @@ import {
   type RetentionPolicy,
   type Store,
   type TaskFilter,
+  type VerdictReading,
   type WorldSpec,
   type WorldStats,
   type WorldView,
@@ -39,6 +42,7 @@ import {
 import type { RedisConnection } from './connection.js';
 import { US, WORLD_ARGS, WORLD_SCRIPTS, type RedisEntry, type TaskImmutable } from './lua.js';
 import { encodeLeading, type Script } from './script.js';
+import { DEFAULT_BACKLOG, RedisVerdict, type BacklogLimits } from './verdict-scripts.js';
 
 /** Most tasks one script settles or prunes: a big backlog is worked in several calls, not one long one. */
 const CHUNK = 1_000;
@@ -53,15 +57,28 @@ export interface RedisStoreOptions {
   retention: RetentionPolicy;
   journal: JournalLimits;
   systemNow: () => number;
+  /** The verdict's settings; absent: the verdict is off (observations and control events are ignored). */
+  verdict?: VerdictSettings | undefined;
+  /** How the verdict's backlog is bounded and folded (verdict-scripts.ts). */
+  verdictBacklog?: BacklogLimits;
 }
 
 export class RedisStore implements Store {
   private readonly base: string;
   readonly channel: string;
+  /** The verdict's backlog and its fold; `observing`: whether the verdict is on. */
+  private readonly verdict: RedisVerdict;
+  private readonly observing: boolean;
 
   constructor(private readonly options: RedisStoreOptions) {
     this.base = `${options.prefix}:{w:${options.world}}`;
     this.channel = `${options.prefix}:journal:${options.world}`;
+    this.observing = options.verdict !== undefined;
+    this.verdict = new RedisVerdict(
+      (script, args) => this.run(script, undefined, args),
+      options.verdict ?? DEFAULT_SETTINGS,
+      options.verdictBacklog ?? DEFAULT_BACKLOG,
+    );
   }
 
   /** A world script with its named arguments, after WORLD_ARGS (the world's time, retention). */
@@ -287,9 +304,26 @@ export class RedisStore implements Store {
     return this.run(WORLD_SCRIPTS.readBudget, undefined, { name });
   }
 
-  async appendJournal(record: JournalRecord): Promise<void> {
+  async appendJournal(record: JournalRecord | null, observation?: ObservationDraft): Promise<void> {
     const { maxEntries, maxBytes } = this.options.journal;
-    if (maxEntries === 0) return;
+    const verdict = observation !== undefined && this.observing ? this.verdict : undefined;
+    if (record === null || maxEntries === 0) {
+      // The journal is off: the observation alone, in the same script.
+      if (verdict)
+        verdict.afterAppend(
+          await this.run(WORLD_SCRIPTS.appendJournal, undefined, {
+            fields: '',
+            bytes: 0,
+            entry: '',
+            maxEntries: 0,
+            maxBytes,
+            channel: this.channel,
+            observation: JSON.stringify(observation),
+            backlogCap: verdict.limits.cap,
+          }),
+        );
+      return;
+    }
     const { id: _id, bytes, requestBody, ...rest } = storedEntry(0, record);
     const entry: RedisEntry = {
       ...rest,
@@ -305,14 +339,26 @@ export class RedisStore implements Store {
       rest.injected ?? '',
       rest.operation ?? '',
     ].join(US);
-    await this.run(WORLD_SCRIPTS.appendJournal, undefined, {
+    const backlog = await this.run(WORLD_SCRIPTS.appendJournal, undefined, {
       fields,
       bytes,
       entry: JSON.stringify(entry),
       maxEntries,
       maxBytes,
       channel: this.channel,
+      observation: verdict ? JSON.stringify(observation) : '',
+      backlogCap: verdict?.limits.cap ?? 0,
     });
+    verdict?.afterAppend(backlog);
+  }
+
+  async recordControl(event: ControlEventDraft): Promise<void> {
+    if (this.observing) await this.verdict.recordControl(event);
+  }
+
+  /** Folds the backlog (any replica may) and reads it; off, the backlog is empty, the spend is kept. */
+  readVerdict(): Promise<VerdictReading> {
+    return this.verdict.fold();
   }
 
   queryJournal(filter: JournalFilter = {}): Promise<JournalPage> {

@@ -4,7 +4,9 @@
  *
  * Its credits were spent (or refunded) and its images never fetched: the client fired and forgot, or
  * gave up polling too soon. Judged at report time, from the tasks the judge remembers; a task that
- * ends on its n-th poll has no planned time, so it is only judged when QA ended it.
+ * ends on its n-th poll has no planned time, so it is only judged when QA ended it. A task whose last
+ * poll QA answered with a client error (a forced 404, 401 or 400) is left out: stopping was right,
+ * and what the simulator does on its own is never a finding.
  *
  * Default `grace_ms` 10,000: a report may be read while a client is still at work (a console, a long
  * job), and a client polling at the reference client's pace (at most 6 s apart) reads a finished task
@@ -29,6 +31,7 @@ export const abandonedTask = defineRule({
     const out: Example[] = [];
     for (const [taskId, task] of tasks) {
       if (task.createdAt === null || task.plan === null || task.terminalReadAt !== null) continue;
+      if (task.lastPollRefused) continue;
       const end = plannedEnd(task);
       if (end === null || end + s.grace_ms > now) continue;
       const outcome = task.forcedEnd?.status ?? (task.plan.outcome === 'failed' ? 'FAILED' : 'SUCCESS');
