@@ -223,13 +223,29 @@ export function journalEntryBytes(e: {
 }
 
 /**
+ * The bytes of `raw` in a buffer of their own. The body parser hands over a view into the socket's
+ * 64 KiB read buffer (or an 8 KiB pool slab): kept as it is, a 200-byte body held the whole 64 KiB,
+ * shared with the requests read into it (21 KB per 8 KB body measured, scripts/bench/memory-costs.ts).
+ */
+function ownBytes(raw: Buffer): Buffer {
+  if (raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength) return raw;
+  const own = Buffer.allocUnsafeSlow(raw.length); // never from the pool, whose slabs are 64 KiB on Node 24
+  raw.copy(own);
+  return own;
+}
+
+/**
  * Entries kept so that the journal never holds more than its count or its bytes allow: the entry as
  * stored, with bodies already cut to what a read can show (a huge body costs its first bytes only).
  */
 export function storedEntry(id: number, record: JournalRecord): StoredEntry {
   const { rawRequestBody: raw, responseText: text, ...rest } = record;
   const requestBody =
-    raw === undefined || raw.length <= MAX_BODY_BYTES ? raw : truncated(raw.toString('utf8'));
+    raw === undefined
+      ? undefined
+      : raw.length <= MAX_BODY_BYTES
+        ? ownBytes(raw)
+        : truncated(raw.toString('utf8'));
   const responseText =
     text !== undefined
       ? text.length <= MAX_BODY_CHARS * 2
