@@ -88,7 +88,9 @@ export type paths = {
         get: operations["getAccount"];
         /**
          * Set a key's balance (creating the key)
-         * @description Creates the key if it is new. The change is recorded in the ledger as a `set` entry.
+         * @description Creates the key if it is new. The change is recorded in the ledger as a `set` entry. A new key
+         *     past the world's `--max-accounts`, or past its tenant's share of the memory budget, is refused
+         *     with 429; while the whole budget is full, with 503.
          */
         put: operations["putAccount"];
         post?: never;
@@ -285,7 +287,8 @@ export type paths = {
         };
         /**
          * List fault rules
-         * @description Active rules in the order they are tried (the first that matches a request acts).
+         * @description Active rules in the order they are tried (the first that matches a request acts): a world holds
+         *     at most `--max-rules` of them.
          */
         get: operations["listFaultRules"];
         put?: never;
@@ -294,7 +297,8 @@ export type paths = {
          * @description For clients that cannot send headers. A rule matches on method, path and key, and acts with an
          *     error status, a network fault, a delay, or (on generate) a task scenario. `times` makes it act on
          *     the next N matching requests and then retire; `probability` makes it act on a share of them,
-         *     drawn from the seeded random source.
+         *     drawn from the seeded random source. A rule past the world's `--max-rules`, or past its tenant's
+         *     share of the memory budget, is refused with 429; while the whole budget is full, with 503.
          */
         post: operations["createFaultRule"];
         /**
@@ -419,8 +423,9 @@ export type paths = {
         /**
          * Add a scenario's fault rules
          * @description Adds the rules in order, after the rules in force, each checked as `POST /__mock/faults` checks
-         *     one; if any is refused, none is added (400 naming it, `body.rules[n]...`). `--scenario <file>`
-         *     loads one at start and puts it back at every reset.
+         *     one; if any is refused, none is added (400 naming it, `body.rules[n]...`; 429 when they would
+         *     take the world past `--max-rules` or its tenant's share of the memory budget, 503 while the
+         *     whole budget is full). `--scenario <file>` loads one at start and puts it back at every reset.
          */
         post: operations["loadScenario"];
         delete?: never;
@@ -457,7 +462,8 @@ export type paths = {
          *     credential (`token`), shown once: send it as `X-Mock-Token` to control this tenant and nothing
          *     else. Open to anyone who can reach the control API, without X-Mock-Token (creating a world
          *     changes no other), unless the simulator runs with `--tenant-creation operator`; sending the
-         *     control token always works. 503 when `--max-tenants` are held.
+         *     control token always works. 503 when `--max-tenants` are held, or while the memory budget is
+         *     full; 429 when a tenant's share of it could not even hold its keys.
          */
         post: operations["createTenant"];
         delete?: never;
@@ -816,7 +822,35 @@ export type components = {
                 tasks?: number;
                 clock?: components["schemas"]["Clock"];
                 components: components["schemas"]["HealthComponents"];
+                memory?: components["schemas"]["MemoryBudget"];
             };
+        };
+        /**
+         * @description The memory store's budget (docs/reference/resource-model.md): what every world together may
+         *     hold, what they hold now by kind, and (only for callers the control API lets in) the worlds
+         *     holding the most. Absent on the Redis store, whose memory is Redis's (`maxmemory`).
+         */
+        MemoryBudget: {
+            /** @description `--memory-budget-mb`, in bytes. */
+            limit_bytes: number;
+            /** @description What every world holds, as charged. */
+            used_bytes: number;
+            /** @description What one tenant may hold (`--tenant-memory-share` of the budget). */
+            tenant_limit_bytes: number;
+            /** @description What every world holds, by kind (`world`, `journal`, `rules`, `accounts`, `tasks`, ...). */
+            by_kind: {
+                [key: string]: number;
+            };
+            /** @description Worlds drawing from the budget (the default one too). */
+            worlds: number;
+            /** @description The worlds holding the most, largest first. */
+            top?: {
+                id: components["schemas"]["TenantId"];
+                used_bytes: number;
+                by_kind: {
+                    [key: string]: number;
+                };
+            }[];
         };
         /** @description Each part the simulator depends on, as it is at the time of the request. */
         HealthComponents: {
@@ -1072,11 +1106,12 @@ export type components = {
         };
         /**
          * @description The kinds of error the simulator's own endpoints answer: those of the public API (openapi.yaml's
-         *     ErrorType), plus `gone` (410, an expired image link), `conflict` (409, a task that already ended)
-         *     and `forbidden` (403, a Host not served or a cross-site control request).
+         *     ErrorType), plus `gone` (410, an expired image link), `conflict` (409, a task that already ended),
+         *     `forbidden` (403, a Host not served or a cross-site control request) and `quota_exceeded` (429,
+         *     a limit of the world: its rules, its accounts, its tenant's share of the memory budget).
          * @enum {string}
          */
-        ControlErrorType: "invalid_request" | "unauthorized" | "insufficient_credits" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "forbidden" | "request_timeout" | "headers_too_large" | "service_unavailable" | "bad_gateway" | "gateway_timeout" | "gone" | "conflict";
+        ControlErrorType: "invalid_request" | "unauthorized" | "insufficient_credits" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "forbidden" | "request_timeout" | "headers_too_large" | "service_unavailable" | "bad_gateway" | "gateway_timeout" | "gone" | "conflict" | "quota_exceeded";
         TenantId: string;
         TenantInput: {
             /** @description A label (a CI job name); not unique. */
@@ -1287,7 +1322,7 @@ export type components = {
             data: {
                 type: components["schemas"]["ControlErrorType"];
                 errors?: components["schemas"]["FieldError"][];
-                /** @description On 503, the Retry-After value. */
+                /** @description On 503 (and a 429 that has one), the Retry-After value. */
                 retry_after_seconds?: number;
             };
         };
@@ -1345,7 +1380,26 @@ export type components = {
         };
     };
     responses: {
-        /** @description The simulator's shared store (Redis) is unreachable; retry after Retry-After seconds. */
+        /**
+         * @description A limit of this world (`quota_exceeded`), and nothing was changed: one more rule or account than
+         *     `--max-rules` or `--max-accounts` allow, or more than its tenant's share of the memory budget
+         *     (`--tenant-memory-share`; then with Retry-After). The message names the limit, its value and
+         *     what to do.
+         */
+        QuotaExceeded: {
+            headers: {
+                /** @description Seconds to wait before retrying (a share of the memory budget only). */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorResponse"];
+            };
+        };
+        /**
+         * @description The simulator's shared store (Redis) is unreachable, or (a request that would add to its state)
+         *     the simulator's memory budget is full; retry after Retry-After seconds. The message says which.
+         */
         Unavailable: {
             headers: {
                 /** @description Seconds to wait before retrying. */
@@ -1556,6 +1610,7 @@ export interface operations {
             403: components["responses"]["Error"];
             413: components["responses"]["Error"];
             415: components["responses"]["Error"];
+            429: components["responses"]["QuotaExceeded"];
             503: components["responses"]["Unavailable"];
         };
     };
@@ -1866,6 +1921,7 @@ export interface operations {
             403: components["responses"]["Error"];
             413: components["responses"]["Error"];
             415: components["responses"]["Error"];
+            429: components["responses"]["QuotaExceeded"];
             503: components["responses"]["Unavailable"];
         };
     };
@@ -2134,6 +2190,7 @@ export interface operations {
             404: components["responses"]["Error"];
             413: components["responses"]["Error"];
             415: components["responses"]["Error"];
+            429: components["responses"]["QuotaExceeded"];
             503: components["responses"]["Unavailable"];
         };
     };
@@ -2216,6 +2273,7 @@ export interface operations {
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             404: components["responses"]["Error"];
+            429: components["responses"]["QuotaExceeded"];
             503: components["responses"]["Unavailable"];
         };
     };

@@ -28,6 +28,11 @@ interface PublishedSimulatorOptions {
   imageTtl?: number;
   retainTasks?: number;
   retainAge?: number;
+  // Added with the memory budget (resource-model.md): new optional properties, so old code compiles.
+  memoryBudgetMb?: number;
+  maxRules?: number;
+  maxAccounts?: number;
+  tenantMemoryShare?: number;
   publicUrl?: string;
   bodyLimit?: string;
   validateResponses?: boolean;

@@ -25,13 +25,14 @@ afterAll(async () => {
   await redis?.stop({ cleanup: true });
 });
 
-describeStore('redis', async ({ retention, journal, spec }) => {
+describeStore('redis', async ({ retention, journal, spec, caps }) => {
   const store = new RedisStore({
     connection,
     prefix: `c${n++}`,
     world: 'default',
     retention: retention ?? DEFAULT_RETENTION,
     journal: journal ?? DEFAULT_JOURNAL,
+    ...(caps ? { caps } : {}),
     systemNow: Date.now,
   });
   await store.writeStart(spec ?? CONFORMANCE_SPEC);

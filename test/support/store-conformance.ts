@@ -12,6 +12,7 @@ import type { FaultRuleInput } from '../../mock-server/src/qa/fault-rules.js';
 import type { JournalRecord } from '../../mock-server/src/qa/journal.js';
 import { DEFAULT_JOURNAL, DEFAULT_RETENTION } from '../../mock-server/src/store/memory-store.js';
 import type { JournalLimits, RetentionPolicy, Store, WorldSpec } from '../../mock-server/src/store/store.js';
+import { WorldLimitError, type WorldCaps } from '../../mock-server/src/store/world-limits.js';
 import { makeTask } from './task-fixture.js';
 
 export const ALICE = ownerOf('sk-alice');
@@ -21,6 +22,7 @@ export interface StoreOptions {
   retention?: RetentionPolicy;
   journal?: JournalLimits;
   spec?: WorldSpec;
+  caps?: WorldCaps;
 }
 
 /** Makes a fresh, empty store (a world reset to its spec). */
@@ -1048,6 +1050,62 @@ export function describeStore(name: string, factory: StoreFactory): void {
       });
 
       function generate500(): FaultRuleInput {
+        return { match: { path: '/api/generate' }, action: { status: 500 } };
+      }
+    });
+
+    describe('the caps of a world (--max-rules, --max-accounts)', () => {
+      const refusal = async (attempt: Promise<unknown>) => {
+        const err = await attempt.then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(err).toBeInstanceOf(WorldLimitError);
+        return err as WorldLimitError;
+      };
+
+      it('refuses the rule past the cap with 429 naming it, having added nothing; one removed makes room', async () => {
+        const store = await factory({ caps: { maxRules: 2, maxAccounts: 10 } });
+        const rule = { match: { path: '/api/generate' }, action: { status: 500 } } as const;
+        const first = await store.addRule(rule);
+        await store.addRule(rule);
+        const err = await refusal(store.addRule(rule));
+        expect([err.status, err.limit]).toEqual([429, 'maxRules']);
+        expect(err.message).toContain('holds 2 fault rules, the most --max-rules allows');
+        expect((await store.listRules()).map((r) => r.id)).toEqual(['rule_1', 'rule_2']);
+        expect((await store.view()).rules).toBe(2);
+        await store.removeRule(first.id);
+        expect((await store.addRule(rule)).id).toBe('rule_3');
+      });
+
+      it("refuses a new account past the cap, having written nothing; an existing key's balance can still be set", async () => {
+        const store = await factory({ caps: { maxRules: 10, maxAccounts: 2 } });
+        await store.setBalance(ALICE, 'alice', 10, 0);
+        await store.setBalance(BOB, 'bob', 10, 0);
+        const carol = ownerOf('sk-carol');
+        const err = await refusal(store.setBalance(carol, 'carol', 10, 0));
+        expect([err.status, err.limit]).toEqual([429, 'maxAccounts']);
+        expect(err.message).toContain('holds 2 accounts, the most --max-accounts allows');
+        expect(await store.getAccount(carol)).toBeUndefined();
+        expect(await store.ledger(carol)).toEqual([]);
+        expect((await store.setBalance(ALICE, 'alice', 99, 1)).balance).toBe(99);
+        expect((await store.listAccounts()).length).toBe(2);
+      });
+
+      it("puts back the world's start whatever its caps: the spec's accounts and rules are its own", async () => {
+        const rules: FaultRuleInput[] = [generate500Rule(), generate500Rule()];
+        const spec: WorldSpec = {
+          ...CONFORMANCE_SPEC,
+          accounts: [ALICE, BOB].map((owner) => ({ owner, label: owner.slice(0, 6), balance: 5 })),
+          rules,
+        };
+        const store = await factory({ spec, caps: { maxRules: 1, maxAccounts: 1 } });
+        await store.reset();
+        expect((await store.listAccounts()).length).toBe(2);
+        expect((await store.listRules()).length).toBe(2);
+      });
+
+      function generate500Rule(): FaultRuleInput {
         return { match: { path: '/api/generate' }, action: { status: 500 } };
       }
     });

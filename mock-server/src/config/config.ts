@@ -6,6 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { defaultMaxConnections, openFileLimit } from '../connection-limit.js';
 import { DEFAULT_FAILURE_RATE, type LatencyProfileName } from '../domain/latency.js';
+import { defaultBudgetBytes } from '../store/memory-budget.js';
+import type { WorldCaps } from '../store/world-limits.js';
 import type { OptionName, ParsedOptions } from './options.js';
 import {
   combinationError,
@@ -71,6 +73,12 @@ export interface Config {
   journalSize: number;
   /** Bytes the journal may hold (its entries as estimated, bodies truncated). */
   journalMaxBytes: number;
+  /** Bytes all worlds together may hold (the memory store's budget: memory-budget.ts). */
+  memoryBudgetBytes: number;
+  /** The share of the budget one tenant may hold, in (0, 1]. */
+  tenantMemoryShare: number;
+  /** The most fault rules and accounts one world holds. */
+  caps: WorldCaps;
   /** Where state lives: this process's memory, or a Redis shared by every replica of a fleet. */
   store: 'memory' | 'redis';
   redisUrl: string | undefined;
@@ -203,6 +211,10 @@ export function toConfig(raw: ParsedOptions, from: OptionSources): Config {
     chaos: raw.chaos,
     journalSize: raw.journalSize,
     journalMaxBytes: raw.journalMaxMb * 1024 * 1024,
+    memoryBudgetBytes:
+      raw.memoryBudgetMb === undefined ? defaultBudgetBytes() : raw.memoryBudgetMb * 1024 * 1024,
+    tenantMemoryShare: raw.tenantMemoryShare,
+    caps: { maxRules: raw.maxRules, maxAccounts: raw.maxAccounts },
     store: raw.store,
     redisUrl: raw.redisUrl,
     redisPrefix: raw.redisPrefix,

@@ -7,6 +7,7 @@
  */
 import { DEFAULT_FAILURE_RATE, LATENCY_PROFILES } from '../domain/latency.js';
 import { describeDefaultMaxConnections, openFileLimit } from '../connection-limit.js';
+import { defaultBudgetBytes } from '../store/memory-budget.js';
 import {
   baseUrl,
   choice,
@@ -14,6 +15,7 @@ import {
   DEV_KEY,
   DEV_KEY_BALANCE,
   formatRateLimit,
+  fraction,
   hostList,
   integer,
   keyList,
@@ -293,6 +295,34 @@ export const OPTIONS = {
     help: 'finished tasks are dropped this long after they end; tasks still in progress at this age are abandoned (failed, refunded)',
     group: 'limits',
   }),
+  memoryBudgetMb: option({
+    arg: '<n>',
+    env: 'DREAMCORE_MEMORY_BUDGET_MB',
+    parse: integer(1, 1_048_576),
+    help: 'memory all worlds together may hold, in MiB (memory store): past it, journals keep fewer entries and new rules, accounts, tasks and tenants are refused (503)',
+    // Computed at start (memory-budget.ts), from the V8 heap's limit.
+    shownDefault: {
+      help: () => `${Math.round(defaultBudgetBytes() / 1024 / 1024)} (half the V8 heap's old generation)`,
+      docs: "half the V8 heap's old generation: of --max-old-space-size when node is given it, else of the heap's limit less the young generation",
+    },
+    group: 'limits',
+  }),
+  maxRules: option({
+    arg: '<n>',
+    env: 'DREAMCORE_MAX_RULES',
+    default: 1_000,
+    parse: integer(1, 10_000),
+    help: 'fault rules one world holds at most (one more: 429)',
+    group: 'limits',
+  }),
+  maxAccounts: option({
+    arg: '<n>',
+    env: 'DREAMCORE_MAX_ACCOUNTS',
+    default: 10_000,
+    parse: integer(1, 100_000),
+    help: 'accounts (API keys) one world holds at most (one more: 429)',
+    group: 'limits',
+  }),
   headersTimeoutMs: cliOnly(
     EMBEDDED_SERVER,
     option({
@@ -408,6 +438,14 @@ export const OPTIONS = {
     default: 1000,
     parse: integer(0, 100_000),
     help: 'tenants held at most (creating one more answers 503)',
+    group: 'tenants',
+  }),
+  tenantMemoryShare: option({
+    arg: '<fraction>',
+    env: 'DREAMCORE_TENANT_MEMORY_SHARE',
+    default: 0.125,
+    parse: fraction,
+    help: 'the share of --memory-budget-mb one tenant may hold: beyond, its journal keeps fewer entries and its new rules, accounts and tasks are refused (429; a generate 503)',
     group: 'tenants',
   }),
 

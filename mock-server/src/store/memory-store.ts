@@ -27,6 +27,8 @@ import {
 import { takeToken, type BucketState, type BucketVerdict } from '../domain/token-bucket.js';
 import { FaultRuleBook, type FaultRule, type FaultRuleInput, type RuleRequest } from '../qa/fault-rules.js';
 import { Journal, type JournalFilter, type JournalRecord } from '../qa/journal.js';
+import { MemoryBudget, type ChargeKind, type WorldMeter } from './memory-budget.js';
+import { ACCOUNT_BYTES, LEDGER_ENTRY_BYTES, taskBytes } from './memory-costs.js';
 import { MinHeap } from './min-heap.js';
 import { chaosOn, chaosVerdict } from './stepwise.js';
 import {
@@ -46,6 +48,7 @@ import {
   type WorldStats,
   type WorldView,
 } from './store.js';
+import { capRefusal, DEFAULT_CAPS, type WorldCaps } from './world-limits.js';
 
 export const DEFAULT_RETENTION: RetentionPolicy = {
   maxTasks: 1_000_000,
@@ -70,7 +73,14 @@ export interface MemoryStoreOptions {
   /** The world's clock; the store moves and resets it (a virtual clock at its default start if absent). */
   clock?: Clock;
   spec?: WorldSpec;
+  /** The most rules and accounts the world holds (DEFAULT_CAPS if absent). */
+  caps?: WorldCaps;
+  /** Where the world's bytes are charged (memory-budget.ts); a budget of its own, unlimited, if absent. */
+  meter?: WorldMeter;
 }
+
+/** What this store charges to its meter, all of it released by a reset. */
+const STORE_KINDS: readonly ChargeKind[] = ['journal', 'rules', 'accounts', 'tasks'];
 
 type Counters = Pick<
   WorldStats,
@@ -109,16 +119,25 @@ export class MemoryStore implements Store {
   private readonly journal: Journal;
   private readonly journalListeners = new Set<() => void>();
   private stats_ = zeroCounters();
+  private readonly caps: WorldCaps;
+  readonly meter: WorldMeter;
 
   constructor(options: MemoryStoreOptions | RetentionPolicy = {}) {
     const o: MemoryStoreOptions = 'maxTasks' in options ? { retention: options } : options;
     this.retention = o.retention ?? DEFAULT_RETENTION;
     this.clock = o.clock ?? new VirtualClock();
     this.spec = o.spec ?? DEFAULT_SPEC;
+    this.caps = o.caps ?? DEFAULT_CAPS;
+    this.meter = o.meter ?? MemoryBudget.unlimited().meter('world', 'whole');
     const journal = o.journal ?? DEFAULT_JOURNAL;
-    this.journal = new Journal({ capacity: journal.maxEntries, maxBytes: journal.maxBytes });
-    this.rules = new FaultRuleBook(() =>
-      counterDraw(this.spec.seed, 'fault-rules', this.counter('fault-rules')),
+    this.journal = new Journal({
+      capacity: journal.maxEntries,
+      maxBytes: journal.maxBytes,
+      meter: this.meter,
+    });
+    this.rules = new FaultRuleBook(
+      () => counterDraw(this.spec.seed, 'fault-rules', this.counter('fault-rules')),
+      { maxRules: this.caps.maxRules, meter: this.meter },
     );
   }
 
@@ -184,8 +203,24 @@ export class MemoryStore implements Store {
     return account && { ...account };
   }
 
+  /**
+   * A new account past --max-accounts, or past the world's share of the memory budget, is refused
+   * (WorldLimitError) before anything changes.
+   */
   async setBalance(owner: Owner, label: string, balance: number, at: number): Promise<Account> {
-    const previous = this.accounts.get(owner)?.balance ?? 0;
+    return this.putAccount(owner, label, balance, at, false);
+  }
+
+  /** `force`: an account of the world's start, put back by every reset whatever the limits. */
+  private putAccount(owner: Owner, label: string, balance: number, at: number, force: boolean): Account {
+    const existing = this.accounts.get(owner);
+    if (!existing) {
+      if (!force && this.accounts.size >= this.caps.maxAccounts)
+        throw capRefusal('maxAccounts', this.caps.maxAccounts);
+      if (force) this.meter.charge('accounts', ACCOUNT_BYTES);
+      else this.meter.reserve('accounts', ACCOUNT_BYTES, LEDGER_ENTRY_BYTES);
+    }
+    const previous = existing?.balance ?? 0;
     const account: Account = { owner, label, balance };
     this.accounts.set(owner, account);
     this.append(owner, { at, kind: 'set', amount: balance - previous, balanceAfter: balance, taskId: null });
@@ -217,6 +252,8 @@ export class MemoryStore implements Store {
         required: debit.required,
       };
     }
+    // Refused (WorldLimitError) before the debit: past the world's share or the budget, nothing changes.
+    this.meter.reserve('tasks', taskBytes(task), LEDGER_ENTRY_BYTES);
     account.balance = debit.balance;
     this.append(task.owner, {
       at: task.createdAt,
@@ -407,12 +444,13 @@ export class MemoryStore implements Store {
     this.buckets.clear();
     this.rules.reset();
     this.journal.clear();
+    this.meter.releaseKinds(STORE_KINDS);
     this.stats_ = zeroCounters();
     this.clock.reset();
     const at = this.clock.now();
     for (const { owner, label, balance } of this.spec.accounts)
-      await this.setBalance(owner, label, balance, at);
-    for (const rule of this.spec.rules ?? []) this.rules.add(rule);
+      this.putAccount(owner, label, balance, at, true);
+    for (const rule of this.spec.rules ?? []) this.rules.add(rule, { force: true });
   }
 
   private counter(name: string): number {
@@ -479,6 +517,7 @@ export class MemoryStore implements Store {
         errorMessage: settlement.status === 'FAILED' ? settlement.errorMessage : null,
       }),
     );
+    this.meter.charge('tasks', taskBytes(task) - taskBytes(current)); // a message QA chose
     this.leaveProgress(current);
     this.finished.set(id, settlement.at);
     if (settlement.status === 'FAILED') {
@@ -524,6 +563,7 @@ export class MemoryStore implements Store {
     if (!task) return;
     this.stats_.tasksDropped++;
     if (!isTerminal(task)) this.leaveProgress(task);
+    this.meter.release('tasks', taskBytes(task));
     this.tasks.delete(id);
     this.finished.delete(id);
   }
@@ -544,10 +584,17 @@ export class MemoryStore implements Store {
     let entries = this.ledgers.get(owner);
     if (!entries) this.ledgers.set(owner, (entries = []));
     entries.push(entry);
+    // Charged as it comes (never refused: a debit's entry had room reserved with its task, and a
+    // refund or a balance set on an existing key must be kept), released as folding drops entries.
+    this.meter.charge('accounts', LEDGER_ENTRY_BYTES);
     // Folded in batches of a quarter: folding one entry per debit once full moved the whole array
     // each time (14 % of CPU in the million-task benchmark). `ledger()` shows at most the bound.
     const max = this.retention.maxLedgerEntries;
-    if (entries.length > max + Math.ceil(max / 4)) this.ledgers.set(owner, foldLedger(entries, max));
+    if (entries.length > max + Math.ceil(max / 4)) {
+      const folded = foldLedger(entries, max);
+      this.ledgers.set(owner, folded);
+      this.meter.release('accounts', (entries.length - folded.length) * LEDGER_ENTRY_BYTES);
+    }
   }
 }
 

@@ -22,6 +22,7 @@ import type { BucketVerdict } from '../domain/token-bucket.js';
 import type { TaskStatus } from '../domain/wire-types.js';
 import type { FaultRule, FaultRuleInput, RuleRequest } from '../qa/fault-rules.js';
 import type { JournalEntry, JournalFilter, JournalRecord } from '../qa/journal.js';
+import type { MemoryUsage } from './memory-budget.js';
 
 /**
  * A shared store cannot be reached (or did not answer in time): the HTTP layer answers 503 with
@@ -49,6 +50,8 @@ export class StoreFullError extends StoreUnavailableError {
     this.name = 'StoreFullError';
   }
 }
+
+export { WorldLimitError, type WorldCaps, type WorldLimit } from './world-limits.js';
 
 /** A world a shared store no longer has (dropped, or the store lost its data). */
 export class WorldMissingError extends Error {
@@ -379,5 +382,10 @@ export interface StoreBackend {
    * it (a full Redis: reads work, writes are refused), and why.
    */
   health(): Promise<{ ok: true; degraded?: string } | { ok: false; reason: string }>;
+  /**
+   * What the worlds hold of the process's memory budget (memory-budget.ts), the largest `top` first;
+   * absent where the worlds' memory is not this process's (Redis: its `maxmemory` bounds them).
+   */
+  memory?(top?: number): MemoryUsage;
   close(): Promise<void>;
 }

@@ -33,9 +33,17 @@ export function accountHandlers(
     putAccount: async (req, res) => {
       const world = worldOf(res);
       const apiKey = req.params.apiKey as string;
+      const owner = ownerOf(apiKey);
+      const held = await tenancy.worldOfKey(owner);
       // The key becomes this world's first, so no other world can take it meanwhile.
-      if (!(await tenancy.claimKey(ownerOf(apiKey), world.id))) throw controlErrors.otherTenant();
-      await world.simulator.setBalance(apiKey, (req.body as { balance: number }).balance);
+      if (!(await tenancy.claimKey(owner, world.id))) throw controlErrors.otherTenant();
+      try {
+        await world.simulator.setBalance(apiKey, (req.body as { balance: number }).balance);
+      } catch (err) {
+        // Refused (a limit of the world): a key this request claimed is given up again.
+        if (held === undefined) await tenancy.releaseKey(owner, world.id);
+        throw err;
+      }
       res.json(accountView(await accountOf(world, apiKey)));
     },
 

@@ -6,6 +6,7 @@
  */
 import type { Owner } from '../../domain/keys.js';
 import type { ClaimResult, JournalLimits, RetentionPolicy, StoreBackend, TenantRecord } from '../store.js';
+import { DEFAULT_CAPS, type WorldCaps } from '../world-limits.js';
 import { RedisConnection, type RedisConnectionOptions } from './connection.js';
 import { DIRECTORY_SCRIPTS } from './lua.js';
 import { RedisStore } from './redis-store.js';
@@ -16,6 +17,8 @@ export interface RedisBackendOptions extends RedisConnectionOptions {
   prefix?: string;
   retention: RetentionPolicy;
   journal: JournalLimits;
+  /** The most rules and accounts one world holds (DEFAULT_CAPS if absent), checked in the scripts. */
+  caps?: WorldCaps;
   systemNow?: () => number;
 }
 
@@ -49,6 +52,7 @@ export class RedisBackend implements StoreBackend {
         world: id,
         retention: this.options.retention,
         journal: this.options.journal,
+        caps: this.options.caps ?? DEFAULT_CAPS,
         systemNow: this.systemNow,
       });
       // Handles are cheap and stateless; the map only saves building one per request.
