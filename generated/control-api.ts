@@ -287,8 +287,8 @@ export type paths = {
         };
         /**
          * List fault rules
-         * @description Active rules in the order they are tried (the first that matches a request acts): a world holds
-         *     at most `--max-rules` of them.
+         * @description Active rules in the order they are tried (the first that matches a request acts), in pages: a
+         *     world holds at most `--max-rules` of them.
          */
         get: operations["listFaultRules"];
         put?: never;
@@ -450,8 +450,8 @@ export type paths = {
         };
         /**
          * List tenants
-         * @description The operator sees every tenant (the default world included); a tenant credential sees its own
-         *     tenant only. Tenants idle longer than their timeout are dropped first.
+         * @description The operator sees every tenant (the default world included), in pages, oldest first; a tenant
+         *     credential sees its own tenant only. Tenants idle longer than their timeout are dropped first.
          */
         get: operations["listTenants"];
         put?: never;
@@ -1040,6 +1040,15 @@ export type components = {
             message: components["schemas"]["Success"];
             data: components["schemas"]["FaultRule"];
         };
+        FaultRulePageEnvelope: {
+            code: components["schemas"]["Ok"];
+            message: components["schemas"]["Success"];
+            data: {
+                /** @description Rules in force in the world. */
+                total: number;
+                rules: components["schemas"]["FaultRule"][];
+            };
+        };
         FaultRuleListEnvelope: {
             code: components["schemas"]["Ok"];
             message: components["schemas"]["Success"];
@@ -1169,6 +1178,8 @@ export type components = {
             code: components["schemas"]["Ok"];
             message: components["schemas"]["Success"];
             data: {
+                /** @description Tenants this caller can see. */
+                total: number;
                 tenants: components["schemas"]["Tenant"][];
             };
         };
@@ -1431,6 +1442,16 @@ export type components = {
          * @example t-0123456789ab
          */
         TenantHeader: components["schemas"]["TenantId"];
+        /**
+         * @description At most this many (default 100, at most 1000).
+         * @example 100
+         */
+        PageLimit: string;
+        /**
+         * @description Skip this many first.
+         * @example 0
+         */
+        PageOffset: string;
         /**
          * @description `true`: only answers QA injected (a header, a rule, chaos, the rate limiter); `false`: only the
          *     others; or one source exactly (`header`, `chaos`, `rate-limit`, a rule id).
@@ -1859,7 +1880,18 @@ export interface operations {
     };
     listFaultRules: {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description At most this many (default 100, at most 1000).
+                 * @example 100
+                 */
+                limit?: components["parameters"]["PageLimit"];
+                /**
+                 * @description Skip this many first.
+                 * @example 0
+                 */
+                offset?: components["parameters"]["PageOffset"];
+            };
             header?: {
                 /**
                  * @description The world an operator's call acts in: a tenant's id, or `default` (the default when absent). A
@@ -1873,15 +1905,16 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The rules. */
+            /** @description One page of the rules, and how many there are. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["FaultRuleListEnvelope"];
+                    "application/json": components["schemas"]["FaultRulePageEnvelope"];
                 };
             };
+            400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             503: components["responses"]["Unavailable"];
@@ -2196,7 +2229,18 @@ export interface operations {
     };
     listTenants: {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description At most this many (default 100, at most 1000).
+                 * @example 100
+                 */
+                limit?: components["parameters"]["PageLimit"];
+                /**
+                 * @description Skip this many first.
+                 * @example 0
+                 */
+                offset?: components["parameters"]["PageOffset"];
+            };
             header?: {
                 /**
                  * @description The world an operator's call acts in: a tenant's id, or `default` (the default when absent). A
@@ -2219,6 +2263,7 @@ export interface operations {
                     "application/json": components["schemas"]["TenantListEnvelope"];
                 };
             };
+            400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             404: components["responses"]["Error"];

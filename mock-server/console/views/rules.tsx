@@ -71,7 +71,7 @@ function describeAction(a: FaultRule['action']): string {
 export function RulesView() {
   const { api, tick, changed } = useConsole();
   const { value, error } = useLoad(
-    async () => (await api.get<{ rules: FaultRule[] }>('/__mock/faults')).rules,
+    async () => (await api.get<{ rules: FaultRule[] }>('/__mock/faults?limit=1000')).rules,
     [api, tick],
   );
   const [form, setForm] = useState<Form>(EMPTY);
