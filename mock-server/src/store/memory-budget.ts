@@ -100,7 +100,7 @@ export interface MemoryUsage {
   top: WorldUsage[];
 }
 
-const zero = (): ByKind => ({ world: 0, journal: 0, rules: 0, accounts: 0, tasks: 0 });
+const zero = (): ByKind => Object.fromEntries(CHARGE_KINDS.map((kind) => [kind, 0])) as ByKind;
 
 /** What a holder of evictable bytes frees when asked: at most `bytes`, and returns how many it freed. */
 export type Shedder = (bytes: number) => number;

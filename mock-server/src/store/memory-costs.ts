@@ -73,6 +73,11 @@ export function taskBytes(task: Task): number {
     textBytes(task.request.prompt) +
     urls +
     textBytes(task.plan.errorMessage) +
-    (task.errorMessage !== task.plan.errorMessage ? textBytes(task.errorMessage) : 0)
+    settledMessageBytes(task)
   );
+}
+
+/** A failed task's message when it is not its plan's (one QA chose when failing it by hand). */
+export function settledMessageBytes(task: Task): number {
+  return task.errorMessage !== task.plan.errorMessage ? textBytes(task.errorMessage) : 0;
 }

@@ -28,7 +28,7 @@ import { takeToken, type BucketState, type BucketVerdict } from '../domain/token
 import { FaultRuleBook, type FaultRule, type FaultRuleInput, type RuleRequest } from '../qa/fault-rules.js';
 import { Journal, type JournalFilter, type JournalRecord } from '../qa/journal.js';
 import { MemoryBudget, type ChargeKind, type WorldMeter } from './memory-budget.js';
-import { ACCOUNT_BYTES, LEDGER_ENTRY_BYTES, taskBytes } from './memory-costs.js';
+import { ACCOUNT_BYTES, LEDGER_ENTRY_BYTES, settledMessageBytes, taskBytes } from './memory-costs.js';
 import { MinHeap } from './min-heap.js';
 import { chaosOn, chaosVerdict } from './stepwise.js';
 import {
@@ -517,7 +517,8 @@ export class MemoryStore implements Store {
         errorMessage: settlement.status === 'FAILED' ? settlement.errorMessage : null,
       }),
     );
-    this.meter.charge('tasks', taskBytes(task) - taskBytes(current)); // a message QA chose
+    const message = settledMessageBytes(task); // a message QA chose, not the plan's
+    if (message > 0) this.meter.charge('tasks', message);
     this.leaveProgress(current);
     this.finished.set(id, settlement.at);
     if (settlement.status === 'FAILED') {

@@ -183,7 +183,7 @@ export class SimulatorMetrics {
     });
     this.memoryUsed = new Gauge({
       name: 'dreamcore_memory_used_bytes',
-      help: 'The memory store: bytes the worlds hold, as charged to the budget, by what they are for (world, journal, rules, accounts, tasks).',
+      help: `The memory store: bytes the worlds hold, as charged to the budget, by what they are for (${CHARGE_KINDS.join(', ')}).`,
       labelNames: ['charge'],
       registers,
     });
