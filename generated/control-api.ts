@@ -92,6 +92,8 @@ export type paths = {
          *     credential sets the keys its tenant has, and creates names that start with `sk-<tenant id>-`
          *     only (its namespace; at most `--tenant-max-keys` keys in all); no world but that tenant's may
          *     create a name of its namespace. 403 for any other name, saying why.
+         *     A new key past the world's `--max-accounts`, or past its tenant's share of the memory budget, is
+         *     refused with 429; while the whole budget is full, with 503.
          */
         put: operations["putAccount"];
         post?: never;
@@ -288,7 +290,8 @@ export type paths = {
         };
         /**
          * List fault rules
-         * @description Active rules in the order they are tried (the first that matches a request acts).
+         * @description Active rules in the order they are tried (the first that matches a request acts), in pages: a
+         *     world holds at most `--max-rules` of them.
          */
         get: operations["listFaultRules"];
         put?: never;
@@ -301,6 +304,8 @@ export type paths = {
          *     part of which could not act (a status with a task, a task on the status route; FaultAction says
          *     what combines) is refused with 400, naming the field and why. A request's X-Mock-* headers and
          *     the rules compose as docs/guides/qa.md ("Headers and rules together") says.
+         *     A rule past the world's `--max-rules`, or past its tenant's share of the memory budget, is refused
+         *     with 429; while the whole budget is full, with 503.
          */
         post: operations["createFaultRule"];
         /**
@@ -425,8 +430,9 @@ export type paths = {
         /**
          * Add a scenario's fault rules
          * @description Adds the rules in order, after the rules in force, each checked as `POST /__mock/faults` checks
-         *     one; if any is refused, none is added (400 naming it, `body.rules[n]...`). `--scenario <file>`
-         *     loads one at start and puts it back at every reset.
+         *     one; if any is refused, none is added (400 naming it, `body.rules[n]...`; 429 when they would
+         *     take the world past `--max-rules` or its tenant's share of the memory budget, 503 while the
+         *     whole budget is full). `--scenario <file>` loads one at start and puts it back at every reset.
          */
         post: operations["loadScenario"];
         delete?: never;
@@ -451,8 +457,8 @@ export type paths = {
         };
         /**
          * List tenants
-         * @description The operator sees every tenant (the default world included); a tenant credential sees its own
-         *     tenant only. Tenants idle longer than their timeout are dropped first.
+         * @description The operator sees every tenant (the default world included), in pages, oldest first; a tenant
+         *     credential sees its own tenant only. Tenants idle longer than their timeout are dropped first.
          */
         get: operations["listTenants"];
         put?: never;
@@ -463,7 +469,8 @@ export type paths = {
          *     credential (`token`), shown once: send it as `X-Mock-Token` to control this tenant and nothing
          *     else. Open to anyone who can reach the control API, without X-Mock-Token (creating a world
          *     changes no other), unless the simulator runs with `--tenant-creation operator`; sending the
-         *     control token always works. 503 when `--max-tenants` are held.
+         *     control token always works. 503 when `--max-tenants` are held, or while the memory budget is
+         *     full; 429 when a tenant's share of it could not even hold its keys.
          *
          *     A caller without the control token (by its address: callers behind one proxy share one) has a
          *     share: `--tenant-creation-rate` creations per window and `--max-tenants-per-caller` live
@@ -870,7 +877,35 @@ export type components = {
                 tasks?: number;
                 clock?: components["schemas"]["Clock"];
                 components: components["schemas"]["HealthComponents"];
+                memory?: components["schemas"]["MemoryBudget"];
             };
+        };
+        /**
+         * @description The memory store's budget (docs/reference/resource-model.md): what every world together may
+         *     hold, what they hold now by kind, and (only for callers the control API lets in) the worlds
+         *     holding the most. Absent on the Redis store, whose memory is Redis's (`maxmemory`).
+         */
+        MemoryBudget: {
+            /** @description `--memory-budget-mb`, in bytes. */
+            limit_bytes: number;
+            /** @description What every world holds, as charged. */
+            used_bytes: number;
+            /** @description What one tenant may hold (`--tenant-memory-share` of the budget). */
+            tenant_limit_bytes: number;
+            /** @description What every world holds, by kind (`world`, `journal`, `rules`, `accounts`, `tasks`, ...). */
+            by_kind: {
+                [key: string]: number;
+            };
+            /** @description Worlds drawing from the budget (the default one too). */
+            worlds: number;
+            /** @description The worlds holding the most, largest first. */
+            top?: {
+                id: components["schemas"]["TenantId"];
+                used_bytes: number;
+                by_kind: {
+                    [key: string]: number;
+                };
+            }[];
         };
         /** @description Each part the simulator depends on, as it is at the time of the request. */
         HealthComponents: {
@@ -1073,6 +1108,15 @@ export type components = {
             message: components["schemas"]["Success"];
             data: components["schemas"]["FaultRule"];
         };
+        FaultRulePageEnvelope: {
+            code: components["schemas"]["Ok"];
+            message: components["schemas"]["Success"];
+            data: {
+                /** @description Rules in force in the world. */
+                total: number;
+                rules: components["schemas"]["FaultRule"][];
+            };
+        };
         FaultRuleListEnvelope: {
             code: components["schemas"]["Ok"];
             message: components["schemas"]["Success"];
@@ -1140,11 +1184,12 @@ export type components = {
         /**
          * @description The kinds of error the simulator's own endpoints answer: those of the public API (openapi.yaml's
          *     ErrorType), plus `gone` (410, an expired image link, or a journal follower whose tenant was
-         *     dropped), `conflict` (409, a task that already ended) and `forbidden` (403, a Host not served
-         *     or a cross-site control request).
+         *     dropped), `conflict` (409, a task that already ended), `forbidden` (403, a Host not served or a
+         *     cross-site control request) and `quota_exceeded` (429, a limit of the world: its rules, its
+         *     accounts, its tenant's share of the memory budget).
          * @enum {string}
          */
-        ControlErrorType: "invalid_request" | "unauthorized" | "insufficient_credits" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "forbidden" | "request_timeout" | "headers_too_large" | "service_unavailable" | "bad_gateway" | "gateway_timeout" | "gone" | "conflict";
+        ControlErrorType: "invalid_request" | "unauthorized" | "insufficient_credits" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "forbidden" | "request_timeout" | "headers_too_large" | "service_unavailable" | "bad_gateway" | "gateway_timeout" | "gone" | "conflict" | "quota_exceeded";
         TenantId: string;
         TenantInput: {
             /** @description A label (a CI job name); not unique. */
@@ -1202,6 +1247,8 @@ export type components = {
             code: components["schemas"]["Ok"];
             message: components["schemas"]["Success"];
             data: {
+                /** @description Tenants this caller can see. */
+                total: number;
                 tenants: components["schemas"]["Tenant"][];
             };
         };
@@ -1355,7 +1402,7 @@ export type components = {
             data: {
                 type: components["schemas"]["ControlErrorType"];
                 errors?: components["schemas"]["FieldError"][];
-                /** @description On 503 and 429, the Retry-After value. */
+                /** @description On 503 and 429, the Retry-After value (a 429 of a world's count cap has none). */
                 retry_after_seconds?: number;
             };
         };
@@ -1596,7 +1643,26 @@ export type components = {
         };
     };
     responses: {
-        /** @description The simulator's shared store (Redis) is unreachable; retry after Retry-After seconds. */
+        /**
+         * @description A limit of this world (`quota_exceeded`), and nothing was changed: one more rule or account than
+         *     `--max-rules` or `--max-accounts` allow, or more than its tenant's share of the memory budget
+         *     (`--tenant-memory-share`; then with Retry-After). The message names the limit, its value and
+         *     what to do.
+         */
+        QuotaExceeded: {
+            headers: {
+                /** @description Seconds to wait before retrying (a share of the memory budget only). */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorResponse"];
+            };
+        };
+        /**
+         * @description The simulator's shared store (Redis) is unreachable, or (a request that would add to its state)
+         *     the simulator's memory budget is full; retry after Retry-After seconds. The message says which.
+         */
         Unavailable: {
             headers: {
                 /** @description Seconds to wait before retrying. */
@@ -1643,6 +1709,16 @@ export type components = {
          * @example t-0123456789ab
          */
         TenantHeader: components["schemas"]["TenantId"];
+        /**
+         * @description At most this many (default 100, at most 1000).
+         * @example 100
+         */
+        PageLimit: string;
+        /**
+         * @description Skip this many first.
+         * @example 0
+         */
+        PageOffset: string;
         /**
          * @description `true`: only answers QA injected (a header, a rule, chaos, the rate limiter); `false`: only the
          *     others; or one source exactly (`header`, `chaos`, `rate-limit`, a rule id).
@@ -1822,6 +1898,7 @@ export interface operations {
             403: components["responses"]["Error"];
             413: components["responses"]["Error"];
             415: components["responses"]["Error"];
+            429: components["responses"]["QuotaExceeded"];
             503: components["responses"]["Unavailable"];
         };
     };
@@ -2070,7 +2147,18 @@ export interface operations {
     };
     listFaultRules: {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description At most this many (default 100, at most 1000).
+                 * @example 100
+                 */
+                limit?: components["parameters"]["PageLimit"];
+                /**
+                 * @description Skip this many first.
+                 * @example 0
+                 */
+                offset?: components["parameters"]["PageOffset"];
+            };
             header?: {
                 /**
                  * @description The world an operator's call acts in: a tenant's id, or `default` (the default when absent). A
@@ -2084,15 +2172,16 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The rules. */
+            /** @description One page of the rules, and how many there are. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["FaultRuleListEnvelope"];
+                    "application/json": components["schemas"]["FaultRulePageEnvelope"];
                 };
             };
+            400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             503: components["responses"]["Unavailable"];
@@ -2132,6 +2221,7 @@ export interface operations {
             403: components["responses"]["Error"];
             413: components["responses"]["Error"];
             415: components["responses"]["Error"];
+            429: components["responses"]["QuotaExceeded"];
             503: components["responses"]["Unavailable"];
         };
     };
@@ -2400,12 +2490,24 @@ export interface operations {
             404: components["responses"]["Error"];
             413: components["responses"]["Error"];
             415: components["responses"]["Error"];
+            429: components["responses"]["QuotaExceeded"];
             503: components["responses"]["Unavailable"];
         };
     };
     listTenants: {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description At most this many (default 100, at most 1000).
+                 * @example 100
+                 */
+                limit?: components["parameters"]["PageLimit"];
+                /**
+                 * @description Skip this many first.
+                 * @example 0
+                 */
+                offset?: components["parameters"]["PageOffset"];
+            };
             header?: {
                 /**
                  * @description The world an operator's call acts in: a tenant's id, or `default` (the default when absent). A
@@ -2428,6 +2530,7 @@ export interface operations {
                     "application/json": components["schemas"]["TenantListEnvelope"];
                 };
             };
+            400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             404: components["responses"]["Error"];
@@ -2484,7 +2587,8 @@ export interface operations {
             404: components["responses"]["Error"];
             /**
              * @description The caller's share is used up: its creation rate (`--tenant-creation-rate`) or its live
-             *     tenants (`--max-tenants-per-caller`), as the message says; retry after Retry-After seconds.
+             *     tenants (`--max-tenants-per-caller`), or a tenant's share of the memory budget could not
+             *     hold the keys asked for, as the message says; retry after Retry-After seconds.
              */
             429: {
                 headers: {

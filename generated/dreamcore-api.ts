@@ -351,7 +351,8 @@ export type components = {
         };
         /**
          * @description The service cannot answer now; retry after `Retry-After` seconds. The simulator answers it when
-         *     its shared store (Redis, for a fleet of replicas) is unreachable, and QA can force it.
+         *     its shared store (Redis, for a fleet of replicas) is unreachable, when its memory has no room
+         *     for a new task (docs/reference/resource-model.md), and QA can force it.
          */
         ServiceUnavailable: {
             headers: {

@@ -106,7 +106,7 @@ export class ControlApi {
 
   async faults(): Promise<FaultRule[]> {
     const { body } = await this.call('GET', '/__mock/faults', undefined, [200]);
-    return (body as Schemas['FaultRuleListEnvelope']).data.rules;
+    return (body as Schemas['FaultRulePageEnvelope']).data.rules; // the first page: 100 rules
   }
 
   /** GET /__mock/journal: recent public requests, newest first. */

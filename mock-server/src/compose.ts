@@ -19,6 +19,7 @@ import { createImageRenderer, type ImageRenderer } from './images/image-renderer
 import { projectRoot } from './project-root.js';
 import { QaState } from './qa/qa-state.js';
 import { MemoryBackend } from './store/memory-backend.js';
+import { MemoryBudget } from './store/memory-budget.js';
 import type { Store, StoreBackend, WorldSpec } from './store/store.js';
 import { Tenancy } from './tenancy/tenancy.js';
 import { DriftSummaries, type DriftHooks } from './drift/drift-summary.js';
@@ -98,11 +99,17 @@ export async function compose(
     config.scenarioFile === undefined
       ? undefined
       : await (await import('./qa/scenario.js')).readScenarioRules(config.scenarioFile, mode);
+  if (scenarioRules && scenarioRules.length > config.caps.maxRules) {
+    throw new Error(
+      `--scenario ${config.scenarioFile}: ${scenarioRules.length} rules, more than --max-rules ${config.caps.maxRules} allows`,
+    );
+  }
   const limits = {
     retention: config.retention,
     journal: { maxEntries: config.journalSize, maxBytes: config.journalMaxBytes },
     // The verdict observes nothing in proxy and replay modes (app.ts): the stores need not fold.
     verdict: mode ? undefined : config.report,
+    caps: config.caps,
     systemNow,
   };
   const backend: StoreBackend =
@@ -117,7 +124,13 @@ export async function compose(
           onError: (err) => logger.debug({ err: err.message }, 'redis connection error'),
           log: logger,
         })
-      : new MemoryBackend(limits);
+      : new MemoryBackend({
+          ...limits,
+          budget: new MemoryBudget({
+            limitBytes: config.memoryBudgetBytes,
+            tenantShare: config.tenantMemoryShare,
+          }),
+        });
   const tenancy = new Tenancy({
     backend,
     defaultSpec: defaultWorldSpec(config, scenarioRules),

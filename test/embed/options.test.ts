@@ -33,6 +33,11 @@ interface PublishedSimulatorOptions {
   retainAge?: number;
   maxJournalWaits?: number;
   maxJournalStreams?: number;
+  // Added with the memory budget (resource-model.md): new optional properties, so old code compiles.
+  memoryBudgetMb?: number;
+  maxRules?: number;
+  maxAccounts?: number;
+  tenantMemoryShare?: number;
   publicUrl?: string;
   bodyLimit?: string;
   validateResponses?: boolean;

@@ -19,6 +19,7 @@ import { loadSpecValidators } from '../../mock-server/src/http/validation/spec-v
 import { createImageRenderer } from '../../mock-server/src/images/image-renderer.js';
 import { QaState } from '../../mock-server/src/qa/qa-state.js';
 import { MemoryBackend } from '../../mock-server/src/store/memory-backend.js';
+import { CHARGE_KINDS } from '../../mock-server/src/store/memory-budget.js';
 import { Tenancy } from '../../mock-server/src/tenancy/tenancy.js';
 import { pino } from 'pino';
 import { BASE_ARGS, testSimulator } from '../support/harness.js';
@@ -197,6 +198,7 @@ describe('the metrics of one simulator', () => {
       kind: (v) => ['status', 'reset', 'empty', 'malformed', 'hang', 'delay', 'task'].includes(v),
       backend: (v) => v === 'memory' || v === 'redis',
       outcome: (v) => v === 'success' || v === 'failed',
+      charge: (v) => (CHARGE_KINDS as readonly string[]).includes(v),
       le: (v) => v === '+Inf' || Number.isFinite(Number(v)),
     };
     const families = parsePrometheusTextFormat(res.text);

@@ -10,10 +10,11 @@ import { CONFORMANCE_SPEC, describeStore } from '../support/store-conformance.js
 
 const metrics = new SimulatorMetrics({ worldStats: async () => [] });
 
-describeStore('memory, timed by the metrics', async ({ retention, journal, spec, verdict }) => {
+describeStore('memory, timed by the metrics', async ({ retention, journal, spec, verdict, caps }) => {
   const store = new MemoryStore({
     ...(retention ? { retention } : {}),
     ...(journal ? { journal } : {}),
+    ...(caps ? { caps } : {}),
     spec: spec ?? CONFORMANCE_SPEC,
     clock: new VirtualClock(),
     ...(verdict ? { verdict } : {}),

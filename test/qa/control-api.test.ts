@@ -53,6 +53,8 @@ describe('GET /__mock/health', () => {
         clock: { kind: 'virtual', now: CLOCK_START, iso: new Date(CLOCK_START).toISOString() },
         // Loaded on first use: no image has been asked for yet.
         components: { images: { status: 'not_loaded' }, store: { status: 'ok' } },
+        // The memory budget (test/http/memory-budget.test.ts says what it holds).
+        memory: expect.objectContaining({ worlds: 1 }),
       },
     });
     await newTask(sim);

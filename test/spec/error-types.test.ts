@@ -226,6 +226,13 @@ describe('every error kind, provoked on its route, is one its document declares'
       false,
     );
 
+    const capped = await testSimulator(['--max-rules=1', '--validate-responses=on']);
+    await capped.http.post('/__mock/faults').send({ action: { status: 500 } });
+    answered('control', await capped.http.post('/__mock/faults').send({ action: { status: 500 } }), {
+      status: 429,
+      type: 'quota_exceeded',
+    });
+
     const guarded = await testSimulator(['--control-token=t']);
     const refused = await guarded.http.get('/__mock/clock');
     expect(refused.status).toBe(401);

@@ -98,11 +98,11 @@ describe('error types', () => {
     );
   });
 
-  it("control-api.yaml's errors are typed: every public kind plus gone, conflict and forbidden", () => {
+  it("control-api.yaml's errors are typed: every public kind plus gone, conflict, forbidden and quota_exceeded", () => {
     const controlTypes = schemas(control).ControlErrorType?.enum as string[] | undefined;
     expect(controlTypes, 'control-api.yaml has no ControlErrorType').toBeDefined();
     expect([...controlTypes!].sort()).toEqual(
-      [...new Set([...publicTypes, 'gone', 'conflict', 'forbidden'])].sort(),
+      [...new Set([...publicTypes, 'gone', 'conflict', 'forbidden', 'quota_exceeded'])].sort(),
     );
     const data = (schemas(control).ErrorResponse!.properties as Json).data as Json;
     expect(((data.properties as Json).type as Json).$ref).toBe('#/components/schemas/ControlErrorType');

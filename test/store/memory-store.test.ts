@@ -9,10 +9,11 @@ import { DEFAULT_RETENTION, MemoryStore } from '../../mock-server/src/store/memo
 import { makeTask } from '../support/task-fixture.js';
 import { ALICE, BOB, CONFORMANCE_SPEC, describeStore } from '../support/store-conformance.js';
 
-describeStore('memory', async ({ retention, journal, spec, verdict }) => {
+describeStore('memory', async ({ retention, journal, spec, verdict, caps }) => {
   const store = new MemoryStore({
     ...(retention ? { retention } : {}),
     ...(journal ? { journal } : {}),
+    ...(caps ? { caps } : {}),
     spec: spec ?? CONFORMANCE_SPEC,
     clock: new VirtualClock(),
     ...(verdict ? { verdict } : {}),

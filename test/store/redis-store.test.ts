@@ -47,13 +47,14 @@ function newStore(): RedisStore {
   });
 }
 
-describeStore('redis', async ({ retention, journal, spec, verdict }) => {
+describeStore('redis', async ({ retention, journal, spec, verdict, caps }) => {
   const store = new RedisStore({
     connection,
     prefix: `c${n++}`,
     world: 'default',
     retention: retention ?? DEFAULT_RETENTION,
     journal: journal ?? DEFAULT_JOURNAL,
+    ...(caps ? { caps } : {}),
     systemNow: Date.now,
     verdict,
   });

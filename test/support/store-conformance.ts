@@ -28,6 +28,7 @@ import type {
 } from '../../mock-server/src/store/store.js';
 import type { ObservationDraft } from '../../mock-server/src/verdict/observation.js';
 import { DEFAULT_SETTINGS, type VerdictSettings } from '../../mock-server/src/verdict/settings.js';
+import { WorldLimitError, type WorldCaps } from '../../mock-server/src/store/world-limits.js';
 import { makeTask } from './task-fixture.js';
 
 export const ALICE = ownerOf('sk-alice');
@@ -39,6 +40,7 @@ export interface StoreOptions {
   spec?: WorldSpec;
   /** The verdict's settings; absent: the verdict is off. */
   verdict?: VerdictSettings;
+  caps?: WorldCaps;
 }
 
 /** Makes a fresh, empty store (a world reset to its spec). */
@@ -1640,6 +1642,62 @@ export function describeStore(name: string, factory: StoreFactory): void {
         await store.reset();
         expect((await store.readVerdict()).spend).toEqual({ debited: 0, refunded: 0, byKey: [] });
       });
+    });
+
+    describe('the caps of a world (--max-rules, --max-accounts)', () => {
+      const refusal = async (attempt: Promise<unknown>) => {
+        const err = await attempt.then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(err).toBeInstanceOf(WorldLimitError);
+        return err as WorldLimitError;
+      };
+
+      it('refuses the rule past the cap with 429 naming it, having added nothing; one removed makes room', async () => {
+        const store = await factory({ caps: { maxRules: 2, maxAccounts: 10 } });
+        const rule = { match: { path: '/api/generate' }, action: { status: 500 } } as const;
+        const first = await store.addRule(rule);
+        await store.addRule(rule);
+        const err = await refusal(store.addRule(rule));
+        expect([err.status, err.limit]).toEqual([429, 'maxRules']);
+        expect(err.message).toContain('holds 2 fault rules, the most --max-rules allows');
+        expect((await store.listRules()).map((r) => r.id)).toEqual(['rule_1', 'rule_2']);
+        expect((await store.view()).rules).toBe(2);
+        await store.removeRule(first.id);
+        expect((await store.addRule(rule)).id).toBe('rule_3');
+      });
+
+      it("refuses a new account past the cap, having written nothing; an existing key's balance can still be set", async () => {
+        const store = await factory({ caps: { maxRules: 10, maxAccounts: 2 } });
+        await store.setBalance(ALICE, 'alice', 10, 0);
+        await store.setBalance(BOB, 'bob', 10, 0);
+        const carol = ownerOf('sk-carol');
+        const err = await refusal(store.setBalance(carol, 'carol', 10, 0));
+        expect([err.status, err.limit]).toEqual([429, 'maxAccounts']);
+        expect(err.message).toContain('holds 2 accounts, the most --max-accounts allows');
+        expect(await store.getAccount(carol)).toBeUndefined();
+        expect(await store.ledger(carol)).toEqual([]);
+        expect((await store.setBalance(ALICE, 'alice', 99, 1)).balance).toBe(99);
+        expect((await store.listAccounts()).length).toBe(2);
+      });
+
+      it("puts back the world's start whatever its caps: the spec's accounts and rules are its own", async () => {
+        const rules: FaultRuleInput[] = [generate500Rule(), generate500Rule()];
+        const spec: WorldSpec = {
+          ...CONFORMANCE_SPEC,
+          accounts: [ALICE, BOB].map((owner) => ({ owner, label: owner.slice(0, 6), balance: 5 })),
+          rules,
+        };
+        const store = await factory({ spec, caps: { maxRules: 1, maxAccounts: 1 } });
+        await store.reset();
+        expect((await store.listAccounts()).length).toBe(2);
+        expect((await store.listRules()).length).toBe(2);
+      });
+
+      function generate500Rule(): FaultRuleInput {
+        return { match: { path: '/api/generate' }, action: { status: 500 } };
+      }
     });
   });
 }

@@ -447,7 +447,7 @@ function RuleForm() {
 export function RulesView() {
   const { api, tick, changed, confirm } = useConsole();
   const { value, error } = useLoad(
-    async () => (await api.get<{ rules: FaultRule[] }>('/__mock/faults')).rules,
+    async () => (await api.get<{ rules: FaultRule[] }>('/__mock/faults?limit=1000')).rules,
     [api, tick],
   );
   const [problem, setProblem] = useState<string | undefined>(undefined);

@@ -6,7 +6,7 @@ import { Problem, Section, time, useConsole, useLoad, type ConfirmRequest } from
 export function TenantsView(props: { world: string; onWorld: (id: string) => void }) {
   const { api, tick, operator, changed, confirm } = useConsole();
   const { value, error } = useLoad(
-    async () => (await api.get<{ tenants: Tenant[] }>('/__mock/tenants')).tenants,
+    async () => (await api.get<{ tenants: Tenant[] }>('/__mock/tenants?limit=1000')).tenants,
     [api, tick],
   );
   const [name, setName] = useState('');

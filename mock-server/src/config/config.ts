@@ -6,6 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { defaultMaxConnections, openFileLimit } from '../connection-limit.js';
 import { DEFAULT_FAILURE_RATE, type LatencyProfileName } from '../domain/latency.js';
+import { defaultBudgetBytes } from '../store/heap-budget.js';
+import type { WorldCaps } from '../store/world-limits.js';
 import type { TenantShares } from '../tenancy/creation-shares.js';
 import type { VerdictSettings } from '../verdict/settings.js';
 import { OPTIONS, optionEntries, type OptionName, type ParsedOptions } from './options.js';
@@ -81,6 +83,12 @@ export interface Config {
    * undefined with `--report off`, when nothing is observed.
    */
   report: VerdictSettings | undefined;
+  /** Bytes all worlds together may hold (the memory store's budget: memory-budget.ts). */
+  memoryBudgetBytes: number;
+  /** The share of the budget one tenant may hold, in (0, 1]. */
+  tenantMemoryShare: number;
+  /** The most fault rules and accounts one world holds. */
+  caps: WorldCaps;
   /** Where state lives: this process's memory, or a Redis shared by every replica of a fleet. */
   store: 'memory' | 'redis';
   redisUrl: string | undefined;
@@ -237,6 +245,10 @@ export function toConfig(raw: ParsedOptions, from: OptionSources): Config {
             .map(({ name, rule, field }) => ({ rule, field, value: raw[name] as number })),
         )
       : undefined,
+    memoryBudgetBytes:
+      raw.memoryBudgetMb === undefined ? defaultBudgetBytes() : raw.memoryBudgetMb * 1024 * 1024,
+    tenantMemoryShare: raw.tenantMemoryShare,
+    caps: { maxRules: raw.maxRules, maxAccounts: raw.maxAccounts },
     store: raw.store,
     redisUrl: raw.redisUrl,
     redisPrefix: raw.redisPrefix,

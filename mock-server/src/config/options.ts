@@ -9,6 +9,7 @@ import { DEFAULT_FAILURE_RATE, LATENCY_PROFILES } from '../domain/latency.js';
 import { RULES, type RuleId } from '../verdict/rules/index.js';
 import { parseVerdictSettings } from './report-settings.js';
 import { describeDefaultMaxConnections, openFileLimit } from '../connection-limit.js';
+import { defaultBudgetBytes } from '../store/heap-budget.js';
 import {
   baseUrl,
   choice,
@@ -17,6 +18,7 @@ import {
   DEV_KEY_BALANCE,
   formatPerWindow,
   formatRateLimit,
+  fraction,
   hostList,
   integer,
   keyList,
@@ -376,6 +378,34 @@ export const OPTIONS = {
     help: 'GET /__mock/journal/stream connections open at once per world, per process (beyond: 429)',
     group: 'limits',
   }),
+  memoryBudgetMb: option({
+    arg: '<n>',
+    env: 'DREAMCORE_MEMORY_BUDGET_MB',
+    parse: integer(1, 1_048_576),
+    help: 'memory all worlds together may hold, in MiB (memory store): past it, journals keep fewer entries and new rules, accounts, tasks and tenants are refused (503)',
+    // Computed at start (memory-budget.ts), from the V8 heap's limit.
+    shownDefault: {
+      help: () => `${Math.round(defaultBudgetBytes() / 1024 / 1024)} (half the V8 heap's old generation)`,
+      docs: "half the V8 heap's old generation: of --max-old-space-size when node is given it, else of the heap's limit less the young generation",
+    },
+    group: 'limits',
+  }),
+  maxRules: option({
+    arg: '<n>',
+    env: 'DREAMCORE_MAX_RULES',
+    default: 1_000,
+    parse: integer(1, 10_000),
+    help: 'fault rules one world holds at most (one more: 429)',
+    group: 'limits',
+  }),
+  maxAccounts: option({
+    arg: '<n>',
+    env: 'DREAMCORE_MAX_ACCOUNTS',
+    default: 10_000,
+    parse: integer(1, 100_000),
+    help: 'accounts (API keys) one world holds at most (one more: 429)',
+    group: 'limits',
+  }),
   headersTimeoutMs: cliOnly(
     EMBEDDED_SERVER,
     option({
@@ -525,6 +555,14 @@ export const OPTIONS = {
     default: 86_400,
     parse: integer(1, 604_800),
     help: 'the longest idleTimeoutS a tenant may be created with without the control token',
+    group: 'tenants',
+  }),
+  tenantMemoryShare: option({
+    arg: '<fraction>',
+    env: 'DREAMCORE_TENANT_MEMORY_SHARE',
+    default: 0.125,
+    parse: fraction,
+    help: 'the share of --memory-budget-mb one tenant may hold: beyond, its journal keeps fewer entries and its new rules, accounts and tasks are refused (429; a generate 503)',
     group: 'tenants',
   }),
 

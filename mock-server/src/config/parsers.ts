@@ -74,6 +74,14 @@ export function probability(value: string): number {
   return n;
 }
 
+/** A share of something whole: a number above 0, at most 1. */
+export function fraction(value: string): number {
+  const n = DECIMAL.test(value) ? Number(value) : NaN;
+  if (!Number.isFinite(n) || n <= 0 || n > 1)
+    throw new InvalidArgumentError('expected a number above 0, at most 1 (0.125: an eighth)');
+  return n;
+}
+
 export function onOff(value: string): boolean {
   if (/^(on|true|1|yes)$/i.test(value)) return true;
   if (/^(off|false|0|no)$/i.test(value)) return false;

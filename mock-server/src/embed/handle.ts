@@ -138,7 +138,16 @@ export class SimulatorHandle implements AsyncDisposable {
   readonly rules = {
     add: (rule: FaultRuleInput): Promise<FaultRule> =>
       dataOf(this.parts.control.POST('/__mock/faults', { body: rule })),
-    list: async (): Promise<FaultRule[]> => (await dataOf(this.parts.control.GET('/__mock/faults'))).rules,
+    /** Every rule in force, in the order they are tried (read page by page: at most --max-rules). */
+    list: async (): Promise<FaultRule[]> => {
+      const rules: FaultRule[] = [];
+      for (;;) {
+        const query = { limit: '1000', offset: String(rules.length) };
+        const page = await dataOf(this.parts.control.GET('/__mock/faults', { params: { query } }));
+        rules.push(...page.rules);
+        if (page.rules.length === 0 || rules.length >= page.total) return rules;
+      }
+    },
     remove: async (ruleId: string): Promise<void> => {
       await dataOf(this.parts.control.DELETE('/__mock/faults/{ruleId}', { params: { path: { ruleId } } }));
     },

@@ -109,7 +109,10 @@ export function createApp(deps: AppDeps): Express {
 
   // The console, the reference page and the metrics (issue 14): one Registry per app, every world's
   // Store timed, every request counted; the console's page and files open like health (no data).
-  const metrics = new SimulatorMetrics({ worldStats: () => tenancy.worldStats() });
+  const metrics = new SimulatorMetrics({
+    worldStats: () => tenancy.worldStats(),
+    memory: () => tenancy.memory(0),
+  });
   tenancy.instrumentStores(metrics.timeStore);
   const driftSummaries = deps.driftSummaries ?? new DriftSummaries();
   driftSummaries.observe(metrics.driftHooks);

@@ -18,6 +18,7 @@ export type ControlErrorType = control['schemas']['ControlErrorType'];
 export type ErrorDetails = Omit<ErrorEnvelope['data'], 'type'> & { type: ControlErrorType };
 export type { FieldError } from '../domain/wire-types.js';
 import type { FieldError } from '../domain/wire-types.js';
+import type { WorldLimitError } from '../store/world-limits.js';
 
 export class ApiError extends Error {
   constructor(
@@ -141,6 +142,20 @@ export const errors = {
       message,
       { type: 'service_unavailable', retry_after_seconds: retryAfterSeconds },
       { 'Retry-After': String(retryAfterSeconds) },
+    );
+  },
+  /**
+   * A write refused at one of its world's limits (store/world-limits.ts), having changed nothing:
+   * 429 for this world's own cap or share, 503 with Retry-After when the whole budget is full.
+   */
+  worldLimit(err: WorldLimitError): ApiError {
+    if (err.status === 503) return errors.serviceUnavailable(err.message, err.retryAfterSeconds);
+    const retry = err.retryAfterSeconds;
+    return new ApiError(
+      429,
+      err.message,
+      { type: 'quota_exceeded', ...(retry === undefined ? {} : { retry_after_seconds: retry }) },
+      retry === undefined ? {} : { 'Retry-After': String(retry) },
     );
   },
   /** The shared store is unreachable (Redis down): nothing was done; retry shortly. */

@@ -6,6 +6,9 @@
  * This is the rule book of the memory store; the Redis store's script implements the same `fire`.
  */
 import { ownerOf, redactKey, type Owner } from '../domain/keys.js';
+import { MemoryBudget, type WorldMeter } from '../store/memory-budget.js';
+import { ruleBytes } from '../store/memory-costs.js';
+import { capRefusal, DEFAULT_CAPS } from '../store/world-limits.js';
 import type { FaultAction } from './faults.js';
 
 export interface FaultRuleInput {
@@ -32,15 +35,45 @@ export interface RuleRequest {
   createsTask: boolean;
 }
 
+export interface RuleBookLimits {
+  /** Rules kept at most (--max-rules): one more is refused with 429. */
+  maxRules: number;
+  /** Where the rules' bytes are charged (the world's share of the memory budget). */
+  meter: WorldMeter;
+}
+
 export class FaultRuleBook {
   private rules: FaultRule[] = [];
   private nextId = 1;
+  /** Bytes charged for the rules kept. */
+  private bytes = 0;
+  private readonly limits: RuleBookLimits;
 
   /** @param draw the next draw in [0, 1) of the world's `fault-rules` stream */
-  constructor(private readonly draw: () => number) {}
+  constructor(
+    private readonly draw: () => number,
+    limits: Partial<RuleBookLimits> = {},
+  ) {
+    this.limits = {
+      maxRules: limits.maxRules ?? DEFAULT_CAPS.maxRules,
+      meter: limits.meter ?? MemoryBudget.unlimited().meter('rules', 'whole'),
+    };
+  }
 
-  add(input: FaultRuleInput): FaultRule {
-    const rule = { ...ruleOf(input), id: `rule_${this.nextId++}` };
+  /**
+   * Adds a rule, or refuses it having changed nothing: past --max-rules, or past the world's share of
+   * the memory budget (WorldLimitError). `force`: a rule of the world's start (a scenario given at
+   * start), put back by every reset whatever the limits.
+   */
+  add(input: FaultRuleInput, { force = false } = {}): FaultRule {
+    const { maxRules, meter } = this.limits;
+    if (!force && this.rules.length >= maxRules) throw capRefusal('maxRules', maxRules);
+    const stored = ruleOf(input);
+    const cost = ruleBytes(stored);
+    if (force) meter.charge('rules', cost);
+    else meter.reserve('rules', cost);
+    this.bytes += cost;
+    const rule = { ...stored, id: `rule_${this.nextId++}` };
     this.rules.push(rule);
     return structuredClone(rule);
   }
@@ -54,21 +87,31 @@ export class FaultRuleBook {
   }
 
   remove(id: string): boolean {
-    const before = this.rules.length;
-    this.rules = this.rules.filter((r) => r.id !== id);
-    return this.rules.length < before;
+    const index = this.rules.findIndex((r) => r.id === id);
+    if (index < 0) return false;
+    this.forget(this.rules[index]!);
+    this.rules.splice(index, 1);
+    return true;
   }
 
   clear(): number {
     const removed = this.rules.length;
     this.rules = [];
+    this.limits.meter.release('rules', this.bytes);
+    this.bytes = 0;
     return removed;
   }
 
   /** Back to no rules and ids from 1 (the store rewinds the stream's counter). */
   reset(): void {
-    this.rules = [];
+    this.clear();
     this.nextId = 1;
+  }
+
+  private forget(rule: FaultRule): void {
+    const cost = ruleBytes(rule);
+    this.bytes -= cost;
+    this.limits.meter.release('rules', cost);
   }
 
   /**

@@ -9,6 +9,7 @@
  */
 import { parse as parseQueryString } from 'node:querystring';
 import type { DriftFinding } from '../drift/spec-drift.js';
+import type { WorldMeter } from '../store/memory-budget.js';
 
 export interface JournalEntry {
   id: number;
@@ -186,8 +187,12 @@ function bodyFromText(text: string): unknown {
 }
 
 /**
- * Bytes an entry is counted as: its variable parts, plus a fixed allowance for the object and its
- * small fields (measured with a heap snapshot at about 300 bytes, rounded up).
+ * Bytes an entry is counted as (against the journal's byte bound and the memory budget): its variable
+ * parts, texts at two bytes a character, plus a fixed allowance for the object and its small fields.
+ * Measured (scripts/bench/memory-costs.ts, heap and Buffers): a status poll 851 bytes (counted 960), a
+ * refused generate with a 1,600-character prompt 2,629 (2,959), an 8 KB body with 16 X-Mock headers
+ * 13,438 (18,747). It was half the real cost while a kept body pinned the socket's 64 KiB read
+ * buffer (ownBytes).
  */
 export function journalEntryBytes(e: {
   path: string;
@@ -223,13 +228,29 @@ export function journalEntryBytes(e: {
 }
 
 /**
+ * The bytes of `raw` in a buffer of their own. The body parser hands over a view into the socket's
+ * 64 KiB read buffer (or a pool slab, 64 KiB on Node 24): kept as it is, a 200-byte body held a share
+ * of a whole one (21 KB per 8 KB body measured, scripts/bench/memory-costs.ts).
+ */
+function ownBytes(raw: Buffer): Buffer {
+  if (raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength) return raw;
+  const own = Buffer.allocUnsafeSlow(raw.length); // never from the pool, whose slabs are 64 KiB on Node 24
+  raw.copy(own);
+  return own;
+}
+
+/**
  * Entries kept so that the journal never holds more than its count or its bytes allow: the entry as
  * stored, with bodies already cut to what a read can show (a huge body costs its first bytes only).
  */
 export function storedEntry(id: number, record: JournalRecord): StoredEntry {
   const { rawRequestBody: raw, responseText: text, ...rest } = record;
   const requestBody =
-    raw === undefined || raw.length <= MAX_BODY_BYTES ? raw : truncated(raw.toString('utf8'));
+    raw === undefined
+      ? undefined
+      : raw.length <= MAX_BODY_BYTES
+        ? ownBytes(raw)
+        : truncated(raw.toString('utf8'));
   const responseText =
     text !== undefined
       ? text.length <= MAX_BODY_CHARS * 2
@@ -340,10 +361,16 @@ export interface JournalBounds {
   capacity: number;
   /** Bytes kept at most (journalEntryBytes); the oldest entries go first. */
   maxBytes: number;
+  /**
+   * Where the entries' bytes are charged (the world's share of the memory budget). The journal gives
+   * way there: over the world's share, or when the whole budget is full, its oldest entries go.
+   */
+  meter?: WorldMeter;
 }
 
 /**
- * The memory store's journal: a queue of entries, oldest evicted first when either bound is passed.
+ * The memory store's journal: a queue of entries, oldest evicted first when a bound is passed (its
+ * count, its bytes, or the memory budget: see JournalBounds.meter). The newest entry always stays.
  * Ids are consecutive, so a page's `before` finds its place without a search.
  */
 export class Journal {
@@ -354,11 +381,14 @@ export class Journal {
   private bytes = 0;
   readonly capacity: number;
   readonly maxBytes: number;
+  private readonly meter: WorldMeter | undefined;
 
   constructor(bounds: number | JournalBounds) {
     const b = typeof bounds === 'number' ? { capacity: bounds, maxBytes: Infinity } : bounds;
     this.capacity = b.capacity;
     this.maxBytes = b.maxBytes;
+    this.meter = b.meter;
+    this.meter?.setShedder((bytes) => this.shed(bytes));
   }
 
   get size(): number {
@@ -375,16 +405,37 @@ export class Journal {
     const entry = storedEntry(this.nextId++, record);
     this.entries.push(entry);
     this.bytes += entry.bytes;
-    // The newest entry always stays, even when it alone is over the byte bound.
-    while (this.size > 1 && (this.size > this.capacity || this.bytes > this.maxBytes)) {
-      this.bytes -= this.entries[this.head]!.bytes;
-      this.entries[this.head++] = undefined as unknown as StoredEntry;
-    }
+    while (this.size > 1 && (this.size > this.capacity || this.bytes > this.maxBytes)) this.evictOldest();
+    // Charged last: over the world's share or the budget, the meter calls shed() back.
+    this.meter?.charge('journal', entry.bytes);
+    this.compact();
+    return entry.id;
+  }
+
+  /**
+   * Frees at least `bytes` if it can, the oldest entries first, never the newest (the memory budget's
+   * shedder); returns the bytes freed.
+   */
+  shed(bytes: number): number {
+    let freed = 0;
+    while (freed < bytes && this.size > 1) freed += this.evictOldest();
+    this.compact();
+    return freed;
+  }
+
+  private evictOldest(): number {
+    const cost = this.entries[this.head]!.bytes;
+    this.bytes -= cost;
+    this.entries[this.head++] = undefined as unknown as StoredEntry;
+    this.meter?.release('journal', cost);
+    return cost;
+  }
+
+  private compact(): void {
     if (this.head > 1024 && this.head * 2 > this.entries.length) {
       this.entries = this.entries.slice(this.head);
       this.head = 0;
     }
-    return entry.id;
   }
 
   /** Newest first, one page. */
@@ -429,6 +480,7 @@ export class Journal {
   }
 
   clear(): void {
+    this.meter?.release('journal', this.bytes);
     this.entries = [];
     this.head = 0;
     this.nextId = 1;

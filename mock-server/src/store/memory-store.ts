@@ -31,6 +31,8 @@ import { observe, observeControl } from '../verdict/fold.js';
 import type { ControlEventDraft, ObservationDraft } from '../verdict/observation.js';
 import { approximateBytes, emptyState, type VerdictState } from '../verdict/state.js';
 import { DEFAULT_SETTINGS, type VerdictSettings } from '../verdict/settings.js';
+import { MemoryBudget, type ChargeKind, type WorldMeter } from './memory-budget.js';
+import { ACCOUNT_BYTES, LEDGER_ENTRY_BYTES, settledMessageBytes, taskBytes } from './memory-costs.js';
 import { MinHeap } from './min-heap.js';
 import { chaosOn, chaosVerdict } from '../qa/chaos.js';
 import {
@@ -52,6 +54,7 @@ import {
   type WorldStats,
   type WorldView,
 } from './store.js';
+import { capRefusal, DEFAULT_CAPS, type WorldCaps } from './world-limits.js';
 
 export const DEFAULT_RETENTION: RetentionPolicy = {
   maxTasks: 1_000_000,
@@ -78,7 +81,14 @@ export interface MemoryStoreOptions {
   spec?: WorldSpec;
   /** The verdict's settings; absent: the verdict is off (observations and control events are ignored). */
   verdict?: VerdictSettings;
+  /** The most rules and accounts the world holds (DEFAULT_CAPS if absent). */
+  caps?: WorldCaps;
+  /** Where the world's bytes are charged (memory-budget.ts); a budget of its own, unlimited, if absent. */
+  meter?: WorldMeter;
 }
+
+/** What this store charges to its meter, all of it released by a reset. */
+const STORE_KINDS: readonly ChargeKind[] = ['journal', 'rules', 'accounts', 'tasks', 'verdict'];
 
 type Counters = Pick<
   WorldStats,
@@ -121,18 +131,29 @@ export class MemoryStore implements Store {
   private readonly verdictSettings: VerdictSettings | undefined;
   private verdict: VerdictState;
   private verdictSeq = 0;
+  /** What the verdict's state is charged as now (chargeVerdict). */
+  private verdictCharged = 0;
   /** Credits debited and refunded per account since the reset (the report's spend). */
   private spend = new Map<Owner, { debited: number; refunded: number }>();
+  private readonly caps: WorldCaps;
+  readonly meter: WorldMeter;
 
   constructor(options: MemoryStoreOptions | RetentionPolicy = {}) {
     const o: MemoryStoreOptions = 'maxTasks' in options ? { retention: options } : options;
     this.retention = o.retention ?? DEFAULT_RETENTION;
     this.clock = o.clock ?? new VirtualClock();
     this.spec = o.spec ?? DEFAULT_SPEC;
+    this.caps = o.caps ?? DEFAULT_CAPS;
+    this.meter = o.meter ?? MemoryBudget.unlimited().meter('world', 'whole');
     const journal = o.journal ?? DEFAULT_JOURNAL;
-    this.journal = new Journal({ capacity: journal.maxEntries, maxBytes: journal.maxBytes });
-    this.rules = new FaultRuleBook(() =>
-      counterDraw(this.spec.seed, 'fault-rules', this.counter('fault-rules')),
+    this.journal = new Journal({
+      capacity: journal.maxEntries,
+      maxBytes: journal.maxBytes,
+      meter: this.meter,
+    });
+    this.rules = new FaultRuleBook(
+      () => counterDraw(this.spec.seed, 'fault-rules', this.counter('fault-rules')),
+      { maxRules: this.caps.maxRules, meter: this.meter },
     );
     this.verdictSettings = o.verdict;
     this.verdict = emptyState((o.verdict ?? DEFAULT_SETTINGS).caps);
@@ -213,8 +234,24 @@ export class MemoryStore implements Store {
     return account && { ...account };
   }
 
+  /**
+   * A new account past --max-accounts, or past the world's share of the memory budget, is refused
+   * (WorldLimitError) before anything changes.
+   */
   async setBalance(owner: Owner, label: string, balance: number, at: number): Promise<Account> {
-    const previous = this.accounts.get(owner)?.balance ?? 0;
+    return this.putAccount(owner, label, balance, at, false);
+  }
+
+  /** `force`: an account of the world's start, put back by every reset whatever the limits. */
+  private putAccount(owner: Owner, label: string, balance: number, at: number, force: boolean): Account {
+    const existing = this.accounts.get(owner);
+    if (!existing) {
+      if (!force && this.accounts.size >= this.caps.maxAccounts)
+        throw capRefusal('maxAccounts', this.caps.maxAccounts);
+      if (force) this.meter.charge('accounts', ACCOUNT_BYTES);
+      else this.meter.reserve('accounts', ACCOUNT_BYTES, LEDGER_ENTRY_BYTES);
+    }
+    const previous = existing?.balance ?? 0;
     const account: Account = { owner, label, balance };
     this.accounts.set(owner, account);
     this.append(owner, { at, kind: 'set', amount: balance - previous, balanceAfter: balance, taskId: null });
@@ -246,6 +283,8 @@ export class MemoryStore implements Store {
         required: debit.required,
       };
     }
+    // Refused (WorldLimitError) before the debit: past the world's share or the budget, nothing changes.
+    this.meter.reserve('tasks', taskBytes(task), LEDGER_ENTRY_BYTES);
     account.balance = debit.balance;
     this.append(task.owner, {
       at: task.createdAt,
@@ -403,8 +442,10 @@ export class MemoryStore implements Store {
 
   async appendJournal(record: JournalRecord | null, observation?: ObservationDraft): Promise<void> {
     const journalId = record === null ? null : this.journal.record(record);
-    if (observation !== undefined && this.verdictSettings !== undefined)
+    if (observation !== undefined && this.verdictSettings !== undefined) {
       observe(this.verdict, { ...observation, seq: ++this.verdictSeq, journalId }, this.verdictSettings);
+      this.chargeVerdict();
+    }
     if (record === null) return;
     for (const listener of this.journalListeners) listener();
   }
@@ -412,6 +453,18 @@ export class MemoryStore implements Store {
   recordControl(event: ControlEventDraft): void {
     if (this.verdictSettings === undefined) return;
     observeControl(this.verdict, { ...event, seq: ++this.verdictSeq }, this.verdictSettings);
+    this.chargeVerdict();
+  }
+
+  /**
+   * The verdict's state is bounded (its caps) and kept, never refused: its growth is charged to the
+   * world's budget like a journal's (approximateBytes is O(1)); a reset releases it.
+   */
+  private chargeVerdict(): void {
+    const bytes = approximateBytes(this.verdict);
+    if (bytes > this.verdictCharged) this.meter.charge('verdict', bytes - this.verdictCharged);
+    else if (bytes < this.verdictCharged) this.meter.release('verdict', this.verdictCharged - bytes);
+    this.verdictCharged = bytes;
   }
 
   async readVerdict(): Promise<VerdictReading> {
@@ -468,16 +521,18 @@ export class MemoryStore implements Store {
     this.buckets.clear();
     this.rules.reset();
     this.journal.clear();
+    this.meter.releaseKinds(STORE_KINDS);
     this.stats_ = zeroCounters();
     this.spend.clear();
     this.clock.reset();
     const at = this.clock.now();
     this.verdictSeq = 0;
+    this.verdictCharged = 0; // released with STORE_KINDS above
     this.verdict = emptyState((this.verdictSettings ?? DEFAULT_SETTINGS).caps);
     this.verdict.since = at;
     for (const { owner, label, balance } of this.spec.accounts)
-      await this.setBalance(owner, label, balance, at);
-    for (const rule of this.spec.rules ?? []) this.rules.add(rule);
+      this.putAccount(owner, label, balance, at, true);
+    for (const rule of this.spec.rules ?? []) this.rules.add(rule, { force: true });
   }
 
   private spendOf(owner: Owner): { debited: number; refunded: number } {
@@ -550,6 +605,8 @@ export class MemoryStore implements Store {
         errorMessage: settlement.status === 'FAILED' ? settlement.errorMessage : null,
       }),
     );
+    const message = settledMessageBytes(task); // a message QA chose, not the plan's
+    if (message > 0) this.meter.charge('tasks', message);
     this.leaveProgress(current);
     this.finished.set(id, settlement.at);
     if (settlement.status === 'FAILED') {
@@ -596,6 +653,7 @@ export class MemoryStore implements Store {
     if (!task) return;
     this.stats_.tasksDropped++;
     if (!isTerminal(task)) this.leaveProgress(task);
+    this.meter.release('tasks', taskBytes(task));
     this.tasks.delete(id);
     this.finished.delete(id);
   }
@@ -616,10 +674,17 @@ export class MemoryStore implements Store {
     let entries = this.ledgers.get(owner);
     if (!entries) this.ledgers.set(owner, (entries = []));
     entries.push(entry);
+    // Charged as it comes (never refused: a debit's entry had room reserved with its task, and a
+    // refund or a balance set on an existing key must be kept), released as folding drops entries.
+    this.meter.charge('accounts', LEDGER_ENTRY_BYTES);
     // Folded in batches of a quarter: folding one entry per debit once full moved the whole array
     // each time (14 % of CPU in the million-task benchmark). `ledger()` shows at most the bound.
     const max = this.retention.maxLedgerEntries;
-    if (entries.length > max + Math.ceil(max / 4)) this.ledgers.set(owner, foldLedger(entries, max));
+    if (entries.length > max + Math.ceil(max / 4)) {
+      const folded = foldLedger(entries, max);
+      this.ledgers.set(owner, folded);
+      this.meter.release('accounts', (entries.length - folded.length) * LEDGER_ENTRY_BYTES);
+    }
   }
 }
 

@@ -25,6 +25,7 @@ import type { JournalEntry, JournalFilter, JournalRecord, StoredEntry } from '..
 import type { ControlEventDraft, ObservationDraft } from '../verdict/observation.js';
 import type { SpendInput } from '../verdict/report.js';
 import type { VerdictState } from '../verdict/state.js';
+import type { MemoryUsage } from './memory-budget.js';
 
 /**
  * A shared store cannot be reached (or did not answer in time): the HTTP layer answers 503 with
@@ -52,6 +53,8 @@ export class StoreFullError extends StoreUnavailableError {
     this.name = 'StoreFullError';
   }
 }
+
+export { WorldLimitError, type WorldCaps, type WorldLimit } from './world-limits.js';
 
 /** A world a shared store no longer has (dropped, or the store lost its data). */
 export class WorldMissingError extends Error {
@@ -448,5 +451,10 @@ export interface StoreBackend {
    * it (a full Redis: reads work, writes are refused), and why.
    */
   health(): Promise<{ ok: true; degraded?: string } | { ok: false; reason: string }>;
+  /**
+   * What the worlds hold of the process's memory budget (memory-budget.ts), the largest `top` first;
+   * absent where the worlds' memory is not this process's (Redis: its `maxmemory` bounds them).
+   */
+  memory?(top?: number): MemoryUsage;
   close(): Promise<void>;
 }

@@ -13,6 +13,7 @@ import { ownerOf, redactKey, type Owner } from '../domain/keys.js';
 import type { LatencyProfileName } from '../domain/latency.js';
 import { createRng } from '../domain/rng.js';
 import { Simulator } from '../domain/simulator.js';
+import type { MemoryUsage } from '../store/memory-budget.js';
 import { MemoryStore } from '../store/memory-store.js';
 import {
   WorldMissingError,
@@ -518,11 +519,25 @@ export class Tenancy implements Worlds {
     return { ok: false, reason: 'held', holder: await this.backend.worldOfKey(owner) };
   }
 
+  /** Gives up a key claimed for an account its world then refused (claimKey's undoing). */
+  async releaseKey(owner: Owner, worldId: string): Promise<void> {
+    await this.backend.releaseKeys(worldId, [owner]);
+    if (this.keyWorlds.get(owner) === worldId) this.keyWorlds.delete(owner);
+  }
+
   /** The store backend's state, for health: a shared store may be unreachable, or full. */
   async storeHealth(): Promise<{ status: 'ok' } | { status: 'degraded' | 'failed'; error: string }> {
     const health = await this.backend.health();
     if (!health.ok) return { status: 'failed', error: health.reason };
     return health.degraded === undefined ? { status: 'ok' } : { status: 'degraded', error: health.degraded };
+  }
+
+  /**
+   * What the worlds hold of the process's memory budget, the largest `top` first (the memory store
+   * only: a Redis store's memory is Redis's). Read from counters kept as charges come and go.
+   */
+  memory(top?: number): MemoryUsage | undefined {
+    return this.backend.memory?.(top);
   }
 
   async worldOfKey(owner: Owner): Promise<string | undefined> {

@@ -61,10 +61,18 @@ export function accountHandlers(
     putAccount: async (req, res) => {
       const world = worldOf(res);
       const apiKey = req.params.apiKey as string;
+      const owner = ownerOf(apiKey);
+      const held = await tenancy.worldOfKey(owner);
       // The key becomes this world's first, so no other world can take it meanwhile.
       const claim = await tenancy.claimKey(apiKey, world.id, scopeOf(res).kind);
       if (!claim.ok) throw await refusedClaim(res, claim);
-      await world.simulator.setBalance(apiKey, (req.body as { balance: number }).balance);
+      try {
+        await world.simulator.setBalance(apiKey, (req.body as { balance: number }).balance);
+      } catch (err) {
+        // Refused (a limit of the world): a key this request claimed is given up again.
+        if (held === undefined) await tenancy.releaseKey(owner, world.id);
+        throw err;
+      }
       res.json(accountView(await accountOf(res, world, apiKey)));
     },
 

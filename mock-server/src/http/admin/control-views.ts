@@ -13,6 +13,11 @@ export function limitOf(value: unknown, fallback: number): number {
   return typeof value === 'string' ? Math.min(Number(value), 10_000) : fallback;
 }
 
+/** A page of a list (control-api.yaml's PageLimit and PageOffset): 100 by default, at most 1,000. */
+export function pageOf(query: { limit?: unknown; offset?: unknown }): { offset: number; limit: number } {
+  return { offset: Number(query.offset ?? 0), limit: Math.min(limitOf(query.limit, 100), 1_000) };
+}
+
 export function ledgerEntryView(e: LedgerEntry) {
   return {
     at: utcSeconds(e.at),

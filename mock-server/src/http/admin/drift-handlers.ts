@@ -90,9 +90,15 @@ export function driftHandlers(
       const problems = rules.flatMap((rule, i) => ruleProblems(rule, deps.rules, `body.rules[${i}]`));
       if (problems.length > 0) throw errors.invalidRequest(problems.slice(0, 20));
       const { qa } = worldOf(res);
-      const added = [];
-      for (const rule of rules) added.push(deps.ruleView(await qa.addRule(rule)));
-      res.status(201).json(success({ rules: added }, 201));
+      const added: FaultRule[] = [];
+      try {
+        for (const rule of rules) added.push(await qa.addRule(rule));
+      } catch (err) {
+        // Refused part way (a limit of the world: --max-rules, its memory): the ones added go again.
+        for (const rule of added) await qa.removeRule(rule.id);
+        throw err;
+      }
+      res.status(201).json(success({ rules: added.map(deps.ruleView) }, 201));
     },
   };
 }

@@ -2,6 +2,7 @@
 import type { Request, RequestHandler } from 'express';
 import type { operations } from '../../../../generated/control-api.js';
 import { shortReason } from '../../short-reason.js';
+import type { MemoryUsage } from '../../store/memory-budget.js';
 import type { Tenancy } from '../../tenancy/tenancy.js';
 import type { World } from '../../tenancy/world.js';
 import { success } from '../envelope.js';
@@ -53,18 +54,35 @@ export function healthHandlers(deps: HealthDeps): Record<'getHealth', RequestHan
           });
         return;
       }
+      const authorized = deps.controlAuthorized(req);
+      const memory = deps.tenancy.memory(5);
       res.json(
         success({
           status: degraded ? ('degraded' as const) : ('ok' as const),
           version: deps.version,
           // The seed makes task ids predictable: only for callers the control API would let in.
-          ...(deps.controlAuthorized(req) ? { seed: world.view.spec.seed } : {}),
+          ...(authorized ? { seed: world.view.spec.seed } : {}),
           tasks: await world.simulator.countTasks(),
           clock: clockView(world.simulator),
           components,
+          ...(memory ? { memory: memoryView(memory, authorized) } : {}),
         }),
       );
     },
+  };
+}
+
+/** The budget as health shows it; which worlds hold the most (tenant ids) only to the control API's callers. */
+function memoryView(usage: MemoryUsage, authorized: boolean) {
+  return {
+    limit_bytes: usage.limitBytes,
+    used_bytes: usage.usedBytes,
+    tenant_limit_bytes: usage.tenantLimitBytes,
+    by_kind: usage.byKind,
+    worlds: usage.worlds,
+    ...(authorized
+      ? { top: usage.top.map((w) => ({ id: w.world, used_bytes: w.usedBytes, by_kind: w.byKind })) }
+      : {}),
   };
 }
 

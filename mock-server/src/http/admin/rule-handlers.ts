@@ -5,14 +5,16 @@ import { ruleProblems, type RuleCheckOptions } from '../../qa/rule-checks.js';
 import { worldOf } from '../context.js';
 import { success } from '../envelope.js';
 import { errors } from '../errors.js';
-import { notFound, ruleView } from './control-views.js';
+import { notFound, pageOf, ruleView } from './control-views.js';
 
 export function ruleHandlers(
   rules: RuleCheckOptions,
 ): Record<'listFaultRules' | 'createFaultRule' | 'clearFaultRules' | 'deleteFaultRule', RequestHandler> {
   return {
-    listFaultRules: async (_req, res) => {
-      res.json(success({ rules: (await worldOf(res).qa.listRules()).map(ruleView) }));
+    listFaultRules: async (req, res) => {
+      const all = await worldOf(res).qa.listRules(); // at most --max-rules
+      const { offset, limit } = pageOf(req.query);
+      res.json(success({ total: all.length, rules: all.slice(offset, offset + limit).map(ruleView) }));
     },
 
     createFaultRule: async (req, res) => {

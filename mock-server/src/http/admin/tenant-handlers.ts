@@ -8,6 +8,7 @@ import { success } from '../envelope.js';
 import { ApiError, errors } from '../errors.js';
 import { DEFAULT_WORLD } from '../../tenancy/world.js';
 import { controlErrors, scopeOf } from './control-scope.js';
+import { pageOf } from './control-views.js';
 
 export function tenantView(record: TenantRecord) {
   return {
@@ -99,11 +100,16 @@ export function tenantHandlers(tenancy: Tenancy): Record<TenantOperationId, Requ
       res.status(201).json(success({ tenant: tenantView(record), token, keys }, 201));
     },
 
-    listTenants: async (_req, res) => {
+    listTenants: async (req, res) => {
       const scope = scopeOf(res);
       const all = await tenancy.list();
       const visible = scope.kind === 'tenant' ? all.filter((t) => t.id === scope.tenant) : all;
-      res.json(success({ tenants: visible.map(tenantView) }));
+      // Oldest first, in an order every store and every replica agree on, so pages do not overlap.
+      visible.sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
+      const { offset, limit } = pageOf(req.query);
+      res.json(
+        success({ total: visible.length, tenants: visible.slice(offset, offset + limit).map(tenantView) }),
+      );
     },
 
     getTenant: async (req, res) => {

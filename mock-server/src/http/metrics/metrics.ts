@@ -14,6 +14,7 @@
  */
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { DriftHooks } from '../../drift/drift-summary.js';
+import { CHARGE_KINDS, type MemoryUsage } from '../../store/memory-budget.js';
 import type { Store, StoreBackend, WorldStats } from '../../store/store.js';
 import type { RequestContext } from '../context.js';
 import { FastCounter, FastHistogram } from './fast-metrics.js';
@@ -69,6 +70,8 @@ export function faultSource(injected: string): string {
 export interface MetricsDeps {
   /** The stats of every world (Tenancy.worldStats): read at each scrape, summed. */
   worldStats: () => Promise<WorldStats[]>;
+  /** The memory budget's usage (Tenancy.memory); undefined on a store whose memory is not ours. */
+  memory?: () => MemoryUsage | undefined;
 }
 
 export class SimulatorMetrics {
@@ -96,6 +99,9 @@ export class SimulatorMetrics {
     | 'journalBytes',
     Gauge
   > & { tasksSettled: Gauge<'outcome'> };
+  /** The memory store's budget (memory-budget.ts): this process's, read at scrape time. */
+  private readonly memoryLimit: Gauge;
+  private readonly memoryUsed: Gauge<'charge'>;
 
   constructor(private readonly deps: MetricsDeps) {
     const registers = [this.registry];
@@ -173,6 +179,17 @@ export class SimulatorMetrics {
       journalEntries: shared('dreamcore_journal_entries', 'Journal entries kept.'),
       journalBytes: shared('dreamcore_journal_bytes', 'Bytes the journal entries are counted as.'),
     };
+    this.memoryLimit = new Gauge({
+      name: 'dreamcore_memory_budget_bytes',
+      help: 'The memory store: bytes all worlds together may hold (--memory-budget-mb).',
+      registers,
+    });
+    this.memoryUsed = new Gauge({
+      name: 'dreamcore_memory_used_bytes',
+      help: `The memory store: bytes the worlds hold, as charged to the budget, by what they are for (${CHARGE_KINDS.join(', ')}).`,
+      labelNames: ['charge'],
+      registers,
+    });
   }
 
   /**
@@ -268,6 +285,11 @@ export class SimulatorMetrics {
     s.creditsRefunded.set(sum((w) => w.creditsRefunded));
     s.journalEntries.set(sum((w) => w.journalEntries));
     s.journalBytes.set(sum((w) => w.journalBytes));
+    const memory = this.deps.memory?.();
+    if (memory) {
+      this.memoryLimit.set(memory.limitBytes);
+      for (const charge of CHARGE_KINDS) this.memoryUsed.set({ charge }, memory.byKind[charge]);
+    }
     return { contentType: this.registry.contentType, text: await this.registry.metrics() };
   }
 }

@@ -5,6 +5,7 @@ import { ApiError, errors, sendError } from '../errors.js';
 import type { SpecOperation } from '../load-spec.js';
 import { requestRenderer, type RequestRenderer } from '../request-rendering.js';
 import { StoreFullError, StoreUnavailableError, WorldMissingError } from '../../store/store.js';
+import { WorldLimitError } from '../../store/world-limits.js';
 import { translateBodyParserError } from './json-body.js';
 
 /**
@@ -73,6 +74,7 @@ export function errorTranslator(logger: Logger, bodyLimit: string) {
       (err instanceof ApiError ? err : undefined) ??
       (err instanceof StoreUnavailableError ? errors.storeUnavailable(err.retryAfterSeconds) : undefined) ??
       (err instanceof WorldMissingError ? errors.worldGone() : undefined) ??
+      (err instanceof WorldLimitError ? errors.worldLimit(err) : undefined) ??
       translateBodyParserError(
         err,
         bodyLimit,
@@ -82,7 +84,8 @@ export function errorTranslator(logger: Logger, bodyLimit: string) {
     if (known) {
       // An ApiError is an answer we built: its stack says only where; an injected one is no error at all.
       // A full store's episode is logged by its connection, once when it starts and once when it ends.
-      if (err instanceof StoreFullError) return known;
+      // A limit reached is the caller's to act on (the message says how), not the simulator's error.
+      if (err instanceof StoreFullError || err instanceof WorldLimitError) return known;
       if (err instanceof StoreUnavailableError) outage.refused(logger, err.message);
       else if (known.status >= 500 && !shown.injected) {
         logger.error({ method: req.method, path: shown.path, status: known.status }, known.message);

@@ -17,6 +17,7 @@ import { actOnNetworkFault } from '../../qa/network-faults.js';
 import { decodePromptMarkers } from '../../qa/prompt-markers.js';
 import { errorStatuses } from '../../qa/rule-checks.js';
 import type { AdmitRequest } from '../../store/store.js';
+import { WorldLimitError } from '../../store/world-limits.js';
 import type { Tenancy } from '../../tenancy/tenancy.js';
 import type { Responder } from '../answer.js';
 import { callerOf } from '../caller.js';
@@ -102,6 +103,14 @@ export function publicApi(deps: PublicApiDeps): RequestHandler {
     return STOP;
   };
   const maxDelay = (ms: number | undefined) => Math.min(ms ?? 0, options.maxDelayMs);
+  /**
+   * A task its world has no room for (store/world-limits.ts): 503 with Retry-After, the status
+   * openapi.yaml lists for a generate the service cannot take now, whichever limit it was.
+   */
+  const memoryRefusal = (ctx: PublicContext, err: unknown): StepResult => {
+    if (!(err instanceof WorldLimitError)) throw err;
+    return answerError(ctx, errors.serviceUnavailable(err.message, err.retryAfterSeconds ?? 1));
+  };
 
   /** Answers with what QA forced: a status (after its hold) or a network fault. */
   const forceAnswer = (ctx: PublicContext, action: FaultAction, source: string): StepResult => {
@@ -283,14 +292,19 @@ export function publicApi(deps: PublicApiDeps): RequestHandler {
     }
     if (r.kind === 'generate') {
       const scenario = ctx.markers || ctx.scenario ? { ...ctx.markers, ...ctx.scenario } : {};
-      const accepted = world!.simulator.accept(
-        ctx.owner!,
-        ctx.req.body as GenerateRequest,
-        scenario,
-        admission!.reserved!,
-        admission!.now,
-        ctx.pendingRuleId,
-      );
+      let accepted;
+      try {
+        accepted = world!.simulator.accept(
+          ctx.owner!,
+          ctx.req.body as GenerateRequest,
+          scenario,
+          admission!.reserved!,
+          admission!.now,
+          ctx.pendingRuleId,
+        );
+      } catch (err) {
+        return memoryRefusal(ctx, err);
+      }
       const answer = (result: Awaited<typeof accepted>): StepResult => {
         if (!result.ok) {
           if (result.reason === 'unknown_account') return answerError(ctx, errors.invalidKey());
@@ -301,7 +315,9 @@ export function publicApi(deps: PublicApiDeps): RequestHandler {
         responder.json(ctx, 200, success({ task_id: result.task.id }), { check: r.answerCheck });
         return STOP;
       };
-      return accepted instanceof Promise ? accepted.then(answer) : answer(accepted);
+      return accepted instanceof Promise
+        ? accepted.then(answer, (err: unknown) => memoryRefusal(ctx, err))
+        : answer(accepted);
     }
     return refuse(ctx, errors.methodNotAllowed(ctx.req.method, r.path, r.allow));
   };

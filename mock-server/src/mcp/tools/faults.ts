@@ -65,7 +65,8 @@ export function registerFaultTools({ server, worlds, docs }: ToolContext): void 
         const lines = rules.map(describeRule);
         return answer(
           rules.length === 0 ? 'No fault rule.' : `${rules.length} rule(s):\n${lines.join('\n')}`,
-          { rules },
+          // Every page read (the handle's list), so the total is what was read.
+          { total: rules.length, rules },
         );
       }),
   );

@@ -673,15 +673,19 @@ return REPLY{ balance = balance, label = redis.call('HGET', k('lbl'), owner) or 
       r && { owner: owner as Owner, label: String(r.label ?? ''), balance: Number(r.balance) },
   }),
 
+  /** 1, or false (nothing written) for a new account past maxAccounts (WorldCaps). */
   setBalance: defineWorldScript({
-    args: ['owner', 'label', 'balance:num', 'at:num'],
+    args: ['owner', 'label', 'balance:num', 'at:num', 'maxAccounts:num'],
     body: `
-local previous = tonumber(redis.call('HGET', k('bal'), owner) or '0')
+local held = redis.call('HGET', k('bal'), owner)
+if not held and redis.call('HLEN', k('bal')) >= maxAccounts then return false end
+local previous = tonumber(held or '0')
 redis.call('HSET', k('bal'), owner, num(balance))
 redis.call('HSET', k('lbl'), owner, label)
 ledgerAppend(owner, at, 'set', balance - previous, balance, nil)
 return 1
 `,
+    decode: (set) => set !== null,
   }),
 
   listAccounts: defineWorldScript({
@@ -841,10 +845,12 @@ return REPLY{ outcome = 'ok', kind = kind, value = redis.call('HINCRBY', k('meta
     },
   }),
 
-  /** Returns the new rule's id. */
+  /** Returns the new rule's id; undefined (nothing written) past maxRules (WorldCaps). */
   addRule: defineWorldScript({
-    args: ['rule', 'left?'], // the rule's JSON without its id; its times left ('' : no limit)
+    // the rule's JSON without its id; its times left ('' : no limit); the world's cap
+    args: ['rule', 'left?', 'maxRules:num'],
     body: `
+if tonumber(redis.call('HGET', k('meta'), 'rules') or '0') >= maxRules then return false end
 local n = redis.call('HINCRBY', k('meta'), 'ruleSeq', 1)
 local id = 'rule_' .. n
 redis.call('RPUSH', k('rules'), id)
@@ -852,7 +858,7 @@ redis.call('HSET', k('rule:' .. id), 'j', rule, 'left', left, 'hits', '0')
 redis.call('HINCRBY', k('meta'), 'rules', 1)
 return id
 `,
-    decode: String,
+    decode: (id) => (id === null ? undefined : String(id)),
   }),
 
   listRules: defineWorldScript({

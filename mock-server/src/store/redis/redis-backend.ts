@@ -7,6 +7,7 @@
 import type { Owner } from '../../domain/keys.js';
 import type { VerdictSettings } from '../../verdict/settings.js';
 import type { ClaimResult, JournalLimits, RetentionPolicy, StoreBackend, TenantRecord } from '../store.js';
+import { DEFAULT_CAPS, type WorldCaps } from '../world-limits.js';
 import { RedisConnection, type RedisConnectionOptions } from './connection.js';
 import { DIRECTORY_SCRIPTS } from './lua.js';
 import { RedisStore } from './redis-store.js';
@@ -19,6 +20,8 @@ export interface RedisBackendOptions extends RedisConnectionOptions {
   journal: JournalLimits;
   /** The verdict's settings; absent: the verdict is off. */
   verdict?: VerdictSettings | undefined;
+  /** The most rules and accounts one world holds (DEFAULT_CAPS if absent), checked in the scripts. */
+  caps?: WorldCaps;
   systemNow?: () => number;
 }
 
@@ -52,6 +55,7 @@ export class RedisBackend implements StoreBackend {
         world: id,
         retention: this.options.retention,
         journal: this.options.journal,
+        caps: this.options.caps ?? DEFAULT_CAPS,
         systemNow: this.systemNow,
         verdict: this.options.verdict,
       });

@@ -39,6 +39,7 @@ import {
   type WorldStats,
   type WorldView,
 } from '../store.js';
+import { capRefusal, DEFAULT_CAPS, type WorldCaps } from '../world-limits.js';
 import type { RedisConnection } from './connection.js';
 import { US, WORLD_ARGS, WORLD_SCRIPTS, type RedisEntry, type TaskImmutable } from './lua.js';
 import { encodeLeading, type Script } from './script.js';
@@ -56,6 +57,8 @@ export interface RedisStoreOptions {
   world: string;
   retention: RetentionPolicy;
   journal: JournalLimits;
+  /** The most rules and accounts the world holds (DEFAULT_CAPS if absent): the scripts refuse more. */
+  caps?: WorldCaps;
   systemNow: () => number;
   /** The verdict's settings; absent: the verdict is off (observations and control events are ignored). */
   verdict?: VerdictSettings | undefined;
@@ -70,7 +73,10 @@ export class RedisStore implements Store {
   private readonly verdict: RedisVerdict;
   private readonly observing: boolean;
 
+  private readonly caps: WorldCaps;
+
   constructor(private readonly options: RedisStoreOptions) {
+    this.caps = options.caps ?? DEFAULT_CAPS;
     this.base = `${options.prefix}:{w:${options.world}}`;
     this.channel = `${options.prefix}:journal:${options.world}`;
     this.observing = options.verdict !== undefined;
@@ -148,8 +154,17 @@ export class RedisStore implements Store {
     return this.run(WORLD_SCRIPTS.getAccount, undefined, { owner });
   }
 
+  /** A new account past --max-accounts is refused (WorldLimitError) by the script, changing nothing. */
   async setBalance(owner: Owner, label: string, balance: number, at: number): Promise<Account> {
-    await this.run(WORLD_SCRIPTS.setBalance, undefined, { owner, label, balance, at });
+    const { maxAccounts } = this.caps;
+    const set = await this.run(WORLD_SCRIPTS.setBalance, undefined, {
+      owner,
+      label,
+      balance,
+      at,
+      maxAccounts,
+    });
+    if (!set) throw capRefusal('maxAccounts', maxAccounts);
     return { owner, label, balance };
   }
 
@@ -260,10 +275,13 @@ export class RedisStore implements Store {
 
   async addRule(input: FaultRuleInput): Promise<FaultRule> {
     const rule = ruleOf(input);
+    const { maxRules } = this.caps;
     const id = await this.run(WORLD_SCRIPTS.addRule, undefined, {
       rule: JSON.stringify(rule),
       left: rule.timesLeft,
+      maxRules,
     });
+    if (id === undefined) throw capRefusal('maxRules', maxRules);
     return { id, ...rule };
   }
 
