@@ -5,6 +5,7 @@
  *
  *   npx tsx scripts/bench/profile-sim.ts --workload=generate|status|mixed|startup
  *     [--target=simulator|bare-express] [--duration=10] [--connections=50] [--dir=/tmp/prof] [--top=25]
+ *     [--args="<more simulator flags>"]
  *
  * Only the measured period (after the warm-up) is summarised, so start-up does not dilute the
  * figures. `--target=bare-express` profiles the bare app under the same load, for comparison.
@@ -38,6 +39,8 @@ const durationS = Number(flag('duration', '10'));
 const connections = Number(flag('connections', '50'));
 const top = Number(flag('top', '25'));
 const targetName = flag('target', 'simulator');
+/** `--args="--report=off --journal-size=0"`: more flags for the simulator (a variant to profile). */
+const extraArgs = flag('args', '').split(' ').filter(Boolean);
 if (targetName !== 'simulator' && targetName !== 'bare-express')
   throw new Error('--target: simulator or bare-express');
 if (workload !== 'startup' && !(WORKLOADS as readonly string[]).includes(workload)) {
@@ -68,7 +71,7 @@ if (workload === 'startup') {
   await exited;
 } else {
   const target: Target =
-    targetName === 'simulator' ? await startSimulator(profArgs) : await startBareExpress(profArgs);
+    targetName === 'simulator' ? await startSimulator(profArgs, extraArgs) : await startBareExpress(profArgs);
   try {
     const r = await runLoad(workload as WorkloadName, target, { connections, durationS, warmupS: 1 });
     window = {

@@ -4,8 +4,15 @@
  * real requests carry Access-Control-Allow-Origin and expose the headers clients must read. The
  * control API gets no CORS headers unless `--control-cors` names an origin.
  */
+import cors from 'cors';
+import type { RequestHandler } from 'express';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../mock-server/src/config.js';
+import {
+  CORS_ALLOWED_HEADERS,
+  CORS_EXPOSED_HEADERS,
+  publicCors,
+} from '../../mock-server/src/http/middleware/cors.js';
 import { FAULT_HEADERS } from '../../mock-server/src/qa/header-faults.js';
 import { SAMPLE_REQUEST, testSimulator } from '../support/harness.js';
 
@@ -149,5 +156,36 @@ describe('CORS on the public API (default --cors=*)', () => {
     expect(() => parseConfig(['--cors=example.com'], {})).toThrow(/--cors/);
     expect(() => parseConfig(['--cors=https://a.example/path'], {})).toThrow(/--cors/);
     expect(() => parseConfig(['--control-cors=*'], {})).toThrow(/--control-cors/);
+  });
+});
+
+describe('CORS with `*`: the fast path sets what the cors package would', () => {
+  // publicCors sets the two headers of a non-preflight answer itself when the origin is `*`; the
+  // package's own handler (used for preflights, and for origin lists) is the reference.
+  const headersOf = (handler: RequestHandler, method: string, origin: string | undefined) => {
+    const set: Record<string, unknown> = {};
+    const res = {
+      setHeader: (name: string, value: unknown) => void (set[name.toLowerCase()] = value),
+      getHeader: (name: string) => set[name.toLowerCase()],
+    };
+    let passed = false;
+    const req = { method, headers: origin === undefined ? {} : { origin } };
+    handler(req as never, res as never, () => (passed = true));
+    return { set, passed };
+  };
+
+  it.each(['GET', 'POST', 'PUT', 'DELETE', 'HEAD'])('%s, with and without an Origin', (method) => {
+    const fast = publicCors('*', ['GET', 'POST'])!;
+    const reference = cors({
+      origin: '*',
+      methods: ['GET', 'POST'],
+      allowedHeaders: [...CORS_ALLOWED_HEADERS],
+      exposedHeaders: [...CORS_EXPOSED_HEADERS],
+      credentials: false,
+      maxAge: 600,
+    });
+    for (const origin of [undefined, 'https://app.example', 'null']) {
+      expect(headersOf(fast, method, origin)).toEqual(headersOf(reference, method, origin));
+    }
   });
 });

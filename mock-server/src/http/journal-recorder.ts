@@ -168,6 +168,28 @@ export class JournalRecorder {
 }
 
 /**
+ * Digests that tell requests apart for the verdict (the same request repeated, the same paid body
+ * sent twice): not a secret's, so SHA-1, the cheaper. A request without a body is its method and URL:
+ * a poll names the same URL again and again, so those digests are kept (bounded).
+ */
+const digest = (data: string | Buffer) => hash('sha1', data);
+const EMPTY_DIGEST = digest('');
+const bodilessDigests = new Map<string, string>();
+const BODILESS_KEPT = 1024;
+
+function requestDigestOf(method: string, url: string, bodyDigest: string): string {
+  const line = `${method} ${url}`;
+  if (bodyDigest !== EMPTY_DIGEST) return digest(`${line}\n${bodyDigest}`);
+  let kept = bodilessDigests.get(line);
+  if (kept === undefined) {
+    kept = digest(`${line}\n${bodyDigest}`);
+    if (bodilessDigests.size >= BODILESS_KEPT) bodilessDigests.delete(bodilessDigests.keys().next().value!);
+    bodilessDigests.set(line, kept);
+  }
+  return kept;
+}
+
+/**
  * The verdict's view of one answered (or unanswered) public request, from its context: what the
  * client sent (digests only, and the key's digest and label), what it got, and what the simulator
  * knew of it (the task a generate created and its plan, the task a poll read). Times are the world's
@@ -180,7 +202,7 @@ function observationOf(ctx: RequestContext, world: World, status: number): Obser
   const at = nowOf(world.view.clock, ctx.startedAt);
   const generate = operation === 'createGenerationTask';
   const body = rawBodyOf(req);
-  const bodyDigest = hash('sha256', body ?? '');
+  const bodyDigest = body === undefined || body.length === 0 ? EMPTY_DIGEST : digest(body);
   // The answer as a client met it: 200 with a broken body is a fault, not an answer.
   const fault = NETWORK_FAULTS.includes(ctx.injectedKind as NetworkFault)
     ? (ctx.injectedKind as NetworkFault)
@@ -199,7 +221,7 @@ function observationOf(ctx: RequestContext, world: World, status: number): Obser
     fault,
     injected: ctx.injected ?? null,
     retryAfterSeconds: ctx.retryAfterSeconds ?? null,
-    requestDigest: hash('sha256', `${req.method} ${req.url}\n${bodyDigest}`),
+    requestDigest: requestDigestOf(req.method, req.url, bodyDigest),
     bodyDigest: generate ? bodyDigest : null,
     taskId: accepted ? accepted.task.id : generate ? null : taskIdOf(ctx, undefined),
     taskStatus: polled?.status ?? null,

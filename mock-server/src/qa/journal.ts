@@ -79,7 +79,8 @@ export function journalHeaders(
 ): Record<string, string> {
   const out: Record<string, string> = {};
   let mock = 0;
-  for (const [name, raw] of Object.entries(headers)) {
+  for (const name in headers) {
+    const raw = headers[name];
     if (raw === undefined) continue;
     const lower = name.toLowerCase();
     const value = (Array.isArray(raw) ? raw.join(', ') : raw).slice(0, HEADER_VALUE_CHARS);
