@@ -499,8 +499,13 @@ describe('the QA console', () => {
     await fetch(`${sim.url}/__mock/tenants/${tenant}`, { method: 'DELETE' });
   });
 
-  it('fits an 800 px window: the findings, the coverage grid and the spend inside their cards', async () => {
+  it('fits an 800 px window, and an example opens its journal entry in view there', async () => {
     await retryAtOnce();
+    // Enough requests after it that the journal's table fills a narrow window.
+    for (let i = 0; i < 24; i++)
+      await fetch(`${sim.url}/api/status?task_id=sd45_${String(i).padStart(16, '0')}`, {
+        headers: { Authorization: `Bearer ${DEV_KEY}` },
+      });
     const page = await open('report');
     await page.setViewportSize({ width: 800, height: 900 });
     await page.locator('article[data-rule="retry-after-ignored"]').waitFor(PAGE_WAIT);
@@ -517,6 +522,15 @@ describe('the QA console', () => {
     expect(overflow.out).toEqual([]);
     expect(overflow.page).toBeLessThanOrEqual(overflow.viewport);
     await w.screenshot('report-800');
+    // An example's link: the journal's detail, below its table in a narrow window, is brought into view.
+    await page.locator('article[data-rule="retry-after-ignored"] a[data-journal-id]').first().click();
+    const detail = page.locator('[data-testid="entry-detail"]');
+    await detail.waitFor(PAGE_WAIT);
+    const inView = async () => {
+      const y = (await detail.boundingBox())?.y;
+      return y !== undefined && y >= 0 && y < 900;
+    };
+    await expect.poll(inView, PAGE_WAIT).toBe(true);
   });
 
   it('moves the clock from the header', async () => {

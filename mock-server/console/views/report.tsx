@@ -141,7 +141,7 @@ function Findings({ report }: { report: VerdictReport }) {
       ) : (
         <div class="findings" data-testid="findings">
           {report.findings.map((f) => (
-            <Finding finding={f} summary={summaries.get(f.rule)} />
+            <Finding key={f.rule} finding={f} summary={summaries.get(f.rule)} />
           ))}
         </div>
       )}
@@ -314,13 +314,13 @@ function Coverage({ report }: { report: VerdictReport }) {
           const met = mine.filter((c) => c.count !== undefined && !c.unexpected).length;
           const listed = mine.filter((c) => !c.unexpected).length;
           return (
-            <div class="coverage-group" data-group={group}>
+            <div key={group} class="coverage-group" data-group={group}>
               <h3>
                 {group} <span class="muted">{`${met} of ${listed} met`}</span>
               </h3>
               <ul class="outcomes">
                 {mine.map((c) => (
-                  <OutcomeCell cell={c} />
+                  <OutcomeCell key={c.outcome} cell={c} />
                 ))}
               </ul>
             </div>
