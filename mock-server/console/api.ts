@@ -16,6 +16,8 @@ export type Tenant = Schemas['Tenant'];
 export type TenantInput = Schemas['TenantInput'];
 export type CreatedTenant = Schemas['CreatedTenantEnvelope']['data'];
 export type DriftSummary = Schemas['DriftSummary'];
+export type VerdictReport = Schemas['VerdictReport'];
+export type VerdictFinding = Schemas['VerdictFinding'];
 
 const TOKEN_KEY = 'dreamcore-console-token';
 const WORLD_KEY = 'dreamcore-console-world';
@@ -99,26 +101,41 @@ export class Api {
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const text = await res.text();
-    let envelope: { message?: string; data?: unknown } | undefined;
-    try {
-      envelope = text ? (JSON.parse(text) as typeof envelope) : undefined;
-    } catch {
-      envelope = undefined;
-    }
-    if (!res.ok) {
-      const data = (envelope?.data ?? {}) as { type?: string; errors?: FieldProblem[] };
-      const details = data.errors?.map((e) => `${e.field} ${e.message}`).join('; ');
-      throw new ApiProblem(
-        res.status,
-        data.type ?? 'unknown',
-        `${res.status}: ${envelope?.message ?? res.statusText}${details ? ` (${details})` : ''}`,
-        data.errors ?? [],
-      );
-    }
+    const envelope = envelopeOf(text);
+    if (!res.ok) throw problemOf(res, envelope);
     return envelope?.data as T;
+  }
+
+  /** A GET whose answer is not the JSON envelope (`?format=junit`): its text; an error as call's. */
+  async text(path: string, query?: Query): Promise<string> {
+    const res = await fetch(`${path}${queryString(query)}`, { headers: this.headers() });
+    const text = await res.text();
+    if (!res.ok) throw problemOf(res, envelopeOf(text));
+    return text;
   }
 
   get<T>(path: string, query?: Query): Promise<T> {
     return this.call<T>('GET', path, undefined, query);
   }
+}
+
+type Envelope = { message?: string; data?: unknown } | undefined;
+
+function envelopeOf(text: string): Envelope {
+  try {
+    return text ? (JSON.parse(text) as Envelope) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function problemOf(res: Response, envelope: Envelope): ApiProblem {
+  const data = (envelope?.data ?? {}) as { type?: string; errors?: FieldProblem[] };
+  const details = data.errors?.map((e) => `${e.field} ${e.message}`).join('; ');
+  return new ApiProblem(
+    res.status,
+    data.type ?? 'unknown',
+    `${res.status}: ${envelope?.message ?? res.statusText}${details ? ` (${details})` : ''}`,
+    data.errors ?? [],
+  );
 }

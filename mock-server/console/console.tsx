@@ -19,10 +19,12 @@ import {
   type Tenant,
 } from './api.js';
 import { followJournal } from './journal-follow.js';
+import { entryParam, hrefOf, routeOf, type RouteParams } from './route.js';
 import { ConfirmDialog, Ctx, type ConfirmRequest, type ConsoleContext, Problem, time } from './ui.js';
 import { AccountsView } from './views/accounts.js';
 import { DriftView } from './views/drift.js';
 import { JournalView, NO_FILTER, type JournalFilter, type JournalState } from './views/journal.js';
+import { ReportView } from './views/report.js';
 import { RulesView } from './views/rules.js';
 import { TasksView } from './views/tasks.js';
 import { TenantsView } from './views/tenants.js';
@@ -30,6 +32,8 @@ import { TenantsView } from './views/tenants.js';
 /** What every view may be given: the console's state that outlives a view (most read the context). */
 interface ViewProps {
   journal: JournalState;
+  /** What the address asks the view to show (`#/journal?entry=42`). */
+  params: URLSearchParams;
   world: string;
   onWorld: (id: string) => void;
 }
@@ -39,7 +43,12 @@ interface ViewProps {
  * view is one row here and one module under views/.
  */
 const VIEWS = [
-  { id: 'journal', label: 'Journal', show: (p: ViewProps) => <JournalView journal={p.journal} /> },
+  {
+    id: 'journal',
+    label: 'Journal',
+    show: (p: ViewProps) => <JournalView journal={p.journal} open={entryParam(p.params)} />,
+  },
+  { id: 'report', label: 'Report', show: (p: ViewProps) => <ReportView world={p.world} /> },
   { id: 'accounts', label: 'Accounts', show: () => <AccountsView /> },
   { id: 'tasks', label: 'Tasks', show: () => <TasksView /> },
   { id: 'rules', label: 'Fault rules', show: () => <RulesView /> },
@@ -53,8 +62,7 @@ const VIEWS = [
 type View = (typeof VIEWS)[number]['id'];
 const PAGE = 50;
 
-function viewOfHash(): View {
-  const name = location.hash.replace(/^#\/?/, '').split(/[?&#]/, 1)[0];
+function viewOf(name: string): View {
   return VIEWS.find((v) => v.id === name)?.id ?? 'journal';
 }
 
@@ -222,7 +230,8 @@ function ClockBar({ api, clock, onChange }: { api: Api; clock: Clock | undefined
 function App() {
   const [token, setTokenState] = useState<string | undefined>(() => initialToken());
   const [world, setWorldState] = useState(savedWorld);
-  const [view, setView] = useState<View>(viewOfHash);
+  const [route, setRoute] = useState(routeOf);
+  const view = viewOf(route.view);
   const [tenants, setTenants] = useState<Tenant[] | undefined>(undefined);
   const [needsLogin, setNeedsLogin] = useState<string | undefined>(undefined);
   const [clock, setClock] = useState<Clock | undefined>(undefined);
@@ -263,7 +272,7 @@ function App() {
   }, [token, tick === 0]);
 
   useEffect(() => {
-    const onHash = () => setView(viewOfHash());
+    const onHash = () => setRoute(routeOf());
     addEventListener('hashchange', onHash);
     return () => removeEventListener('hashchange', onHash);
   }, []);
@@ -314,8 +323,8 @@ function App() {
     saveWorld(id);
     setWorldState(id);
   };
-  const goTo = (v: string) => {
-    location.hash = `#/${v}`;
+  const goTo = (v: string, params?: RouteParams) => {
+    location.hash = hrefOf(v, params);
   };
   const context: ConsoleContext | undefined = api && {
     api,
@@ -387,7 +396,12 @@ function App() {
             ))}
           </nav>
           <main>
-            {VIEWS.find((v) => v.id === view)!.show({ journal, world: actingIn, onWorld: setWorld })}
+            {VIEWS.find((v) => v.id === view)!.show({
+              journal,
+              params: route.params,
+              world: actingIn,
+              onWorld: setWorld,
+            })}
           </main>
           {asking && (
             <ConfirmDialog

@@ -3,6 +3,7 @@ import type { ComponentChildren } from 'preact';
 import { createContext } from 'preact';
 import { useContext, useEffect, useRef, useState } from 'preact/hooks';
 import type { Api, Clock } from './api.js';
+import type { RouteParams } from './route.js';
 
 export interface ConsoleContext {
   api: Api;
@@ -13,7 +14,8 @@ export interface ConsoleContext {
   operator: boolean;
   /** Something changed here (an action): everyone reads again. */
   changed(): void;
-  goTo(view: string): void;
+  /** Shows a view (`goTo('journal', { entry: 42 })`: the journal, entry 42 open), through the address. */
+  goTo(view: string, params?: RouteParams): void;
   /** Asks the user to accept an action that loses something (ConfirmDialog); true when accepted. */
   confirm(request: ConfirmRequest): Promise<boolean>;
 }

@@ -3,6 +3,7 @@
  * simulator runs in this process (startSimulator) on a virtual clock; the "curl" requests are made
  * from here over HTTP, as a client would.
  */
+import { readFile } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type SimulatorHandle } from '../../mock-server/src/index.js';
 import {
@@ -374,6 +375,164 @@ describe('the QA console', () => {
     await w.screenshot('scenario-rule-form');
   });
 
+  /** A naive client: a generate, a 429 (a rule's, with Retry-After: 2), and the same generate at once. */
+  async function retryAtOnce(): Promise<{ first: string; retry: string }> {
+    const first = await generate(sim);
+    await sim.rules.add({
+      match: { method: 'POST', path: '/api/generate' },
+      action: { status: 429, retryAfterSeconds: 2 },
+      times: 1,
+    });
+    expect((await generate(sim)).status).toBe(429);
+    const retry = await generate(sim);
+    expect(retry.status).toBe(200);
+    return { first: first.taskId!, retry: retry.taskId! };
+  }
+
+  it('reports a retry that ignored Retry-After; its example opens the journal entry it cites', async () => {
+    await retryAtOnce();
+    const page = await open('journal');
+    // A journal filter that hides the retry: the example still opens it (read by its id).
+    await page.locator('select[name="status"]').selectOption('5xx');
+    await page.locator('[data-testid="journal"] tr[data-entry]').first().waitFor({ state: 'detached' });
+
+    await page.locator('nav.views a', { hasText: 'Report' }).click();
+    const finding = page.locator('[data-testid="findings"] article[data-rule="retry-after-ignored"]');
+    await finding.waitFor(PAGE_WAIT);
+    const report = await sim.report();
+    const expected = report.findings.find((f) => f.rule === 'retry-after-ignored')!;
+    expect(await finding.locator('.severity').textContent()).toContain('error');
+    expect(await finding.locator('.message').textContent()).toBe(expected.message);
+    expect(await finding.locator('[data-testid="occurrences"]').textContent()).toBe('1 occurrence');
+    expect(await finding.textContent()).toContain(expected.help);
+    expect(await finding.locator('[data-testid="rule-link"]').getAttribute('href')).toMatch(/^\/docs\b/);
+    // Coverage: the 429 met once, and outcomes the client never met, marked as missing in words.
+    const cell = (outcome: string) => page.locator(`[data-testid="coverage"] [data-outcome="${outcome}"]`);
+    expect(await cell('generate:429').getAttribute('data-state')).toBe('seen');
+    expect(await cell('generate:429').textContent()).toContain('×1');
+    expect(await cell('generate:402').getAttribute('data-state')).toBe('missing');
+    expect(await cell('generate:402').textContent()).toContain('missing');
+    expect(await page.locator('[data-testid="coverage"] [data-state="missing"]').count()).toBe(
+      report.coverage.missing.length,
+    );
+    // Spend: the ledger's debits and refunds, to the credit.
+    const ledger = (await sim.accounts.get(DEV_KEY)).ledger;
+    const debited = -ledger.filter((l) => l.kind === 'debit').reduce((a, l) => a + l.amount, 0);
+    const refunded = ledger.filter((l) => l.kind === 'refund').reduce((a, l) => a + l.amount, 0);
+    expect(debited).toBeGreaterThan(0);
+    expect(await page.locator('[data-testid="spend-debited"]').textContent()).toBe(`${debited} credits`);
+    expect(await page.locator('[data-testid="spend-net"]').textContent()).toBe(
+      `${debited - refunded} credits`,
+    );
+    const byKey = page.locator('[data-testid="spend-by-key"] tr[data-key="sk-d…-dev#d88b21"]');
+    expect(await byKey.locator('td').allTextContents()).toEqual([
+      'sk-d…-dev#d88b21',
+      String(debited),
+      String(refunded),
+      String(debited - refunded),
+    ]);
+    expect(await page.locator('[data-testid="blind-spots"]').count()).toBe(0);
+    // The whole view, for the QA guide: the page as tall as the report.
+    const height = (await page.evaluate('document.documentElement.scrollHeight')) as number;
+    await page.setViewportSize({ width: 1440, height: Math.min(height, 2400) });
+    await w.screenshot('console-report');
+    await page.setViewportSize({ width: 1440, height: 900 });
+
+    // The example: the retry, opened in the journal's detail.
+    const cited = expected.examples[0]!.journal_id!;
+    await finding.locator(`a[data-journal-id="${cited}"]`).click();
+    const detail = page.locator(`[data-testid="entry-detail"][data-entry="${cited}"]`);
+    await detail.waitFor(PAGE_WAIT);
+    expect(page.url()).toContain(`#/journal?entry=${cited}`);
+    const entry = (await sim.journal.list({ limit: 5 })).find((e) => e.id === cited)!;
+    expect(entry).toMatchObject({ method: 'POST', path: '/api/generate', status: 200 });
+    expect(await detail.textContent()).toContain(entry.task_id!);
+    // Back: the report again.
+    await page.goBack();
+    await finding.waitFor(PAGE_WAIT);
+  });
+
+  it('reads the report again when the journal moves, on Refresh, and for the world chosen', async () => {
+    // A tenant (the world selector lists those the page found when it opened).
+    const tenant = (
+      (await fetch(`${sim.url}/__mock/tenants`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ name: 'qa-report', clock: 'virtual' }),
+      }).then((r) => r.json())) as { data: { tenant: { id: string } } }
+    ).data.tenant.id;
+    await retryAtOnce();
+    const page = await open('report');
+    const requests = page.locator('[data-testid="report-requests"]');
+    await requests.filter({ hasText: /^3 requests observed/ }).waitFor(PAGE_WAIT);
+    // A request: the journal shows it, and the report follows without a click.
+    const poll = await fetch(`${sim.url}/api/status?task_id=sd45_0000000000000000`, {
+      headers: { Authorization: `Bearer ${DEV_KEY}` },
+    });
+    expect(poll.status).toBe(404);
+    await requests.filter({ hasText: /^4 requests observed/ }).waitFor(PAGE_WAIT);
+    await page.locator('[data-testid="coverage"] [data-outcome="status:404"][data-state="seen"]').waitFor();
+    // The clock moved by a script (no request): Refresh reads it; the two paid tasks were never read.
+    expect(await page.locator('article[data-rule="abandoned-task"]').count()).toBe(0);
+    await sim.clock.advance(3_600_000);
+    await page.locator('[data-testid="report-refresh"]').click();
+    const abandoned = page.locator('article[data-rule="abandoned-task"]');
+    await abandoned.waitFor(PAGE_WAIT);
+    expect(await abandoned.locator('[data-testid="occurrences"]').textContent()).toBe('2 occurrences');
+
+    // The JUnit XML, as the control API gives it.
+    const [download] = await Promise.all([
+      page.waitForEvent('download', PAGE_WAIT),
+      page.locator('[data-testid="report-junit"]').click(),
+    ]);
+    expect(download.suggestedFilename()).toBe('verdict-default.xml');
+    const xml = await readFile((await download.path())!, 'utf8');
+    expect(xml).toBe(await sim.reportJUnit());
+
+    // Another world: its own verdict (nothing yet), and back.
+    await page.locator('select[data-testid="world"]').selectOption(tenant);
+    await page.locator('[data-testid="no-findings"]').waitFor(PAGE_WAIT);
+    expect(await page.locator('.panel h2', { hasText: 'Verdict on' }).textContent()).toContain(tenant);
+    expect(await requests.textContent()).toMatch(/^0 requests observed/);
+    await page.locator('select[data-testid="world"]').selectOption('default');
+    await page.locator('article[data-rule="retry-after-ignored"]').waitFor(PAGE_WAIT);
+    await fetch(`${sim.url}/__mock/tenants/${tenant}`, { method: 'DELETE' });
+  });
+
+  it('fits an 800 px window, and an example opens its journal entry in view there', async () => {
+    await retryAtOnce();
+    // Enough requests after it that the journal's table fills a narrow window.
+    for (let i = 0; i < 24; i++)
+      await fetch(`${sim.url}/api/status?task_id=sd45_${String(i).padStart(16, '0')}`, {
+        headers: { Authorization: `Bearer ${DEV_KEY}` },
+      });
+    const page = await open('report');
+    await page.setViewportSize({ width: 800, height: 900 });
+    await page.locator('article[data-rule="retry-after-ignored"]').waitFor(PAGE_WAIT);
+    const overflow = (await page.evaluate(`(() => {
+      const out = [];
+      for (const panel of document.querySelectorAll('[data-testid="report"] section.panel')) {
+        const edge = panel.getBoundingClientRect().right;
+        for (const el of panel.querySelectorAll('*'))
+          if (el.getBoundingClientRect().right > edge + 0.5 && !el.closest('.table-fit'))
+            out.push(el.tagName + '.' + el.className);
+      }
+      return { out, page: document.documentElement.scrollWidth, viewport: window.innerWidth };
+    })()`)) as { out: string[]; page: number; viewport: number };
+    expect(overflow.out).toEqual([]);
+    expect(overflow.page).toBeLessThanOrEqual(overflow.viewport);
+    await w.screenshot('report-800');
+    // An example's link: the journal's detail, below its table in a narrow window, is brought into view.
+    await page.locator('article[data-rule="retry-after-ignored"] a[data-journal-id]').first().click();
+    const detail = page.locator('[data-testid="entry-detail"]');
+    await detail.waitFor(PAGE_WAIT);
+    const inView = async () => {
+      const y = (await detail.boundingBox())?.y;
+      return y !== undefined && y >= 0 && y < 900;
+    };
+    await expect.poll(inView, PAGE_WAIT).toBe(true);
+  });
+
   it('moves the clock from the header', async () => {
     const page = await open('journal');
     const now = page.locator('[data-testid="clock-now"]');
@@ -431,6 +590,17 @@ describe('the drift view, in front of a drifting API', () => {
     );
     expect(w.foreign()).toEqual([]);
     expect(w.errors).toEqual([]);
+    await w.page.close();
+  });
+
+  it('says there is no verdict where the simulator does not answer itself', async () => {
+    const w = await watchedPage(browser, proxy.url);
+    await w.page.goto(`${proxy.url}/__mock/console#/report`);
+    const off = w.page.locator('[data-testid="report-off"]');
+    await off.waitFor(PAGE_WAIT);
+    expect(await off.textContent()).toMatch(/^No report: .* in proxy mode/);
+    // The browser logs the 404 itself; that is the only error.
+    expect(w.errors.every((e) => e.includes('404'))).toBe(true);
     await w.page.close();
   });
 

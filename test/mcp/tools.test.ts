@@ -7,7 +7,13 @@
 import type { OpenAPIV3 } from 'openapi-types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TaskRecord } from '../../contracts/client/types.js';
-import type { Account, ClockView, FaultRule, JournalEntry } from '../../mock-server/src/embed/handle.js';
+import type {
+  Account,
+  ClockView,
+  FaultRule,
+  JournalEntry,
+  VerdictReport,
+} from '../../mock-server/src/embed/handle.js';
 import { API_SPEC_PATH, CONTROL_SPEC_PATH, loadSpec } from '../../mock-server/src/http/load-spec.js';
 import { startSimulator } from '../../mock-server/src/embed/start.js';
 import { attachmentOf, type CreatedTenant } from '../../mock-server/src/mcp/worlds.js';
@@ -60,14 +66,13 @@ afterAll(async () => {
 });
 
 describe('the tools', () => {
-  it('are listed, each with a description, an input schema, and an output schema but the report', async () => {
+  it('are listed, each with a description, an input schema and an output schema', async () => {
     const { tools } = await session.client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual([...TOOLS].sort());
     for (const tool of tools) {
       expect(tool.description?.length, tool.name).toBeGreaterThan(60);
       expect(tool.inputSchema.type, tool.name).toBe('object');
-      if (tool.name === 'read_report') expect(tool.outputSchema).toBeUndefined();
-      else expect(tool.outputSchema?.type, tool.name).toBe('object');
+      expect(tool.outputSchema?.type, tool.name).toBe('object');
     }
   });
 
@@ -118,6 +123,17 @@ describe('the tools', () => {
       Object.keys(props(schemas.TenantInput)).sort(),
     );
     expect(allowed(input('create_tenant').properties!.clock)).toEqual(props(schemas.TenantInput).clock!.enum);
+
+    // The report's structured result is the spec's VerdictReport, to its findings' fields.
+    const report = tools.find((t) => t.name === 'read_report')!.outputSchema as JsonSchema;
+    const verdict = schemas.VerdictReport as Schema;
+    expect(Object.keys(report.properties!).sort()).toEqual(Object.keys(props(verdict)).sort());
+    expect(report.required?.sort()).toEqual([...verdict.required!].sort());
+    expect(report.additionalProperties).toBe(false);
+    const finding = report.properties!.findings as JsonSchema & { items: JsonSchema };
+    expect(Object.keys(finding.items.properties!).sort()).toEqual(
+      Object.keys(props(schemas.VerdictFinding)).sort(),
+    );
     // The specs' own annotations stay out of what an agent reads.
     expect(JSON.stringify(tools)).not.toMatch(/"x-|"example"/);
   });
@@ -246,16 +262,79 @@ describe('errors are tool errors', () => {
 });
 
 describe('read_report', () => {
-  it('answers the verdict, or says clearly that this simulator does not serve it', async () => {
-    const served = (await fetch(`${session.worlds.url}/__mock/report`)).status !== 404;
+  it("shows an agent's naive retry: a generate, an injected 429, the same generate at once", async () => {
+    await session.ok('reset');
+    const first = await session.ok<{ task_id: string }>('generate', FOX);
+    await session.ok<FaultRule>('add_fault_rule', {
+      match: { path: '/api/generate' },
+      action: { status: 429, retryAfterSeconds: 5 },
+      times: 1,
+    });
+    const limited = await session.call('generate', FOX);
+    expect(limited.isError).toBe(true);
+    expect(textOf(limited)).toMatch(/^The API answered 429 /);
+    const retry = await session.ok<{ task_id: string }>('generate', FOX);
+
     const result = await session.call('read_report');
-    if (served) {
-      expect(result.isError).toBeFalsy();
-      expect(result.structuredContent).toMatchObject({ world: 'default', summary: expect.any(Object) });
-    } else {
-      expect(result.isError).toBe(true);
-      expect(textOf(result)).toMatch(/^The verdict report is not available on this simulator/);
-    }
+    expect(result.isError).toBeFalsy();
+    const report = result.structuredContent as unknown as VerdictReport;
+    expect(report).toEqual(await session.worlds.home.handle.report());
+    const ignored = report.findings.find((f) => f.rule === 'retry-after-ignored')!;
+    expect(ignored).toMatchObject({ severity: 'error', occurrences: 1 });
+    // The same generate again, accepted: charged twice.
+    expect(report.findings.map((f) => f.rule)).toEqual(['duplicate-generate', 'retry-after-ignored']);
+    const [retried] = await session
+      .ok<{ entries: JournalEntry[] }>('read_journal', { limit: '1' })
+      .then((page) => page.entries);
+    expect(retried!.task_id).toBe(retry.task_id);
+    expect(ignored.examples.map((e) => e.journal_id)).toEqual([retried!.id]);
+    expect(report.coverage.seen).toContainEqual({ outcome: 'generate:429', count: 1, unexpected: false });
+    expect(report.coverage.missing).toContain('generate:402');
+
+    // The summary: the findings first, then the outcomes never met, then the spend.
+    const summary = result.content[0]!.type === 'text' ? result.content[0]!.text : '';
+    expect(summary.split('\n')[0]).toBe(
+      `Verdict on default since ${report.since}: 2 error(s), 0 warning(s) over 3 request(s).`,
+    );
+    /** Where `text` is, after the place before it in the list below. */
+    let after = 0;
+    const at = (text: string) => {
+      const index = summary.indexOf(text, after);
+      after = index;
+      expect(index, text).toBeGreaterThan(0);
+      return index;
+    };
+    const order = [
+      at('ERROR duplicate-generate (1 occurrence)'),
+      at('ERROR retry-after-ignored (1 occurrence)'),
+      at(`    #${retried!.id} POST /api/generate 200 at `),
+      at('See docs/reference/verdict-rules.md#retry-after-ignored'),
+      at(`read_journal with { "before": "${retried!.id + 1}", "limit": "1" }`),
+      at('Never met ('),
+      at('Spend: 24 credit(s) debited, 0 refunded, 24 net.'),
+    ];
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+    // Each finding's example sits under its finding: the retry, in both.
+    expect(summary.split(`    #${retried!.id} POST /api/generate 200 at `)).toHaveLength(3);
+    expect(summary).toContain('generate:402');
+    expect(summary).not.toContain('generate:429,');
+    // The journal call the summary names opens the example's request.
+    const cited = await session.ok<{ entries: JournalEntry[] }>('read_journal', {
+      before: String(retried!.id + 1),
+      limit: '1',
+    });
+    expect(cited.entries.map((e) => [e.id, e.task_id])).toEqual([[retried!.id, retry.task_id]]);
+    expect(first.task_id).not.toBe(retry.task_id);
+  });
+
+  it('says there is none, and why, on a simulator with the verdict off', async () => {
+    await using sim = await startSimulator({ clock: 'virtual', report: false });
+    await using attached = await openSession({ kind: 'operator', url: sim.url });
+    const result = await attached.call('read_report');
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toMatch(
+      /^No verdict on this simulator \(GET \/__mock\/report answered 404 not_found: No report: .*--report off.*\)\. read_journal still shows what the client did\.$/,
+    );
   });
 });
 

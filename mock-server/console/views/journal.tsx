@@ -1,8 +1,11 @@
-/** The journal: live, newest first, filtered on the server, one page in the DOM at a time. */
-import { useState } from 'preact/hooks';
-import type { JournalEntry } from '../api.js';
+/**
+ * The journal: live, newest first, filtered on the server, one page in the DOM at a time. The entry
+ * whose detail is open is the address's (`#/journal?entry=42`), so another view links to one.
+ */
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { Api, JournalEntry } from '../api.js';
 import { curlOf } from '../curl.js';
-import { Json, Pager, Problem, Section, Status, time, useConsole } from '../ui.js';
+import { Json, Pager, Problem, Section, Status, time, useConsole, useLoad } from '../ui.js';
 
 export interface JournalFilter {
   operation: string;
@@ -29,10 +32,38 @@ export interface JournalState {
 
 const OPERATIONS = ['createGenerationTask', 'getTaskStatus', 'postTaskStatus', 'getTaskImage'];
 
-export function JournalView({ journal }: { journal: JournalState }) {
+/**
+ * One entry by its id, whatever the page or the filters show: the newest entry older than id + 1.
+ * Undefined when the journal no longer holds it (it keeps the newest `--journal-size` entries).
+ */
+async function entryById(api: Api, id: number): Promise<JournalEntry | undefined> {
+  const { entries } = await api.get<{ entries: JournalEntry[] }>('/__mock/journal', {
+    before: id + 1,
+    limit: 1,
+  });
+  return entries[0]?.id === id ? entries[0] : undefined;
+}
+
+/** The entry the address opens: from the page shown when it is there, else read by its id. */
+function useOpenEntry(open: number | undefined, shown: JournalEntry[]) {
+  const { api } = useConsole();
+  const onPage = shown.find((e) => e.id === open);
+  const read = useLoad(
+    async () => (open === undefined || onPage ? undefined : { id: open, entry: await entryById(api, open) }),
+    [api, open, onPage === undefined],
+  );
+  if (open === undefined) return { entry: undefined, gone: false, error: undefined };
+  if (onPage) return { entry: onPage, gone: false, error: undefined };
+  // The last read may be of the entry opened before this one: only this one's answer counts.
+  const answered = read.value?.id === open ? read.value : undefined;
+  return { entry: answered?.entry, gone: answered !== undefined && !answered.entry, error: read.error };
+}
+
+export function JournalView({ journal, open }: { journal: JournalState; open: number | undefined }) {
   const { filter, setFilter } = journal;
-  const [selected, setSelected] = useState<number | undefined>(undefined);
-  const entry = journal.entries.find((e) => e.id === selected);
+  const { goTo } = useConsole();
+  const { entry, gone, error: entryError } = useOpenEntry(open, journal.entries);
+  const close = () => goTo('journal');
   const set = (patch: Partial<JournalFilter>) => setFilter({ ...filter, ...patch });
   return (
     <div class="split">
@@ -123,8 +154,8 @@ export function JournalView({ journal }: { journal: JournalState }) {
                 <tr
                   key={e.id}
                   data-entry={e.id}
-                  class={`${e.id === selected ? 'selected' : ''} ${e.injected ? 'injected' : ''}`}
-                  onClick={() => setSelected(e.id)}
+                  class={`${e.id === open ? 'selected' : ''} ${e.injected ? 'injected' : ''}`}
+                  onClick={() => goTo('journal', { entry: e.id })}
                 >
                   <td class="num">{e.id}</td>
                   <td>{time(e.at)}</td>
@@ -156,7 +187,26 @@ export function JournalView({ journal }: { journal: JournalState }) {
         </div>
         <Pager page={journal.page} hasMore={journal.hasMore} onPage={journal.setPage} />
       </Section>
-      {entry && <EntryDetail entry={entry} onClose={() => setSelected(undefined)} />}
+      {entry ? (
+        <EntryDetail entry={entry} onClose={close} />
+      ) : (
+        open !== undefined &&
+        (gone || entryError) && (
+          <Section
+            title={`Request #${open}`}
+            actions={
+              <button onClick={close} aria-label="Close">
+                ✕
+              </button>
+            }
+          >
+            <p class="muted" data-testid="entry-gone">
+              {entryError ??
+                'The journal no longer holds this request: it keeps the newest --journal-size entries, and a reset empties it.'}
+            </p>
+          </Section>
+        )
+      )}
     </div>
   );
 }
@@ -193,6 +243,13 @@ function InjectedBy({ entry }: { entry: JournalEntry }) {
 function EntryDetail({ entry, onClose }: { entry: JournalEntry; onClose: () => void }) {
   const { devKey } = useConsole();
   const [copied, setCopied] = useState(false);
+  const shown = useRef<HTMLDivElement>(null);
+  // Under the table (a narrow window) the detail may open out of sight: bring it in, once per entry.
+  useEffect(() => {
+    const card = shown.current?.closest('section');
+    const box = card?.getBoundingClientRect();
+    if (card && box && (box.top < 0 || box.top > innerHeight - 80)) card.scrollIntoView({ block: 'start' });
+  }, [entry.id]);
   const curl = curlOf(entry, location.origin, devKey);
   const truncated =
     typeof entry.request_body === 'string' && /… \(\d+ characters\)$/.test(entry.request_body);
@@ -217,7 +274,7 @@ function EntryDetail({ entry, onClose }: { entry: JournalEntry; onClose: () => v
         </>
       }
     >
-      <div class="detail" data-testid="entry-detail">
+      <div class="detail" data-testid="entry-detail" data-entry={entry.id} ref={shown}>
         <dl>
           <dt>request</dt>
           <dd class="mono">

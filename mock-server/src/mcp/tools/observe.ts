@@ -1,10 +1,9 @@
 /** What the client under test did, as the simulator saw it: the journal, and the verdict on it. */
-import createClient from 'openapi-fetch';
 import * as z from 'zod';
 import type { paths } from '../../../../generated/control-api.js';
 import { ControlApiError, dataOf } from '../../embed/control-client.js';
-import type { JournalEntry } from '../../embed/handle.js';
-import type { VerdictReport } from '../../verdict/report.js';
+import type { JournalEntry, VerdictReport } from '../../embed/handle.js';
+import { renderFinding } from '../../verdict/render-text.js';
 import { answer, guarded } from '../results.js';
 import { endpoint } from '../spec-schemas.js';
 import type { World } from '../worlds.js';
@@ -21,34 +20,15 @@ function describeEntry(entry: JournalEntry): string {
   return `#${entry.id} ${entry.at} ${entry.method} ${entry.path} -> ${entry.status}${task}${injected}`;
 }
 
-/**
- * The verdict report, `GET /__mock/report`. The endpoint is not in control-api.yaml yet, so its path
- * is typed here and the tool has no output schema; once the handle has `report()`, this is that call
- * (and the tool's output schema the spec's VerdictReport, as the other tools' are).
- */
-type ReportPaths = {
-  '/__mock/report': {
-    get: {
-      responses: {
-        200: { content: { 'application/json': { data: VerdictReport } } };
-        default: { content: { 'application/json': unknown } };
-      };
-    };
-  };
-};
-
+/** The report, or an error saying why this simulator has none (the verdict off, proxy or replay). */
 async function reportOf(world: World): Promise<VerdictReport> {
-  const client = createClient<ReportPaths>({
-    baseUrl: world.handle.url,
-    headers: world.token ? { 'X-Mock-Token': world.token } : {},
-  });
   try {
-    return await dataOf(client.GET('/__mock/report'));
+    return await world.handle.report();
   } catch (error) {
     if (error instanceof ControlApiError && error.status === 404) {
       throw new Error(
-        'The verdict report is not available on this simulator (GET /__mock/report answered 404): ' +
-          'it needs a version that serves the report. read_journal shows what the client did.',
+        `No verdict on this simulator (GET /__mock/report answered ${error.message}). ` +
+          'read_journal still shows what the client did.',
         { cause: error },
       );
     }
@@ -56,20 +36,63 @@ async function reportOf(world: World): Promise<VerdictReport> {
   }
 }
 
+/** Missing outcomes listed in the summary; the structured result holds them all. */
+const SUMMARY_MISSING = 40;
+
+/**
+ * What an agent acts on, in that order: the rules broken (each with its examples and how to avoid
+ * it), the outcomes the client never met (each one a fault rule away), the credits it spent, and
+ * what the judge could not see.
+ */
 function describeReport(report: VerdictReport): string {
-  const { summary } = report;
-  const head =
-    `Verdict on ${report.world}: ${summary.errors} error(s), ${summary.warnings} warning(s) over ` +
-    `${report.requests.observed} request(s); outcomes seen ${summary.outcomes_seen} of ` +
-    `${summary.outcomes_catalogued}.`;
-  const findings = report.findings.map(
-    (f) => `${f.severity} ${f.rule} (${f.occurrences}x): ${f.message} (${f.help})`,
-  );
-  return [head, ...findings].join('\n');
+  const { summary, requests, coverage, spend } = report;
+  const lines = [
+    `Verdict on ${report.world}${report.since ? ` since ${report.since}` : ''}: ${summary.errors} error(s), ` +
+      `${summary.warnings} warning(s) over ${requests.observed} request(s).`,
+  ];
+
+  if (report.findings.length === 0)
+    lines.push('', `No findings: the ${summary.rules_checked} rules checked passed.`);
+  else {
+    lines.push('', 'Findings (what the client did wrong, errors first):');
+    for (const finding of report.findings) lines.push(...renderFinding(finding));
+    const cited = report.findings
+      .flatMap((f) => f.examples.map((e) => e.journal_id))
+      .find((id): id is number => id !== null);
+    if (cited !== undefined)
+      lines.push(
+        `An example's request in full: read_journal with { "before": "${cited + 1}", "limit": "1" } ` +
+          `shows #${cited}.`,
+      );
+  }
+
+  const met = summary.outcomes_seen - summary.outcomes_unexpected;
+  lines.push('', `Outcomes met: ${met} of ${summary.outcomes_catalogued}.`);
+  if (coverage.missing.length > 0) {
+    const shown = coverage.missing.slice(0, SUMMARY_MISSING).join(', ');
+    const more =
+      coverage.missing.length > SUMMARY_MISSING
+        ? `, … ${coverage.missing.length - SUMMARY_MISSING} more`
+        : '';
+    lines.push(
+      `Never met (${coverage.missing.length}): ${shown}${more}. Each is a bad day the client was not ` +
+        'tested against: add_fault_rule makes one happen (an error status, a network fault, a task planned ' +
+        'to fail), then run the client again.',
+    );
+  }
+
+  lines.push('', `Spend: ${spend.debited} credit(s) debited, ${spend.refunded} refunded, ${spend.net} net.`);
+  for (const k of spend.by_key)
+    lines.push(`  ${k.key}: ${k.debited} debited, ${k.refunded} refunded, ${k.net} net`);
+
+  if (!report.blind_spots.complete)
+    lines.push('', 'Blind spots:', ...report.blind_spots.notes.map((n) => `  ${n}`));
+  return lines.join('\n');
 }
 
 export function registerObserveTools({ server, worlds, docs }: ToolContext): void {
   const journal = endpoint(docs.control, 'get', '/__mock/journal');
+  const report = endpoint(docs.control, 'get', '/__mock/report');
   const tenant = tenantArg(docs);
 
   server.registerTool(
@@ -104,14 +127,17 @@ export function registerObserveTools({ server, worlds, docs }: ToolContext): voi
         "The verdict on the client under test since the world's last reset (GET /__mock/report): the rules " +
         'its requests broke (retrying at once, ignoring Retry-After, polling too fast, paying twice for one ' +
         'job, …) with examples, the outcomes of the API it met and missed, and the credits it spent. What ' +
-        'the simulator injected is never held against the client; only what the client did next.',
+        'the simulator injected is never held against the client; only what the client did next. The ' +
+        'summary lists the findings first (each example with its journal id), then the outcomes never met, ' +
+        'then the spend.',
       inputSchema: z.strictObject({ tenant }),
+      outputSchema: report.data(),
       annotations: { ...CLOSED_WORLD, readOnlyHint: true },
     },
     ({ tenant }) =>
       guarded(async () => {
-        const report = await reportOf(worlds.get(tenant));
-        return answer(describeReport(report), report);
+        const verdict = await reportOf(worlds.get(tenant));
+        return answer(describeReport(verdict), verdict);
       }),
   );
 }
