@@ -721,8 +721,9 @@ export type paths = {
         };
         /**
          * The QA console (a web page)
-         * @description One page, served from the simulator's package, that shows the journal live, accounts and
-         *     ledgers, tasks, fault rules, the clock and tenants. The page itself holds no data, so it is
+         * @description One page, served from the simulator's package, that shows the journal live, the verdict on
+         *     the client (the report), accounts and ledgers, tasks, fault rules, the clock, tenants and, in
+         *     proxy and replay modes, drift. The page itself holds no data, so it is
          *     served without a token; every call it makes is a control API call and needs the token (or a
          *     tenant credential) as any other. Its Content-Security-Policy allows only the simulator itself.
          */
