@@ -46,6 +46,7 @@ async function call(world: SimulatorHandle, path: string, body?: unknown): Promi
 
 const statusOf = (taskId: string) => `/api/status?task_id=${taskId}`;
 
+// The client teams' guide shows what follows, to `guide: end` (verdict-guide-sync.test.ts holds it).
 /** The bad day: the same rules in each client's world. */
 async function badDay(world: SimulatorHandle): Promise<void> {
   await world.rules.add({
@@ -101,6 +102,7 @@ async function carefulClient(world: SimulatorHandle): Promise<void> {
   expect((await call(world, statusOf(NOBODYS))).status).toBe(404);
   await sleep(60_000);
 }
+// guide: end
 
 async function run(client: (world: SimulatorHandle) => Promise<void>, url: string): Promise<VerdictReport> {
   await using world = await connectSimulator(url, { create: { clock: 'virtual' } });
