@@ -10,12 +10,12 @@
  */
 import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { readCassette } from '../cassette/cassette.js';
 import { cassetteToScenario } from '../cassette/to-scenario.js';
 import { API_SPEC_PATH, loadSpec, specOperations } from '../http/load-spec.js';
 import { ruleStatusChecker } from '../qa/rule-checks.js';
-import type { SubcommandIo } from './subcommand.js';
+import { parseCommand, type SubcommandIo } from './subcommand.js';
 
 export async function run(argv: readonly string[], io: SubcommandIo): Promise<number> {
   let code = 0;
@@ -58,13 +58,6 @@ export async function run(argv: readonly string[], io: SubcommandIo): Promise<nu
       );
       for (const note of scenario.notes ?? []) io.stderr(`  note: ${note}\n`);
     });
-  try {
-    await program.parseAsync([...argv], { from: 'user' });
-  } catch (error) {
-    if (error instanceof CommanderError) {
-      return error.code === 'commander.helpDisplayed' || error.code === 'commander.help' ? 0 : 2;
-    }
-    throw error;
-  }
-  return code;
+  // Commander writes what was wrong with the arguments (a missing flag, a value it does not know).
+  return parseCommand(program, argv, () => code);
 }

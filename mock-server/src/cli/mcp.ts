@@ -8,10 +8,10 @@
  * Exit codes: 0 after the client closed stdin or a SIGTERM/SIGINT; 1 when the simulator could not be
  * started or reached; 2 bad usage.
  */
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { serveMcp } from '../mcp/run.js';
 import { errorText } from '../mcp/results.js';
-import type { SubcommandIo } from './subcommand.js';
+import { parseCommand, type SubcommandIo } from './subcommand.js';
 
 function httpUrl(value: string): string {
   const url = URL.parse(value);
@@ -88,13 +88,6 @@ export async function run(argv: readonly string[], io: SubcommandIo): Promise<nu
         restoreConsole();
       }
     });
-  try {
-    await program.parseAsync([...argv], { from: 'user' });
-  } catch (error) {
-    if (error instanceof CommanderError) {
-      return error.code === 'commander.helpDisplayed' || error.code === 'commander.help' ? 0 : 2;
-    }
-    throw error;
-  }
-  return code;
+  // Commander writes what was wrong with the arguments (a missing flag, a value it does not know).
+  return parseCommand(program, argv, () => code);
 }

@@ -13,12 +13,12 @@
  * that cannot be reached or that refuses (a wrong token, the verdict off).
  */
 import { writeFileSync } from 'node:fs';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import type { components } from '../../../generated/control-api.js';
 import { failingFindings, type FindingsOptions } from '../verdict/assert.js';
 import { renderJUnit } from '../verdict/render-junit.js';
 import { renderText } from '../verdict/render-text.js';
-import type { SubcommandIo } from './subcommand.js';
+import { parseCommand, type SubcommandIo } from './subcommand.js';
 
 type VerdictReport = components['schemas']['VerdictReport'];
 
@@ -73,16 +73,8 @@ export async function run(argv: readonly string[], io: SubcommandIo): Promise<nu
     .action(async (options: ReportOptions) => {
       code = await report(options, io);
     });
-  try {
-    await program.parseAsync([...argv], { from: 'user' });
-  } catch (error) {
-    if (error instanceof CommanderError) {
-      // Commander has written what was wrong (a missing --url, a format it does not know).
-      return error.code === 'commander.helpDisplayed' || error.code === 'commander.help' ? 0 : EXIT.usage;
-    }
-    throw error;
-  }
-  return code;
+  // Commander writes what was wrong with the arguments (a missing flag, a value it does not know).
+  return parseCommand(program, argv, () => code);
 }
 
 async function report(options: ReportOptions, io: SubcommandIo): Promise<number> {
