@@ -15,7 +15,7 @@ const fatRule = (i: number) => ({
   match: { path: '/api/status' },
   action: { status: 500, message: `${i} ${'m'.repeat(1990)}` },
 });
-/** A rule of 320 bytes. */
+/** A rule of 420 bytes as the budget counts it (RULE_BYTES). */
 const smallRule = { match: { path: '/api/status' }, action: { status: 503 } };
 
 /** Adds rules until one is refused; returns the refusal. */
@@ -110,7 +110,7 @@ describe('the whole budget full', () => {
     expect(res.body.message).toMatch(
       /memory budget is full: .* of --memory-budget-mb 1\.0 MiB \(the most: default/,
     );
-    expect((await fill(sim, () => smallRule)).status).toBe(503); // what room is left is less than 320 bytes
+    expect((await fill(sim, () => smallRule)).status).toBe(503); // what room is left is less than 420 bytes
     const balance = await sim.balance();
     const refused = await generate(sim, {}, { ...BODY, prompt: 'p'.repeat(1400) });
     expect(refused.status).toBe(503);
