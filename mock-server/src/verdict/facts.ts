@@ -93,6 +93,23 @@ export interface TaskFacts {
   pollsAfterTerminal: number;
 }
 
+/** A task's facts before any poll: what its generate (or, when that was not seen, its first poll) told. */
+export function newTaskFacts(
+  seen: Pick<TaskFacts, 'owner' | 'keyLabel' | 'createdAt' | 'journalId' | 'plan'>,
+): TaskFacts {
+  return {
+    ...seen,
+    forcedEnd: null,
+    lastPollAt: null,
+    lastPollOk: false,
+    lastPollRefused: false,
+    terminalReadAt: null,
+    terminalReadSeq: null,
+    terminalStatus: null,
+    pollsAfterTerminal: 0,
+  };
+}
+
 /** The last accepted generate of one paid request (same key, same body). */
 export interface PaidFacts {
   taskId: string;

@@ -12,6 +12,7 @@ import {
   MAX_RUN,
   MAX_WINDOWS,
   keyIdOf,
+  newTaskFacts,
   paidIdOf,
   requestIdOf,
   stepAfter,
@@ -193,21 +194,16 @@ function learnRequest(state: VerdictState, o: Observation, keyId: string): void 
 function learnTask(state: VerdictState, o: Observation, keyId: string): void {
   if (o.taskId === null) return;
   if (isAcceptedGenerate(o)) {
-    state.tasks.set(o.taskId, {
-      owner: keyId,
-      keyLabel: o.keyLabel,
-      createdAt: o.at,
-      journalId: o.journalId,
-      plan: o.plan,
-      forcedEnd: null,
-      lastPollAt: null,
-      lastPollOk: false,
-      lastPollRefused: false,
-      terminalReadAt: null,
-      terminalReadSeq: null,
-      terminalStatus: null,
-      pollsAfterTerminal: 0,
-    });
+    state.tasks.set(
+      o.taskId,
+      newTaskFacts({
+        owner: keyId,
+        keyLabel: o.keyLabel,
+        createdAt: o.at,
+        journalId: o.journalId,
+        plan: o.plan,
+      }),
+    );
     return;
   }
   if (OPERATION_GROUP[o.operation] !== 'status') return;
@@ -216,21 +212,7 @@ function learnTask(state: VerdictState, o: Observation, keyId: string): void {
     // A task the judge does not remember (forgotten, or created before it listened): learnt from an
     // answered poll, so its polls can still be judged; its plan stays unknown.
     if (!isAnsweredPoll(o)) return;
-    task = {
-      owner: keyId,
-      keyLabel: o.keyLabel,
-      createdAt: null,
-      journalId: null,
-      plan: null,
-      forcedEnd: null,
-      lastPollAt: null,
-      lastPollOk: false,
-      lastPollRefused: false,
-      terminalReadAt: null,
-      terminalReadSeq: null,
-      terminalStatus: null,
-      pollsAfterTerminal: 0,
-    };
+    task = newTaskFacts({ owner: keyId, keyLabel: o.keyLabel, createdAt: null, journalId: null, plan: null });
     state.tasks.set(o.taskId, task);
   }
   if (task.owner !== keyId) return;
