@@ -20,7 +20,15 @@ import {
 } from './api.js';
 import { followJournal } from './journal-follow.js';
 import { entryParam, hrefOf, routeOf, type RouteParams } from './route.js';
-import { ConfirmDialog, Ctx, type ConfirmRequest, type ConsoleContext, Problem, time } from './ui.js';
+import {
+  ConfirmDialog,
+  Ctx,
+  type ConfirmRequest,
+  type ConsoleContext,
+  Problem,
+  time,
+  useAction,
+} from './ui.js';
 import { AccountsView } from './views/accounts.js';
 import { DriftView } from './views/drift.js';
 import { JournalView, NO_FILTER, type JournalFilter, type JournalState } from './views/journal.js';
@@ -185,16 +193,8 @@ function Login(props: { problem: string | undefined; onToken: (token: string) =>
 
 function ClockBar({ api, clock, onChange }: { api: Api; clock: Clock | undefined; onChange: () => void }) {
   const [ms, setMs] = useState('');
-  const [problem, setProblem] = useState<string | undefined>(undefined);
-  const advance = async (by: number) => {
-    setProblem(undefined);
-    try {
-      await api.call('POST', '/__mock/clock/advance', { ms: by });
-      onChange();
-    } catch (err) {
-      setProblem((err as Error).message);
-    }
-  };
+  const { problem, act } = useAction(onChange);
+  const advance = (by: number) => act(() => api.call('POST', '/__mock/clock/advance', { ms: by }));
   return (
     <div class="clock" data-testid="clock">
       <span title="The simulator's clock">

@@ -33,6 +33,28 @@ export interface ConfirmRequest {
 export const Ctx = createContext<ConsoleContext>(undefined as unknown as ConsoleContext);
 export const useConsole = () => useContext(Ctx);
 
+/**
+ * An action a view runs (a button, a form): its error is kept in `problem` for the view to show, and
+ * cleared when the next action starts; `after` (usually the console's `changed`) runs only when it
+ * succeeded.
+ */
+export function useAction(after?: () => void): {
+  problem: string | undefined;
+  act: (call: () => Promise<unknown>) => Promise<void>;
+} {
+  const [problem, setProblem] = useState<string | undefined>(undefined);
+  const act = async (call: () => Promise<unknown>) => {
+    setProblem(undefined);
+    try {
+      await call();
+      after?.();
+    } catch (err) {
+      setProblem((err as Error).message);
+    }
+  };
+  return { problem, act };
+}
+
 /** Loads `load()` again whenever one of `deps` changes; keeps the last good value while reloading. */
 export function useLoad<T>(
   load: () => Promise<T>,

@@ -1,7 +1,7 @@
 /** Accounts and their ledgers; a balance is set with the key itself (the simulator keeps none in clear). */
 import { useState } from 'preact/hooks';
 import type { Account } from '../api.js';
-import { Pager, Problem, Section, time, useConsole, useLoad } from '../ui.js';
+import { Pager, Problem, Section, time, useAction, useConsole, useLoad } from '../ui.js';
 
 const PAGE = 20;
 
@@ -19,19 +19,13 @@ export function AccountsView() {
   );
   const [key, setKey] = useState(devKey?.key ?? '');
   const [balance, setBalance] = useState('1000');
-  const [problem, setProblem] = useState<string | undefined>(undefined);
+  const { problem, act } = useAction(changed);
 
-  const submit = async (e: Event) => {
+  const submit = (e: Event) => {
     e.preventDefault();
-    setProblem(undefined);
-    try {
-      await api.call('PUT', `/__mock/accounts/${encodeURIComponent(key.trim())}`, {
-        balance: Number(balance),
-      });
-      changed();
-    } catch (err) {
-      setProblem((err as Error).message);
-    }
+    return act(() =>
+      api.call('PUT', `/__mock/accounts/${encodeURIComponent(key.trim())}`, { balance: Number(balance) }),
+    );
   };
 
   return (

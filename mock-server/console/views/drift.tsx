@@ -3,24 +3,15 @@
  * from openapi.yaml, counted by place in the spec, each marked documented or inferred; the credit
  * guard's spending; the last exchanges that drifted. GET and DELETE /__mock/drift, nothing else.
  */
-import { useState } from 'preact/hooks';
 import type { DriftSummary } from '../api.js';
-import { Problem, Section, Status, time, useConsole, useLoad } from '../ui.js';
+import { Problem, Section, Status, time, useAction, useConsole, useLoad } from '../ui.js';
 
 export function DriftView() {
   const { api, tick, changed } = useConsole();
   const { value: drift, error } = useLoad(() => api.get<DriftSummary>('/__mock/drift'), [api, tick]);
-  const [problem, setProblem] = useState<string | undefined>(undefined);
+  const { problem, act } = useAction(changed);
   if (!drift) return <Problem text={error} />;
-  const forget = async () => {
-    setProblem(undefined);
-    try {
-      await api.call('DELETE', '/__mock/drift');
-      changed();
-    } catch (err) {
-      setProblem((err as Error).message);
-    }
-  };
+  const forget = () => act(() => api.call('DELETE', '/__mock/drift'));
   return (
     <div class="stack">
       <Section

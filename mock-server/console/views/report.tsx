@@ -4,10 +4,9 @@
  * and missed, as a grid; the credits it spent; what the judge could not see; the JUnit XML to
  * download. Read again when the journal shows activity (as every view) or on Refresh.
  */
-import { useState } from 'preact/hooks';
 import { ApiProblem, type VerdictFinding, type VerdictReport } from '../api.js';
 import { hrefOf } from '../route.js';
-import { Problem, Section, time, useConsole, useLoad } from '../ui.js';
+import { Problem, Section, time, useAction, useConsole, useLoad } from '../ui.js';
 
 /** Where the docs page explains the report (Swagger UI's deep link to GET /__mock/report). */
 const REPORT_DOCS = '/docs?doc=control#/control/getReport';
@@ -23,11 +22,10 @@ export function ReportView({ world }: { world: string }) {
       throw err;
     }
   }, [api, tick]);
-  const [problem, setProblem] = useState<string | undefined>(undefined);
+  const { problem, act } = useAction();
 
-  const download = async () => {
-    setProblem(undefined);
-    try {
+  const download = () =>
+    act(async () => {
       const xml = await api.text('/__mock/report', { format: 'junit' });
       const url = URL.createObjectURL(new Blob([xml], { type: 'application/xml' }));
       const link = document.createElement('a');
@@ -35,10 +33,7 @@ export function ReportView({ world }: { world: string }) {
       link.download = `verdict-${world}.xml`;
       link.click();
       setTimeout(() => URL.revokeObjectURL(url), 10_000);
-    } catch (err) {
-      setProblem((err as Error).message);
-    }
-  };
+    });
 
   if (!value) return error ? <Problem text={error} /> : <p class="muted">Reading the verdict…</p>;
   if ('off' in value)

@@ -22,7 +22,7 @@ import {
   type RuleRoute,
   type RuleStatus,
 } from '../rule-routes.js';
-import { Problem, Section, useConsole, useLoad, type ConfirmRequest } from '../ui.js';
+import { Problem, Section, useAction, useConsole, useLoad, type ConfirmRequest } from '../ui.js';
 
 type Action = FaultRuleInput['action'];
 type Fault = NonNullable<Action['fault']>;
@@ -450,16 +450,7 @@ export function RulesView() {
     async () => (await api.get<{ rules: FaultRule[] }>('/__mock/faults?limit=1000')).rules,
     [api, tick],
   );
-  const [problem, setProblem] = useState<string | undefined>(undefined);
-  const act = async (call: () => Promise<unknown>) => {
-    setProblem(undefined);
-    try {
-      await call();
-      changed();
-    } catch (err) {
-      setProblem((err as Error).message);
-    }
-  };
+  const { problem, act } = useAction(changed);
   return (
     <div class="stack">
       <Section title="Add a fault rule">

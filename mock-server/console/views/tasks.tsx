@@ -1,7 +1,7 @@
 /** Tasks by state, with their plan and planned end on the simulator's clock; end one now. */
 import { useState } from 'preact/hooks';
 import type { TaskView } from '../api.js';
-import { Pager, Problem, Section, relative, time, useConsole, useLoad } from '../ui.js';
+import { Pager, Problem, Section, relative, time, useAction, useConsole, useLoad } from '../ui.js';
 
 const PAGE = 50;
 const STATES = ['IN_PROGRESS', 'SUCCESS', 'FAILED'] as const;
@@ -10,7 +10,7 @@ export function TasksView() {
   const { api, tick, clock, changed } = useConsole();
   const [state, setState] = useState<(typeof STATES)[number]>('IN_PROGRESS');
   const [page, setPage] = useState(0);
-  const [problem, setProblem] = useState<string | undefined>(undefined);
+  const { problem, act } = useAction(changed);
   const { value, error } = useLoad(
     async () =>
       (
@@ -22,15 +22,8 @@ export function TasksView() {
       ).tasks,
     [api, tick, state, page],
   );
-  const end = async (id: string, outcome: 'succeed' | 'fail') => {
-    setProblem(undefined);
-    try {
-      await api.call('POST', `/__mock/tasks/${id}/${outcome}`);
-      changed();
-    } catch (err) {
-      setProblem((err as Error).message);
-    }
-  };
+  const end = (id: string, outcome: 'succeed' | 'fail') =>
+    act(() => api.call('POST', `/__mock/tasks/${id}/${outcome}`));
   const tasks = value?.slice(0, PAGE) ?? [];
   return (
     <Section title="Tasks">

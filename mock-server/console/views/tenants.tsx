@@ -1,7 +1,7 @@
 /** Tenants: isolated worlds; create one (its keys and credential are shown once), reset, drop, act in it. */
 import { useState } from 'preact/hooks';
 import type { CreatedTenant, Tenant } from '../api.js';
-import { Problem, Section, time, useConsole, useLoad, type ConfirmRequest } from '../ui.js';
+import { Problem, Section, time, useAction, useConsole, useLoad, type ConfirmRequest } from '../ui.js';
 
 export function TenantsView(props: { world: string; onWorld: (id: string) => void }) {
   const { api, tick, operator, changed, confirm } = useConsole();
@@ -14,16 +14,7 @@ export function TenantsView(props: { world: string; onWorld: (id: string) => voi
   const [clock, setClock] = useState('virtual');
   const [balances, setBalances] = useState('1000');
   const [created, setCreated] = useState<CreatedTenant | undefined>(undefined);
-  const [problem, setProblem] = useState<string | undefined>(undefined);
-  const act = async (call: () => Promise<unknown>) => {
-    setProblem(undefined);
-    try {
-      await call();
-      changed();
-    } catch (err) {
-      setProblem((err as Error).message);
-    }
-  };
+  const { problem, act } = useAction(changed);
   const resetOf = (id: string) => () =>
     fetch('/__mock/reset', { method: 'POST', headers: { ...api.headers(), 'X-Mock-Tenant': id } }).then(
       (r) => {
