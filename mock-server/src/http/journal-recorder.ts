@@ -49,16 +49,18 @@ export function isControlPath(rawPath: string): boolean {
   return segments[0] === '__mock' || segments[0] === 'docs';
 }
 
+/** The task a request names, or its answer does: the first place that has one, the cheapest first. */
 function taskIdOf(ctx: RequestContext, responseText: string | undefined): string | null {
   const { req } = ctx;
-  const candidates = [
-    (ctx.query ?? (req.query as Record<string, unknown> | undefined))?.task_id,
-    (req.body as { task_id?: unknown } | undefined)?.task_id,
-    responseText && TASK_ID_IN_RESPONSE.exec(responseText)?.[1],
-    TASK_IN_PATH.exec(ctx.rendered.path)?.[1],
-  ];
-  for (const c of candidates) if (typeof c === 'string' && TASK_ID.test(c)) return c;
-  return null;
+  const isId = (c: unknown): c is string => typeof c === 'string' && TASK_ID.test(c);
+  const inQuery = (ctx.query ?? (req.query as Record<string, unknown> | undefined))?.task_id;
+  if (isId(inQuery)) return inQuery;
+  const inBody = (req.body as { task_id?: unknown } | undefined)?.task_id;
+  if (isId(inBody)) return inBody;
+  const inAnswer = responseText && TASK_ID_IN_RESPONSE.exec(responseText)?.[1];
+  if (isId(inAnswer)) return inAnswer;
+  const inPath = TASK_IN_PATH.exec(ctx.rendered.path)?.[1];
+  return isId(inPath) ? inPath : null;
 }
 
 /** The caller's key, as sent and percent-encoded: what must not be kept of a request. */

@@ -18,6 +18,7 @@ import {
   stepAfter,
   type Example,
   type KeyFacts,
+  type RequestFacts,
   type TaskFacts,
 } from './facts.js';
 import type { ControlEvent, Observation } from './observation.js';
@@ -41,12 +42,16 @@ export function observe(state: VerdictState, o: Observation, settings: VerdictSe
   count(state, o);
 
   const keyId = keyIdOf(o.keyOwner);
-  const paid = o.bodyDigest !== null ? state.generates.peek(paidIdOf(keyId, o.bodyDigest)) : undefined;
+  // Each id is made once per observation: a Map hashes a new string on every lookup.
+  const paidId = o.bodyDigest !== null ? paidIdOf(keyId, o.bodyDigest) : null;
+  const requestId = requestIdOf(keyId, o.requestDigest);
+  const paid = paidId !== null ? state.generates.peek(paidId) : undefined;
+  const request = state.requestFacts.peek(requestId);
   const ctx: ObservationContext = {
     o,
     keyId,
     key: state.keys.peek(keyId),
-    request: state.requestFacts.peek(requestIdOf(keyId, o.requestDigest)),
+    request,
     task: o.taskId !== null ? state.tasks.peek(o.taskId) : undefined,
     paid,
     paidTask: paid !== undefined ? state.tasks.peek(paid.taskId) : undefined,
@@ -60,10 +65,10 @@ export function observe(state: VerdictState, o: Observation, settings: VerdictSe
   }
 
   learnKey(state, o, keyId);
-  learnRequest(state, o, keyId);
+  learnRequest(state, o, requestId, request);
   learnTask(state, o, keyId);
-  if (isAcceptedGenerate(o) && o.bodyDigest !== null)
-    state.generates.set(paidIdOf(keyId, o.bodyDigest), {
+  if (isAcceptedGenerate(o) && paidId !== null)
+    state.generates.set(paidId, {
       taskId: o.taskId!,
       at: o.at,
       journalId: o.journalId,
@@ -168,9 +173,13 @@ function learnKey(state: VerdictState, o: Observation, keyId: string): void {
   }
 }
 
-function learnRequest(state: VerdictState, o: Observation, keyId: string): void {
-  const id = requestIdOf(keyId, o.requestDigest);
-  const before = state.requestFacts.peek(id);
+/** `before`: the request's facts as observe read them (no rule changes them). */
+function learnRequest(
+  state: VerdictState,
+  o: Observation,
+  id: string,
+  before: RequestFacts | undefined,
+): void {
   // A retry after a transient failure extends the run; a request sent after any other answer starts
   // afresh; one that was in flight alongside the last leaves the run as it was.
   let run = before?.run ?? [];

@@ -79,17 +79,17 @@ function zeroRequests(): Record<ObservedOperation, number> {
 
 /** Applies the caps of the settings in force (a lowered cap forgets at once, and counts it). */
 export function applyCaps(state: VerdictState, caps: Caps): void {
-  const tables = [
-    [state.keys, caps.keys],
-    [state.tasks, caps.tasks],
-    [state.requestFacts, caps.requests],
-    [state.generates, caps.generates],
-  ] as const;
-  for (const [table, cap] of tables)
-    if (table.cap !== cap) {
-      table.cap = cap;
-      table.trim();
-    }
+  // Runs for every observation, and the caps rarely change: checked without building a list.
+  capTable(state.keys, caps.keys);
+  capTable(state.tasks, caps.tasks);
+  capTable(state.requestFacts, caps.requests);
+  capTable(state.generates, caps.generates);
+}
+
+function capTable(table: BoundedMap<unknown>, cap: number): void {
+  if (table.cap === cap) return;
+  table.cap = cap;
+  table.trim();
 }
 
 /**
