@@ -129,6 +129,7 @@ export async function compose(
           budget: new MemoryBudget({
             limitBytes: config.memoryBudgetBytes,
             tenantShare: config.tenantMemoryShare,
+            callerShare: config.callerMemoryShare,
           }),
         });
   const tenancy = new Tenancy({

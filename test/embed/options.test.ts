@@ -38,6 +38,7 @@ interface PublishedSimulatorOptions {
   maxRules?: number;
   maxAccounts?: number;
   tenantMemoryShare?: number;
+  callerMemoryShare?: number;
   publicUrl?: string;
   bodyLimit?: string;
   validateResponses?: boolean;

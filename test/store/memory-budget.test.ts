@@ -39,8 +39,8 @@ function refusalOf(attempt: () => unknown): WorldLimitError {
 }
 
 /** A meter whose journal is a list of sizes, shed oldest first, never the last. */
-function withJournal(budget: MemoryBudget, world: string, scope: 'tenant' | 'whole') {
-  const meter = budget.meter(world, scope);
+function withJournal(budget: MemoryBudget, world: string, scope: 'tenant' | 'whole', createdBy?: string) {
+  const meter = budget.meter(world, scope, createdBy);
   const entries: number[] = [];
   meter.setShedder((bytes) => {
     let freed = 0;
@@ -75,6 +75,48 @@ describe('the default budget: half the V8 heap’s old generation', () => {
     expect(defaultBudgetBytes(4144 * MiB, ['--max-semi-space-size=16'], '')).toBe(2048 * MiB);
     // A heap so small that the assumed young generation would leave nothing: a quarter of it, halved.
     expect(defaultBudgetBytes(200 * MiB, [], '')).toBe(25 * MiB);
+  });
+});
+
+describe('a caller’s share: the tenants one caller created, together', () => {
+  const budget = () => new MemoryBudget({ limitBytes: 8 * MiB, tenantShare: 0.125, callerShare: 0.25 });
+
+  it('refuses what would take a caller’s tenants past its share with 429, though each tenant has room; nothing is charged', () => {
+    const b = budget();
+    const [one, two, three] = ['t-1', 't-2', 't-3'].map((id) => b.meter(id, 'tenant', '10.0.0.9'));
+    one!.reserve('rules', 900 * 1024);
+    two!.reserve('rules', 900 * 1024);
+    const err = refusalOf(() => three!.reserve('rules', 300 * 1024));
+    expect([err.status, err.limit, err.retryAfterSeconds]).toEqual([429, 'callerMemoryShare', 60]);
+    expect(err.message).toMatch(
+      /hold 1\.8 MiB together besides their journals \(3 tenants\).*may hold 2\.0 MiB together \(--caller-memory-share 0\.25 of --memory-budget-mb 8\.0 MiB\)/,
+    );
+    expect([three!.used, b.heldByCaller('10.0.0.9'), b.used]).toEqual([0, 1800 * 1024, 1800 * 1024]);
+  });
+
+  it('leaves other callers, the operator’s tenants and the default world their room', () => {
+    const b = budget();
+    for (const id of ['t-1', 't-2']) b.meter(id, 'tenant', '10.0.0.9').reserve('rules', 1000 * 1024);
+    expect(() => b.meter('t-3', 'tenant', '10.0.0.9').reserve('rules', 100 * 1024)).toThrow(WorldLimitError);
+    b.meter('t-4', 'tenant', '10.0.0.10').reserve('rules', 1000 * 1024);
+    b.meter('t-5', 'tenant').reserve('rules', 1000 * 1024);
+    b.meter('default', 'whole').reserve('rules', 3 * MiB);
+    expect(b.heldByCaller('10.0.0.10')).toBe(1000 * 1024);
+  });
+
+  it('counts no journal (it gives way), and gives room back when a tenant is dropped', () => {
+    const b = budget();
+    const { record } = withJournal(b, 't-1', 'tenant', '10.0.0.9');
+    for (let i = 0; i < 8; i++) record(100 * 1024);
+    expect(b.heldByCaller('10.0.0.9')).toBe(0);
+    b.meter('t-2', 'tenant', '10.0.0.9').reserve('rules', 1000 * 1024);
+    b.meter('t-3', 'tenant', '10.0.0.9').reserve('rules', 1000 * 1024);
+    expect(() => b.meter('t-4', 'tenant', '10.0.0.9').reserve('rules', 100 * 1024)).toThrow(WorldLimitError);
+    b.drop('t-2');
+    b.meter('t-4', 'tenant', '10.0.0.9').reserve('rules', 100 * 1024);
+    expect(b.heldByCaller('10.0.0.9')).toBe(1100 * 1024);
+    for (const id of ['t-1', 't-3', 't-4']) b.drop(id);
+    expect(b.heldByCaller('10.0.0.9')).toBe(0);
   });
 });
 

@@ -116,6 +116,51 @@ describe('a share of open tenant creation per caller', () => {
     }
   });
 
+  it('holds the tenants of one caller to --caller-memory-share of the memory budget together; other callers keep their room', async () => {
+    const sim = await exposed([
+      '--memory-budget-mb=1',
+      '--tenant-memory-share=0.3',
+      '--caller-memory-share=0.5',
+      '--max-rules=10000',
+      '--max-tenants-per-caller=10',
+    ]);
+    const conformance = await loadControlConformance();
+    const fatRule = (i: number) => ({
+      match: { path: '/api/status' },
+      action: { status: 500, message: `${i} ${'m'.repeat(1990)}` },
+    });
+    /** Adds rules to the tenant until one is refused: how many went in, and the refusal. */
+    const fill = async (from: string, token: string) => {
+      for (let i = 0; i < 1000; i++) {
+        const res = await send(sim.port, from, 'POST', '/__mock/faults', { token, body: fatRule(i) });
+        if (res.status !== 201) return { added: i, refused: res };
+      }
+      throw new Error('never refused');
+    };
+    try {
+      const tokenOf = (created: Answer) => created.body.data.token as string;
+      const first = await fill('127.0.0.1', tokenOf(await sim.create('127.0.0.1')));
+      expect(first.refused.body.message).toContain('--tenant-memory-share');
+      // The same caller's second tenant has room of its own, but not the caller: it stops at half the budget.
+      const second = await fill('127.0.0.1', tokenOf(await sim.create('127.0.0.1')));
+      expect(second.added).toBeGreaterThan(0);
+      expect(second.added).toBeLessThan(first.added);
+      expect(second.refused.status).toBe(429);
+      expect(second.refused.body).toMatchObject({ code: 429, data: { type: 'quota_exceeded' } });
+      expect(second.refused.body.message).toMatch(
+        /The tenants your address created hold .* together .*\(--caller-memory-share 0\.5 of --memory-budget-mb 1\.0 MiB\)/,
+      );
+      expect(second.refused.headers['retry-after']).toBe('60');
+      expect(conformance.check('POST', '/__mock/faults', second.refused)).toEqual([]);
+      // Another caller, and the operator's tenant, still get their tenants' share.
+      const other = await fill('127.0.0.2', tokenOf(await sim.create('127.0.0.2')));
+      expect(other.added).toBeGreaterThan(second.added);
+      expect(other.refused.body.message).not.toContain('--caller-memory-share');
+    } finally {
+      await sim.close();
+    }
+  });
+
   it('limits the rate of creation per caller (--tenant-creation-rate), refilled as time passes', async () => {
     const sim = await exposed(['--tenant-creation-rate=3/1m', '--max-tenants-per-caller=100']);
     try {

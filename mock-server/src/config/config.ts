@@ -87,6 +87,8 @@ export interface Config {
   memoryBudgetBytes: number;
   /** The share of the budget one tenant may hold, in (0, 1]. */
   tenantMemoryShare: number;
+  /** The share of the budget the tenants one caller created may hold together, in (0, 1]. */
+  callerMemoryShare: number;
   /** The most fault rules and accounts one world holds. */
   caps: WorldCaps;
   /** Where state lives: this process's memory, or a Redis shared by every replica of a fleet. */
@@ -248,6 +250,7 @@ export function toConfig(raw: ParsedOptions, from: OptionSources): Config {
     memoryBudgetBytes:
       raw.memoryBudgetMb === undefined ? defaultBudgetBytes() : raw.memoryBudgetMb * 1024 * 1024,
     tenantMemoryShare: raw.tenantMemoryShare,
+    callerMemoryShare: raw.callerMemoryShare,
     caps: { maxRules: raw.maxRules, maxAccounts: raw.maxAccounts },
     store: raw.store,
     redisUrl: raw.redisUrl,

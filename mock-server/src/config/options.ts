@@ -565,6 +565,15 @@ export const OPTIONS = {
     help: 'the share of --memory-budget-mb one tenant may hold: beyond, its journal keeps fewer entries and its new rules, accounts and tasks are refused (429; a generate 503)',
     group: 'tenants',
   }),
+  // Shares protect tenants from one another; this protects everyone from one caller's many tenants.
+  callerMemoryShare: option({
+    arg: '<fraction>',
+    env: 'DREAMCORE_CALLER_MEMORY_SHARE',
+    default: 0.25,
+    parse: fraction,
+    help: 'the share of --memory-budget-mb the tenants one caller (an address) created without the control token may hold together: beyond, their new rules, accounts and tasks are refused (429; a generate 503)',
+    group: 'tenants',
+  }),
 
   store: cliOnly(
     EMBEDDED_STATE,

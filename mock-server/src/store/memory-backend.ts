@@ -63,7 +63,7 @@ export class MemoryBackend implements StoreBackend {
     // The default world (the one without a credential) may use the whole budget; a tenant its share,
     // which must hold the world and its start accounts (else: refused, WorldLimitError, nothing made).
     const tenant = record.tokenDigest !== '';
-    const meter = this.budget.meter(record.id, tenant ? 'tenant' : 'whole');
+    const meter = this.budget.meter(record.id, tenant ? 'tenant' : 'whole', record.createdBy);
     const start = record.spec.accounts.length * (ACCOUNT_BYTES + LEDGER_ENTRY_BYTES);
     const refused = tenant ? meter.tryReserve('world', WORLD_BYTES, start) : undefined;
     if (refused) {

@@ -8,6 +8,10 @@
  *   lives in the other half.
  * - A tenant's share: `--tenant-memory-share` of the budget (an eighth by default). The default world
  *   has no share of its own: it may use what the tenants do not.
+ * - A caller's share: `--caller-memory-share` of the budget (a quarter by default), which the tenants
+ *   one caller created without the control token (TenantRecord.createdBy) hold together, so that one
+ *   caller's many tenants cannot fill the process. Counted on what may be refused (rules, accounts,
+ *   tasks, worlds), not on journals, which give way.
  * - Kinds: each charge names what it is for (CHARGE_KINDS), so usage reads by kind and by world.
  *
  * At a limit, two kinds of charge behave differently:
@@ -46,6 +50,15 @@ export interface MemoryBudgetOptions {
   limitBytes: number;
   /** The share of the budget one tenant may hold, in (0, 1]. */
   tenantShare: number;
+  /** The share the tenants of one caller may hold together, in (0, 1]; 1 (the default): no limit of its own. */
+  callerShare?: number;
+}
+
+/** What the tenants one caller created hold together, besides their journals. */
+interface CallerGroup {
+  caller: string;
+  held: number;
+  worlds: number;
 }
 
 export interface WorldUsage {
@@ -74,7 +87,10 @@ export class MemoryBudget {
   readonly limitBytes: number;
   readonly tenantShare: number;
   readonly tenantLimitBytes: number;
+  readonly callerShare: number;
+  readonly callerLimitBytes: number;
   private usedBytes = 0;
+  private readonly callers = new Map<string, CallerGroup>();
   private readonly kinds = zero();
   private readonly meters = new Map<string, WorldMeter>();
 
@@ -82,6 +98,8 @@ export class MemoryBudget {
     this.limitBytes = options.limitBytes;
     this.tenantShare = options.tenantShare;
     this.tenantLimitBytes = Math.floor(options.limitBytes * options.tenantShare);
+    this.callerShare = options.callerShare ?? 1;
+    this.callerLimitBytes = Math.floor(options.limitBytes * this.callerShare);
   }
 
   /** A budget nothing is refused by (a store built without one: the domain's tests). */
@@ -100,13 +118,20 @@ export class MemoryBudget {
 
   /**
    * The meter of a world, created on first use: `tenant` draws at most its share, `whole` (the default
-   * world) up to the whole budget.
+   * world) up to the whole budget; `createdBy`, the caller whose tenants draw together from a caller's
+   * share (absent: the operator's tenant, or the default world).
    */
-  meter(world: string, scope: 'tenant' | 'whole'): WorldMeter {
+  meter(world: string, scope: 'tenant' | 'whole', createdBy?: string): WorldMeter {
     let meter = this.meters.get(world);
     if (!meter) {
       const limit = scope === 'tenant' ? this.tenantLimitBytes : this.limitBytes;
-      meter = new WorldMeter(this, world, limit, scope === 'tenant', (kind, delta) => {
+      let group: CallerGroup | undefined;
+      if (scope === 'tenant' && createdBy !== undefined) {
+        group = this.callers.get(createdBy);
+        if (!group) this.callers.set(createdBy, (group = { caller: createdBy, held: 0, worlds: 0 }));
+        group.worlds++;
+      }
+      meter = new WorldMeter(this, world, limit, scope === 'tenant', group, (kind, delta) => {
         this.usedBytes += delta;
         this.kinds[kind] += delta;
       });
@@ -115,12 +140,19 @@ export class MemoryBudget {
     return meter;
   }
 
+  /** What the tenants a caller created hold together besides their journals (0: none). */
+  heldByCaller(caller: string): number {
+    return this.callers.get(caller)?.held ?? 0;
+  }
+
   /** Forgets a world that is gone, and everything it was charged. */
   drop(world: string): void {
     const meter = this.meters.get(world);
     if (!meter) return;
     meter.releaseKinds(CHARGE_KINDS);
     this.meters.delete(world);
+    const group = meter.group;
+    if (group && --group.worlds === 0) this.callers.delete(group.caller);
   }
 
   /** Adds bytes a world must keep (never refused: its journal, and the largest ones, give way). */
@@ -200,6 +232,8 @@ export class WorldMeter {
     /** The most this world may hold: a tenant's share, or the whole budget. */
     readonly limitBytes: number,
     readonly isTenant: boolean,
+    /** The caller's share this world draws from with the other tenants its caller created. */
+    readonly group: CallerGroup | undefined,
     private readonly adjust: (kind: ChargeKind, delta: number) => void,
   ) {}
 
@@ -263,6 +297,7 @@ export class WorldMeter {
     // Refusals first, so that a refused reservation leaves every journal as it was.
     if (this.isTenant && this.usedBytes - this.evictable + need > this.limitBytes)
       return this.shareRefusal(need);
+    if (this.group && this.group.held + need > budget.callerLimitBytes) return this.callerRefusal(need);
     if (budget.used - budget.evictable + need > budget.limitBytes) return budget.fullRefusal(need);
     if (this.usedBytes + need > this.limitBytes) this.shed(this.usedBytes + need - this.limitBytes);
     const over = budget.used + need - budget.limitBytes;
@@ -275,7 +310,24 @@ export class WorldMeter {
   private add(kind: ChargeKind, delta: number): void {
     this.usedBytes += delta;
     this.kinds[kind] += delta;
+    if (this.group && kind !== EVICTABLE) this.group.held += delta;
     this.adjust(kind, delta);
+  }
+
+  private callerRefusal(needed: number): WorldLimitError {
+    const { group, budget } = this;
+    const share = flagOf('callerMemoryShare');
+    return new WorldLimitError(
+      429,
+      'callerMemoryShare',
+      `The tenants your address created hold ${bytesText(group!.held)} together besides their journals ` +
+        `(${group!.worlds} tenant${group!.worlds === 1 ? '' : 's'}), and this needs ${needed} bytes more; the ` +
+        `tenants of one caller may hold ${bytesText(budget.callerLimitBytes)} together (${share} ` +
+        `${budget.callerShare} of ${flagOf('memoryBudgetMb')} ${bytesText(budget.limitBytes)}). Drop tenants you ` +
+        `no longer need (DELETE /__mock/tenants/{tenantId}) or reset them (POST /__mock/reset), or ask the ` +
+        `operator for a larger ${share}. Retry after ${MEMORY_RETRY_AFTER_SECONDS} s`,
+      MEMORY_RETRY_AFTER_SECONDS,
+    );
   }
 
   private shareRefusal(needed: number): WorldLimitError {

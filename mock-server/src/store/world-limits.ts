@@ -19,7 +19,7 @@ export const DEFAULT_CAPS: WorldCaps = { maxRules: 1_000, maxAccounts: 10_000 };
 /** The limits a refusal can name: options of the table, so that a message names what to raise. */
 export type WorldLimit = Extract<
   OptionName,
-  'maxRules' | 'maxAccounts' | 'tenantMemoryShare' | 'memoryBudgetMb'
+  'maxRules' | 'maxAccounts' | 'tenantMemoryShare' | 'callerMemoryShare' | 'memoryBudgetMb'
 >;
 
 /**
