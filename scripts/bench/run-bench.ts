@@ -5,7 +5,7 @@
  *
  *   npx tsx scripts/bench/run-bench.ts [--duration=5] [--warmup=1] [--connections=50] [--rounds=3]
  *     [--rate=1000] [--cpu-rate=4000] [--memory-tasks=1000000] [--ready-runs=5] [--prism-log=warn|info]
- *     [--neighbour-tasks=100000] [--only=ready,embedded,memory,load,paced,images,neighbour,store,report]
+ *     [--neighbour-tasks=100000] [--only=ready,embedded,memory,load,paced,images,neighbour,store,report,fair-share]
  *     [--out=docs/benchmarks.md|-]
  *
  * `--only` runs some sections (by default every one); the report then has only those, and is printed
@@ -24,6 +24,13 @@ import * as prettier from 'prettier';
 import { measureImages, type ImageTiming } from './images.js';
 import { measureEmbeddedStart, type EmbeddedStart } from './embedded-start.js';
 import { measureHostileNeighbour, type NeighbourRun } from './hostile-neighbour.js';
+import {
+  HEAP_MB as FAIR_SHARE_HEAP_MB,
+  HOSTILE_CONNECTIONS,
+  PARTY_CONNECTIONS,
+  measureFairShare,
+  type FairShareAttack,
+} from './fair-share.js';
 import {
   STORE_TARGETS,
   measureRedisMemory,
@@ -88,6 +95,7 @@ const SECTION_NAMES = [
   'neighbour',
   'store',
   'report',
+  'fair-share',
 ] as const;
 type Section = (typeof SECTION_NAMES)[number];
 const ONLY = flag('only', '');
@@ -224,6 +232,7 @@ const fixedRate: LoadResult[] = [];
 const sameRate: LoadResult[] = [];
 let neighbour: NeighbourRun | undefined;
 let reportCost: ReportCostRun[] = [];
+let fairShare: FairShareAttack[] = [];
 let storeRuns: StoreRun[] = [];
 let redisMemory: RedisMemory | undefined;
 /** Why the store section did not run, when it did not (no redis-server on this machine). */
@@ -292,6 +301,14 @@ try {
   if (SECTIONS.has('report')) {
     log(`report: --report on against off, status and generate, ${ROUNDS} rounds`);
     reportCost = await measureReportCost(LOAD, ROUNDS, log);
+  }
+
+  // 7c. A hostile tenant's attacks against a victim tenant and the default world (issue: fair share).
+  if (SECTIONS.has('fair-share')) {
+    log(
+      'fair share: a victim tenant and the default world before and during each attack of a hostile tenant',
+    );
+    fairShare = await measureFairShare(LOAD, log);
   }
 
   // 8. The Redis store against the memory store, and two workers against one (issue 13).
@@ -416,6 +433,25 @@ if (neighbour) {
     target: `hostile neighbour: generate with ${fmt(neighbour.tasks)} due tasks of other keys within 10% of an empty simulator`,
     measured: `${percent(neighbourRatio(neighbour))} (rounds paired: ${paired.map(percent).join(', ')})`,
     pass: neighbourRatio(neighbour) >= 0.9,
+  });
+}
+/** A fair-share run's throughput against its "before": the victim's and the default world's. */
+const kept = (a: FairShareAttack, party: 'victim' | 'home') => a.during[party].rps / a.before[party].rps;
+const cleanParty = (r: FairShareAttack['during']['victim']) => r.non2xx === 0 && r.errors === 0;
+for (const a of fairShare.filter((x) => !x.reference)) {
+  checks.push({
+    target: `fair share, ${a.name}: the victim tenant and the default world keep >= 50% of their throughput`,
+    measured: `victim ${percent(kept(a, 'victim'))}, default world ${percent(kept(a, 'home'))}`,
+    pass:
+      kept(a, 'victim') >= 0.5 &&
+      kept(a, 'home') >= 0.5 &&
+      cleanParty(a.during.victim) &&
+      cleanParty(a.during.home),
+  });
+  checks.push({
+    target: `fair share, ${a.name}: health answers within 100 ms at p95`,
+    measured: `${ms(a.during.healthP95)} ms (${ms(a.before.healthP95)} ms before)`,
+    pass: a.during.healthP95 <= 100,
   });
 }
 const bestStore = (workload: WorkloadName, target: StoreTarget): LoadResult | undefined =>
@@ -752,6 +788,71 @@ if (reportCost.length > 0) {
       ]),
     );
   }
+}
+if (fairShare.length > 0) {
+  lines.push('');
+  lines.push('## Fair share');
+  lines.push('');
+  lines.push(
+    `A victim tenant and the default world on one simulator process (\`node --max-old-space-size=${FAIR_SHARE_HEAP_MB}\`: ` +
+      'a memory budget of half that, an eighth of it a tenant; a control token, so that callers without it have ' +
+      'their share of tenant creation; the rate limit off) with a hostile tenant attacking it from another ' +
+      `address (\`scripts/bench/fair-share.ts\`, the attacks of \`scripts/bench/hostile-tenant.ts\`, which ` +
+      '`test/fairness/hostile-tenant.test.ts` holds to the documented answers). The victim and the default world ' +
+      `each run a client's flow at once, a generate then its status poll, over ${PARTY_CONNECTIONS} connections ` +
+      `(autocannon, ${LOAD.warmupS} s warm-up then ${LOAD.durationS} s), with a health check every ` +
+      `10 ms; each attack's state is made first, then the hostile keeps it up over ${HOSTILE_CONNECTIONS} ` +
+      'connections of a process of its own, as fast as it is answered. Each attack is measured three times in a ' +
+      'row: before it, with its state made and nothing more sent ("state": what holding it costs the others), and ' +
+      'while it is kept up ("during", which the targets judge). Two references are not attacks: `none` shows what ' +
+      'measuring twice in a row moves, `neighbour` what an ordinary third client with as many connections takes ' +
+      'anyway (the simulator serves connections first come, first served: nothing shares it out by tenant). ' +
+      'Throughput counts 2xx answers only.',
+  );
+  lines.push('');
+  lines.push(
+    row([
+      'attack',
+      'victim req/s: before, state, during',
+      'victim kept: state, during',
+      'default world req/s: before, state, during',
+      'default world kept: state, during',
+      'health p95 ms: before, state, during',
+      'the hostile was answered, during',
+      'cores during: simulator, hostile, other',
+    ]),
+  );
+  lines.push(row(['---', '---:', '---:', '---:', '---:', '---:', '---', '---:']));
+  for (const a of fairShare) {
+    const runs = [a.before, a.state, a.during].filter((r) => r !== undefined);
+    const keptOf = (party: 'victim' | 'home') =>
+      [a.state, a.during]
+        .filter((r) => r !== undefined)
+        .map((r) => percent(r[party].rps / a.before[party].rps))
+        .join(', ');
+    const answered = Object.entries(a.during.hostile)
+      .map(([kind, n]) => `${fmt(n)} x ${kind}`)
+      .join(', ');
+    lines.push(
+      row([
+        a.name,
+        runs.map((r) => fmt(r.victim.rps)).join(', '),
+        keptOf('victim'),
+        runs.map((r) => fmt(r.home.rps)).join(', '),
+        keptOf('home'),
+        runs.map((r) => ms(r.healthP95)).join(', '),
+        answered || '-',
+        [a.during.simCores, a.during.hostileCores, a.during.otherCpu]
+          .map((c) => c?.toFixed(2) ?? '-')
+          .join(', '),
+      ]),
+    );
+  }
+  lines.push('');
+  lines.push('The attacks, and what making their state was answered:');
+  lines.push('');
+  for (const a of fairShare)
+    lines.push(`- **${a.name}**: ${a.what}.${a.setup === '-' ? '' : ` Set-up: ${a.setup}.`}`);
 }
 if (storeRuns.length > 0) {
   lines.push('');
