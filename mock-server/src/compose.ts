@@ -2,6 +2,7 @@
  * Builds the whole simulator from a Config: the store backend and its worlds, specs, app. main.ts
  * adds only the process around it (listen, signals); tests call it to get the same assembly.
  */
+import { FAIR_SHARE_DEFAULTS, FairShare, eventLoopBusy } from './http/fair-share.js';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -169,6 +170,11 @@ export async function compose(
     : undefined;
   const app = createApp({
     ...(gateway ? { gateway } : {}),
+    fairShare: new FairShare(
+      { ...FAIR_SHARE_DEFAULTS, busyAbove: config.fairShareBusy },
+      systemNow,
+      eventLoopBusy(config.fairShareBusy).busy,
+    ),
     driftSummaries,
     tenancy,
     qa,

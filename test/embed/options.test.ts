@@ -39,6 +39,7 @@ interface PublishedSimulatorOptions {
   maxAccounts?: number;
   tenantMemoryShare?: number;
   callerMemoryShare?: number;
+  fairShareBusy?: number;
   publicUrl?: string;
   bodyLimit?: string;
   validateResponses?: boolean;

@@ -66,6 +66,8 @@ export interface Config {
   logRequests: boolean;
   publicUrl: string | undefined;
   bodyLimit: string;
+  /** The event loop's utilisation from which a caller past its share is refused (Infinity: never). */
+  fairShareBusy: number;
   validateResponses: boolean;
   imageTtlMs: number;
   retention: { maxTasks: number; maxAgeMs: number; maxLedgerEntries: number };
@@ -224,6 +226,7 @@ export function toConfig(raw: ParsedOptions, from: OptionSources): Config {
     logRequests: raw.requestLog,
     publicUrl: raw.publicUrl,
     bodyLimit: raw.bodyLimit,
+    fairShareBusy: raw.fairShareBusy,
     validateResponses: raw.validateResponses,
     imageTtlMs: raw.imageTtl * 1000,
     retention: { maxTasks: raw.retainTasks, maxAgeMs: raw.retainAge * 1000, maxLedgerEntries: 10_000 },

@@ -19,6 +19,7 @@ import {
   formatPerWindow,
   formatRateLimit,
   fraction,
+  utilisationOrOff,
   hostList,
   integer,
   keyList,
@@ -564,6 +565,15 @@ export const OPTIONS = {
     parse: fraction,
     help: 'the share of --memory-budget-mb one tenant may hold: beyond, its journal keeps fewer entries and its new rules, accounts and tasks are refused (429; a generate 503)',
     group: 'tenants',
+  }),
+  // The time of a busy process shared out by caller (http/fair-share.ts).
+  fairShareBusy: option({
+    arg: '<fraction|off>',
+    env: 'DREAMCORE_FAIR_SHARE_BUSY',
+    default: 0.8,
+    parse: utilisationOrOff,
+    help: "how busy the event loop must be (0 to 1) before a caller (an address) past an equal share of the last second's work is refused (503, Retry-After: 1); off: never",
+    group: 'limits',
   }),
   // Shares protect tenants from one another; this protects everyone from one caller's many tenants.
   callerMemoryShare: option({

@@ -82,6 +82,15 @@ export function fraction(value: string): number {
   return n;
 }
 
+/** A utilisation from which something is enforced, 0 to 1; `off`: never (Infinity). */
+export function utilisationOrOff(value: string): number {
+  if (/^off$/i.test(value)) return Infinity;
+  const n = DECIMAL.test(value) ? Number(value) : NaN;
+  if (!Number.isFinite(n) || n < 0 || n > 1)
+    throw new InvalidArgumentError('expected a number from 0 to 1 (0.8: when 80 % busy), or off');
+  return n;
+}
+
 export function onOff(value: string): boolean {
   if (/^(on|true|1|yes)$/i.test(value)) return true;
   if (/^(off|false|0|no)$/i.test(value)) return false;

@@ -2,6 +2,7 @@
  * createApp(deps) builds the Express app from the specs and the simulator; it never listens, so
  * tests drive it with supertest and main.ts owns the process.
  */
+import { fairShareGate, type FairShare } from './fair-share.js';
 import express, { type Express, type Request, type RequestHandler } from 'express';
 import type { OpenAPIV3 } from 'openapi-types';
 import type { Logger } from 'pino';
@@ -86,6 +87,8 @@ export interface AppDeps {
   gateway?: Gateway;
   /** What the gateway found departing from openapi.yaml, per world (GET /__mock/drift). */
   driftSummaries?: DriftSummaries;
+  /** Each caller's share of a busy process's work (fair-share.ts); absent: none is refused. */
+  fairShare?: FairShare;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -146,6 +149,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(
     requestContexts({ render, recorder, respond: responder, afterAnswer: (ctx) => metrics.count(ctx) }),
   );
+  // A busy process refuses a caller past its share of the work, before its body is read.
+  if (deps.fairShare) app.use(fairShareGate(deps.fairShare));
   if (options.logRequests) app.use(requestLogger(logger, render));
 
   // ---- the public API: its own path, every step named in http/public/pipeline.ts -----------------
