@@ -12,17 +12,17 @@
  *   request is what reading, parsing, checking and keeping its body costs (measured: a 60 KB generate
  *   about six ordinary ones, so the count errs on the caller's side). Reads of the control API, whose
  *   cost does not show in their size, count 1.
- * - Units are counted per caller, for every request it sends (refused ones too: what it asks for, not
- *   what it was given, so that a light caller is never refused because a heavy one was held back) (the address a request comes from: what the tenant creation shares
+ * - Units are counted per caller, for every request it sends (a refused one as 1: what answering it
+ *   costs) (the address a request comes from: what the tenant creation shares
  *   count too, and what a caller cannot multiply as it can tenants) over a sliding window of about a
  *   second.
  * - Only while the process is busy (its event loop's utilisation over the last samples at least
  *   `busyAbove`) is anything refused: a caller whose units in the window exceed `slack` times an equal
- *   share of the window's units among the callers that used more than `minUnits` in it (and `minUnits`
- *   itself) is answered 503 with
+ *   share of the window's units among the callers taking part in it (more than `minUnits` and a tenth
+ *   of the work; and past `minUnits` itself) is answered 503 with
  *   Retry-After: 1 at once, its body unread. The slack (1.5) lets an ordinary client with twice
- *   another's connections through; a caller that keeps knocking stays past its share, and one that
- *   waits as told gets it back as its window empties. What a refused caller leaves, the others use;
+ *   another's connections through; a caller that keeps knocking spends its share on refusals, and one
+ *   that waits as told gets it back as its window empties. What a refused caller leaves, the others use;
  *   once the process is no longer busy, nobody is refused.
  * - Health and the metrics are never refused: a load balancer and a scraper must see a busy process.
  *
@@ -85,36 +85,40 @@ export class FairShare {
 
   /**
    * Counts a request of `caller` costing `units`, or refuses it: the refusal's Retry-After (s) when
-   * the process is busy and the caller is past its share, else undefined.
+   * the process is busy and the caller is past its share, else undefined. A refused request counts 1
+   * unit (what answering it costs: its body is never read), so units stay close to what each caller
+   * really took of the process, refusals included.
    */
   admit(caller: string, units: number): number | undefined {
     this.roll();
+    if (this.busy() && this.unitsOf(caller) + units > this.options.minUnits) {
+      const { used, total, callers } = this.reading(caller);
+      if (used + units > (this.options.slack * (total + units)) / callers) {
+        this.current.add(caller, 1);
+        return 1;
+      }
+    }
     this.current.add(caller, units);
-    if (!this.busy()) return undefined;
-    if (this.unitsOf(caller) <= this.options.minUnits) return undefined;
-    const { used, total, callers } = this.reading(caller);
-    return used > (this.options.slack * total) / callers ? 1 : undefined;
+    return undefined;
   }
 
   /**
-   * The caller's units in the sliding window, everyone's, and how many callers used more than
-   * `minUnits` in it (the caller itself counted): a caller that sent a few requests is no reason to
-   * hold back one that is alone in using the process.
+   * The caller's units in the sliding window, everyone's, and how many callers take part in it: the
+   * caller itself and every other that used more than `minUnits` and a tenth of the window's work (a
+   * caller that sent a few requests is no reason to hold back one that is alone in using the process).
    */
   reading(caller: string): { used: number; total: number; callers: number } {
     this.roll();
-    const weight = Math.max(0, 1 - (this.now() - this.windowStart) / this.options.windowMs);
-    const unitsOf = (c: string) =>
-      (this.current.units.get(c) ?? 0) + weight * (this.previous.units.get(c) ?? 0);
-    const used = unitsOf(caller);
-    const total = this.current.total + weight * this.previous.total;
+    const used = this.unitsOf(caller);
+    const total = this.current.total + this.weight() * this.previous.total;
+    const active = Math.max(this.options.minUnits, total / 10);
     let callers = 1;
     const seen = new Set<string>([caller]);
     for (const window of [this.current, this.previous])
       for (const c of window.units.keys()) {
         if (seen.has(c)) continue;
         seen.add(c);
-        if (this.unitsOf(c) > this.options.minUnits) callers++;
+        if (this.unitsOf(c) > active) callers++;
       }
     return { used, total, callers };
   }
