@@ -570,7 +570,10 @@ export const OPTIONS = {
   fairShareBusy: option({
     arg: '<fraction|off>',
     env: 'DREAMCORE_FAIR_SHARE_BUSY',
-    default: 0.8,
+    // Off by default: two heavy, well-behaved jobs on one simulator would see 503s when it is busy;
+    // a simulator shared with strangers turns it on (docs/reference/resource-model.md).
+    default: Infinity,
+    shownDefault: 'off',
     parse: utilisationOrOff,
     help: "how busy the event loop must be (0 to 1) before a caller (an address) past an equal share of the last second's work is refused (503, Retry-After: 1); off: never",
     group: 'limits',
