@@ -4,7 +4,6 @@
  * their throughput; these tests count units and answers, never time: the clock is injected, and
  * "busy" is forced (`--fair-share-busy=0`) or held off.
  */
-import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { compose } from '../../mock-server/src/compose.js';
 import { DEV_KEY, parseConfig } from '../../mock-server/src/config.js';
@@ -12,6 +11,7 @@ import { FairShare, unitsOf } from '../../mock-server/src/http/fair-share.js';
 import { loadConformance } from '../support/conformance.js';
 import { BASE_ARGS } from '../support/harness.js';
 import { listenOnLoopback } from '../properties/support.js';
+import { Caller, type Answer } from '../../scripts/bench/hostile-tenant.js';
 
 const OPTIONS = { busyAbove: 0.8, slack: 1.5, minUnits: 100, windowMs: 1_000 };
 
@@ -90,46 +90,6 @@ describe('a share of the work per caller', () => {
   });
 });
 
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  body: any;
-}
-
-/** A request sent from `from` (127.0.0.2 is another caller than 127.0.0.1). */
-function send(port: number, from: string, method: string, path: string, body?: string): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        localAddress: from,
-        method,
-        path,
-        headers: {
-          authorization: `Bearer ${DEV_KEY}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (text += chunk));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode!,
-            headers: res.headers,
-            body: text ? JSON.parse(text) : undefined,
-          }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
 describe('a busy simulator and a caller past its share, over HTTP', () => {
   it('answers that caller 503 with Retry-After before reading its body, and serves the others and health', async () => {
     const clock = { now: Date.UTC(2026, 0, 1) };
@@ -137,16 +97,21 @@ describe('a busy simulator and a caller past its share, over HTTP', () => {
     const { app, backend } = await compose(config, { systemNow: () => clock.now });
     const listening = await listenOnLoopback(app);
     const conformance = await loadConformance();
+    // Two callers: the one that polls, and the one that floods, from another address.
+    const auth = { authorization: `Bearer ${DEV_KEY}` };
+    const [poller, flooder] = ['127.0.0.1', '127.0.0.2'].map((at) => new Caller(listening.origin, at, 1));
+    const send = (caller: Caller, method: string, path: string, json?: string) =>
+      caller.send(method, path, { headers: auth, ...(json === undefined ? {} : { json }) });
     try {
       const generate = (prompt: string) => JSON.stringify({ prompt, aspectRatio: '1:1', quality: 'basic' });
-      const created = await send(listening.port, '127.0.0.1', 'POST', '/api/generate', generate('a fox'));
+      const created = await send(poller!, 'POST', '/api/generate', generate('a fox'));
       expect(created.status).toBe(200);
       const poll = `/api/status?task_id=${created.body.data.task_id}`;
       const flood = generate('x'.repeat(60_000)); // 400: its prompt is too long, after its body is read
       let refusal: Answer | undefined;
       for (let i = 0; i < 200 && refusal === undefined; i++) {
-        expect((await send(listening.port, '127.0.0.1', 'GET', poll)).status).toBe(200);
-        const answer = await send(listening.port, '127.0.0.2', 'POST', '/api/generate', flood);
+        expect((await send(poller!, 'GET', poll)).status).toBe(200);
+        const answer = await send(flooder!, 'POST', '/api/generate', flood);
         if (answer.status === 503) refusal = answer;
         else expect(answer.status).toBe(400);
       }
@@ -161,12 +126,14 @@ describe('a busy simulator and a caller past its share, over HTTP', () => {
       );
       expect(conformance.check('POST', '/api/generate', refusal!)).toEqual([]);
       // The others, and health, are served meanwhile.
-      expect((await send(listening.port, '127.0.0.1', 'GET', poll)).status).toBe(200);
-      expect((await send(listening.port, '127.0.0.2', 'GET', '/__mock/health')).status).toBe(200);
+      expect((await send(poller!, 'GET', poll)).status).toBe(200);
+      expect((await send(flooder!, 'GET', '/__mock/health')).status).toBe(200);
       // A second later, the refused caller has its share back.
       clock.now += 2_000;
-      expect((await send(listening.port, '127.0.0.2', 'POST', '/api/generate', flood)).status).toBe(400);
+      expect((await send(flooder!, 'POST', '/api/generate', flood)).status).toBe(400);
     } finally {
+      poller!.close();
+      flooder!.close();
       await listening.close();
       await backend.close();
     }

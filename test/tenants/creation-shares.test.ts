@@ -6,7 +6,6 @@
  * for (--tenant-max-keys, --tenant-max-idle-timeout). The operator (the control token) has no share.
  * Time is the system clock the composition is given: the tests move it, they never wait.
  */
-import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { compose } from '../../mock-server/src/compose.js';
 import { parseConfig } from '../../mock-server/src/config.js';
@@ -15,6 +14,7 @@ import { loadControlConformance } from '../support/conformance.js';
 import { BASE_ARGS } from '../support/harness.js';
 import { startRedis } from '../support/redis-server.js';
 import { listenOnLoopback, type Listening } from '../properties/support.js';
+import { Caller } from '../../scripts/bench/hostile-tenant.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
@@ -26,44 +26,25 @@ interface Answer {
 }
 
 /** A request sent from `from` (a loopback address: 127.0.0.2 is another caller than 127.0.0.1). */
-function send(
+async function send(
   port: number,
   from: string,
   method: string,
   path: string,
   options: { token?: string; tenant?: string; body?: unknown } = {},
 ): Promise<Answer> {
-  const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        localAddress: from,
-        method,
-        path,
-        headers: {
-          ...(payload === undefined ? {} : { 'Content-Type': 'application/json' }),
-          ...(options.token ? { 'X-Mock-Token': options.token } : {}),
-          ...(options.tenant ? { 'X-Mock-Tenant': options.tenant } : {}),
-        },
+  const caller = new Caller(`http://127.0.0.1:${port}`, from, 1);
+  try {
+    return (await caller.send(method, path, {
+      ...(options.body === undefined ? {} : { body: options.body }),
+      headers: {
+        ...(options.token ? { 'X-Mock-Token': options.token } : {}),
+        ...(options.tenant ? { 'X-Mock-Tenant': options.tenant } : {}),
       },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (text += chunk));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode!,
-            headers: res.headers,
-            body: text ? JSON.parse(text) : undefined,
-          }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
+    })) as Answer;
+  } finally {
+    caller.close();
+  }
 }
 
 async function exposed(args: string[], clock = { now: Date.UTC(2026, 0, 1) }) {
