@@ -38,6 +38,15 @@ function failure(status: number, type: string): Response {
   return json(status, { code: status, message: `error ${status}`, data: { type } });
 }
 
+/** A 503 that asks to wait `seconds` (a rule's), as the simulator words it. */
+function overloaded(seconds: number): Response {
+  return json(
+    503,
+    { code: 503, message: 'overloaded', data: { type: 'service_unavailable', retry_after_seconds: seconds } },
+    { 'Retry-After': String(seconds) },
+  );
+}
+
 /** The simulator's answers, drawn from `random`, each recorded in `w` as the request path would. */
 function badDay(w: World, random: () => number): FetchLike {
   const plans = new Map<string, { readyAt: number; outcome: 'success' | 'failed' }>();
@@ -53,15 +62,7 @@ function badDay(w: World, random: () => number): FetchLike {
       if (draw < 0.3) {
         const seconds = 1 + Math.floor(random() * 4);
         w.generate(body, { status: 503, retryAfterSeconds: seconds, injected: 'rule_1' });
-        return json(
-          503,
-          {
-            code: 503,
-            message: 'overloaded',
-            data: { type: 'service_unavailable', retry_after_seconds: seconds },
-          },
-          { 'Retry-After': String(seconds) },
-        );
+        return overloaded(seconds);
       }
       if (draw < 0.45) {
         const seconds = 1 + Math.floor(random() * 4);
@@ -89,15 +90,7 @@ function badDay(w: World, random: () => number): FetchLike {
     if (draw < 0.25) {
       const seconds = 1 + Math.floor(random() * 4);
       w.poll(taskId, { status: 503, retryAfterSeconds: seconds, injected: 'rule_1' });
-      return json(
-        503,
-        {
-          code: 503,
-          message: 'overloaded',
-          data: { type: 'service_unavailable', retry_after_seconds: seconds },
-        },
-        { 'Retry-After': String(seconds) },
-      );
+      return overloaded(seconds);
     }
     if (draw < 0.35) {
       const seconds = 1 + Math.floor(random() * 8);
