@@ -170,11 +170,12 @@ export async function compose(
     : undefined;
   const app = createApp({
     ...(gateway ? { gateway } : {}),
-    fairShare: new FairShare(
-      { ...FAIR_SHARE_DEFAULTS, busyAbove: config.fairShareBusy },
-      systemNow,
-      eventLoopBusy(config.fairShareBusy).busy,
-    ),
+    // Off (the default): no gate at all, so a request pays nothing for it.
+    ...(Number.isFinite(config.fairShareBusy)
+      ? {
+          fairShare: new FairShare(FAIR_SHARE_DEFAULTS, systemNow, eventLoopBusy(config.fairShareBusy)),
+        }
+      : {}),
     driftSummaries,
     tenancy,
     qa,

@@ -16,8 +16,8 @@
  *   costs) (the address a request comes from: what the tenant creation shares
  *   count too, and what a caller cannot multiply as it can tenants) over a sliding window of about a
  *   second.
- * - Only while the process is busy (its event loop's utilisation over the last samples at least
- *   `busyAbove`) is anything refused: a caller whose units in the window exceed `slack` times an equal
+ * - Only while the process is busy (its event loop's utilisation over the last half second at least
+ *   `--fair-share-busy`) is anything refused: a caller whose units in the window exceed `slack` times an equal
  *   share of the window's units among the callers taking part in it (more than `minUnits` and a tenth
  *   of the work; and past `minUnits` itself) is answered 503 with
  *   Retry-After: 1 at once, its body unread. The slack (1.5) lets an ordinary client with twice
@@ -33,8 +33,6 @@ import { flagOf } from '../config/options.js';
 import { errors } from './errors.js';
 
 export interface FairShareOptions {
-  /** The event loop's utilisation (0 to 1) from which shares are enforced; above 1: never. */
-  busyAbove: number;
   /** How far above an equal share a caller may go before it is refused. */
   slack: number;
   /** Below this many units in a window a caller is never refused. */
@@ -43,7 +41,7 @@ export interface FairShareOptions {
   windowMs: number;
 }
 
-export const FAIR_SHARE_DEFAULTS: Readonly<Omit<FairShareOptions, 'busyAbove'>> = {
+export const FAIR_SHARE_DEFAULTS: Readonly<FairShareOptions> = {
   slack: 1.5,
   minUnits: 100,
   windowMs: 1_000,
@@ -77,7 +75,7 @@ export class FairShare {
   constructor(
     private readonly options: FairShareOptions,
     private readonly now: () => number,
-    /** Whether the process is busy now (the event loop's recent utilisation against busyAbove). */
+    /** Whether the process is busy now (eventLoopBusy). */
     private readonly busy: () => boolean,
   ) {
     this.windowStart = now();
@@ -142,23 +140,29 @@ export class FairShare {
   }
 }
 
-/**
- * Whether the event loop was at least `busyAbove` busy over its last two samples, taken every
- * `everyMs` by an unref'd timer (Node's performance.eventLoopUtilization); `stop` ends the sampling.
- */
-export function eventLoopBusy(busyAbove: number, everyMs = 250): { busy: () => boolean; stop: () => void } {
-  if (busyAbove > 1) return { busy: () => false, stop: () => undefined };
-  if (busyAbove <= 0) return { busy: () => true, stop: () => undefined };
+/** The event loop's recent utilisation, sampled every 250 ms: one sampler per process, as the loop is. */
+let sampled: { utilisation: number } | undefined;
+
+function sampler(): { utilisation: number } {
+  if (sampled) return sampled;
+  const state = { utilisation: 0 };
   let last = performance.eventLoopUtilization();
-  let utilisation = 0;
-  const timer = setInterval(() => {
+  // Unref'd: it never keeps the process alive, and it costs one call a quarter of a second.
+  setInterval(() => {
     const now = performance.eventLoopUtilization();
-    const recent = performance.eventLoopUtilization(now, last).utilization;
-    utilisation = (utilisation + recent) / 2;
+    // Half this quarter second, half the ones before: a burst does not flip it, half a second does.
+    state.utilisation = (state.utilisation + performance.eventLoopUtilization(now, last).utilization) / 2;
     last = now;
-  }, everyMs);
-  timer.unref();
-  return { busy: () => utilisation >= busyAbove, stop: () => clearInterval(timer) };
+  }, 250).unref();
+  return (sampled = state);
+}
+
+/** Whether the event loop is at least `busyAbove` busy (0: always; above 1: never, and nothing sampled). */
+export function eventLoopBusy(busyAbove: number): () => boolean {
+  if (busyAbove > 1) return () => false;
+  if (busyAbove <= 0) return () => true;
+  const state = sampler();
+  return () => state.utilisation >= busyAbove;
 }
 
 /** The middleware: before anything reads the body, a busy process refuses a caller past its share. */
