@@ -38,7 +38,7 @@ import {
   type HostileTenant,
 } from '../../scripts/bench/hostile-tenant.js';
 import { loadConformance, loadControlConformance, type SpecConformance } from '../support/conformance.js';
-import { spawnSimulator, type SimulatorProcess } from '../support/spawn-simulator.js';
+import { jsonCaller, spawnSimulator, type SimulatorProcess } from '../support/spawn-simulator.js';
 import { eventually } from '../qa/journal-follow-support.js';
 
 const HEAP_MB = 96;
@@ -105,14 +105,7 @@ afterAll(async () => {
 });
 
 /** A request of the victim or the default world, from 127.0.0.1. */
-async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(`${sim.url}${path}`, {
-    method,
-    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, headers: res.headers, body: (await res.json()) as Answer['body'] };
-}
+const call = jsonCaller(() => sim.url);
 
 /** The sum of a metric's series whose labels include `labels` (the operator's view). */
 async function metric(name: string, labels = ''): Promise<number> {

@@ -55,3 +55,31 @@ export async function spawnSimulator(
     },
   };
 }
+
+/** An answer in the API's envelope, as `jsonCaller` reads it. */
+export interface JsonAnswer {
+  status: number;
+  headers: Headers;
+  body: {
+    code: number;
+    message: string;
+    data: Record<string, unknown> & { type?: string; retry_after_seconds?: number };
+  };
+}
+
+/** A JSON request to `base` (a spawned simulator's URL), its body sent as JSON. */
+export function jsonCaller(base: () => string) {
+  return async (
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<JsonAnswer> => {
+    const res = await fetch(`${base()}${path}`, {
+      method,
+      headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return { status: res.status, headers: res.headers, body: (await res.json()) as JsonAnswer['body'] };
+  };
+}

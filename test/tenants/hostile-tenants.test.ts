@@ -6,7 +6,12 @@
  * (docs/reference/resource-model.md) however much more is asked of it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnSimulator, type SimulatorProcess } from '../support/spawn-simulator.js';
+import {
+  jsonCaller,
+  spawnSimulator,
+  type JsonAnswer,
+  type SimulatorProcess,
+} from '../support/spawn-simulator.js';
 
 const MiB = 1024 * 1024;
 let sim: SimulatorProcess;
@@ -23,20 +28,7 @@ afterAll(async () => {
   await sim?.stop();
 });
 
-interface Answer {
-  status: number;
-  headers: Headers;
-  body: { code: number; message: string; data: Record<string, unknown> & { type?: string } };
-}
-
-async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(`${sim.url}${path}`, {
-    method,
-    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, headers: res.headers, body: (await res.json()) as Answer['body'] };
-}
+const call = jsonCaller(() => sim.url);
 
 const fatRule = (i: number) => ({
   match: { path: '/api/status' },
@@ -66,7 +58,7 @@ describe('hostile tenants against a 96 MiB heap', () => {
     expect(budget.limit_bytes).toBe(48 * MiB); // half the old generation, not half of heap_size_limit
     expect(budget.tenant_limit_bytes).toBe(6 * MiB);
 
-    const seen = { capped: 0, full: [] as Answer[] };
+    const seen = { capped: 0, full: [] as JsonAnswer[] };
     let tenants = 0;
     let key = '';
     let headers: Record<string, string> = {};
