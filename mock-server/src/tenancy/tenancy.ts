@@ -109,6 +109,10 @@ export class Tenancy implements Worlds {
   private readonly systemNow: () => number;
   /** Positive lookups only: a key created on another replica must work at once, so misses are not kept. */
   private readonly keyWorlds = new Map<Owner, string>();
+  /** Tenant credentials (digests) seen, positive only; for `partyOf` alone, never to authorise. */
+  private readonly tokenWorlds = new Map<string, string>();
+  /** Whose work a world's requests are (`partyOf`): its creator's address, or the world itself. */
+  private readonly parties = new Map<string, string>();
   private readonly touched = new Map<string, number>();
   /** Worlds held open by a journal follower in this process: how many holds, and when to touch next. */
   private readonly holds = new Map<string, { count: number; everyMs: number; dueAt: number }>();
@@ -378,6 +382,7 @@ export class Tenancy implements Worlds {
       };
       // Fresh random keys and ids never collide in practice; if one ever did, draw again.
       if (!(await this.backend.createWorld(record)).ok) continue;
+      remember(this.parties, id, caller ?? `world:${id}`);
       return { ok: true, tenant: { record, token, keys } };
     }
   }
@@ -393,7 +398,37 @@ export class Tenancy implements Worlds {
 
   /** The tenant a credential belongs to. */
   async tenantOfToken(token: string): Promise<string | undefined> {
-    return this.backend.worldOfToken(ownerOf(token));
+    const digest = ownerOf(token);
+    const id = await this.backend.worldOfToken(digest);
+    if (id !== undefined) remember(this.tokenWorlds, digest, id);
+    return id;
+  }
+
+  /**
+   * Whose work a request is, for the time share (http/fair-share.ts), from what is known without a
+   * store call: the world of its key or tenant credential if this process has seen it, and then the
+   * address that created that world (the tenants one address creates share one share, as they share
+   * its memory: it cannot multiply its time by making tenants), or the world itself (the default
+   * world, a tenant the operator made). Anything else is its address's.
+   */
+  partyOf(request: { owner: Owner | undefined; tokenDigest: string | undefined; address: string }): string {
+    const id =
+      (request.owner === undefined ? undefined : this.keyWorlds.get(request.owner)) ??
+      (request.tokenDigest === undefined ? undefined : this.tokenWorlds.get(request.tokenDigest));
+    if (id === undefined) return request.address;
+    const known = this.parties.get(id);
+    if (known !== undefined) return known;
+    const itself = `world:${id}`;
+    if (id === DEFAULT_WORLD) return itself;
+    // Learnt once per world (its creator is in its record); until then, the world is its own party.
+    remember(this.parties, id, itself);
+    this.backend.getWorld(id).then(
+      (record) => {
+        if (record?.createdBy !== undefined && this.parties.has(id)) this.parties.set(id, record.createdBy);
+      },
+      () => this.parties.delete(id), // asked again next time
+    );
+    return itself;
   }
 
   async drop(id: string): Promise<boolean> {
@@ -567,12 +602,19 @@ export class Tenancy implements Worlds {
   }
 
   private remember(owner: Owner, id: string): void {
-    if (this.keyWorlds.size >= KEY_CACHE_SIZE) this.keyWorlds.delete(this.keyWorlds.keys().next().value!);
-    this.keyWorlds.set(owner, id);
+    remember(this.keyWorlds, owner, id);
   }
 
   private forget(id: string): void {
     for (const [owner, world] of this.keyWorlds) if (world === id) this.keyWorlds.delete(owner);
+    for (const [digest, world] of this.tokenWorlds) if (world === id) this.tokenWorlds.delete(digest);
+    this.parties.delete(id);
     this.touched.delete(id);
   }
+}
+
+/** Sets `key` in a cache of at most KEY_CACHE_SIZE entries, the oldest going first. */
+function remember<K>(cache: Map<K, string>, key: K, id: string): void {
+  if (cache.size >= KEY_CACHE_SIZE && !cache.has(key)) cache.delete(cache.keys().next().value!);
+  cache.set(key, id);
 }
