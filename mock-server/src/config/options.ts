@@ -10,6 +10,7 @@ import { RULES, type RuleId } from '../verdict/rules/index.js';
 import { parseVerdictSettings } from './report-settings.js';
 import { describeDefaultMaxConnections, openFileLimit } from '../connection-limit.js';
 import { defaultBudgetBytes } from '../store/heap-budget.js';
+import { FAIR_SHARE_DEFAULTS } from './fair-share-options.js';
 import {
   baseUrl,
   choice,
@@ -566,16 +567,19 @@ export const OPTIONS = {
     help: 'the share of --memory-budget-mb one tenant may hold: beyond, its journal keeps fewer entries and its new rules, accounts and tasks are refused (429; a generate 503)',
     group: 'tenants',
   }),
-  // The time of a busy process shared out by caller (http/fair-share.ts).
+  // The time of a busy process shared out by party (http/fair-share.ts).
   fairShareBusy: option({
     arg: '<fraction|off>',
     env: 'DREAMCORE_FAIR_SHARE_BUSY',
-    // Off by default: two heavy, well-behaved jobs on one simulator would see 503s when it is busy;
-    // a simulator shared with strangers turns it on (docs/reference/resource-model.md).
-    default: Infinity,
-    shownDefault: 'off',
+    // On by default: it only paces (a well-behaved heavy client is slowed to its share, never refused
+    // while it waits less than 2 s), and a simulator shared by many jobs needs it most when nobody
+    // thought to turn it on (docs/reference/resource-model.md).
+    default: 0.8,
     parse: utilisationOrOff,
-    help: "how busy the event loop must be (0 to 1) before a caller (an address) past an equal share of the last second's work is refused (503, Retry-After: 1); off: never",
+    help:
+      'how busy the event loop must be (0 to 1) before a party (a tenant, the tenants one address created, the default world, ' +
+      `or an address) past ${FAIR_SHARE_DEFAULTS.slack} equal shares of the last second's work waits for its share, its body unread ` +
+      `(past ${FAIR_SHARE_DEFAULTS.maxHeld} waiting or ${FAIR_SHARE_DEFAULTS.maxHoldMs / 1000} s: 503, Retry-After: 1); off: never`,
     group: 'limits',
   }),
   // Shares protect tenants from one another; this protects everyone from one caller's many tenants.

@@ -13,6 +13,7 @@ import type { QaState } from '../qa/qa-state.js';
 import { controlScope, isOperator } from './admin/control-scope.js';
 import { requestContexts } from './after-answer.js';
 import { Responder } from './answer.js';
+import { callerOf, digestOf } from './caller.js';
 import { contextOf } from './context.js';
 import { JournalRecorder } from './journal-recorder.js';
 import { publicApi } from './public/public-api.js';
@@ -32,6 +33,7 @@ import { mountOperations, routePaths } from './mount.js';
 import { requestRenderer, type RequestRenderer } from './request-rendering.js';
 import type { SpecValidators } from './validation/spec-validators.js';
 import { ruleStatusChecker } from '../qa/rule-checks.js';
+import { callerShareOf } from '../tenancy/creation-shares.js';
 import { TENANT_ID } from '../tenancy/key-namespace.js';
 import type { Tenancy } from '../tenancy/tenancy.js';
 import { DEFAULT_WORLD } from '../tenancy/world.js';
@@ -149,8 +151,18 @@ export function createApp(deps: AppDeps): Express {
   app.use(
     requestContexts({ render, recorder, respond: responder, afterAnswer: (ctx) => metrics.count(ctx) }),
   );
-  // A busy process refuses a caller past its share of the work, before its body is read.
-  if (deps.fairShare) app.use(fairShareGate(deps.fairShare));
+  // A busy process holds back a party past its share of the work, before its body is read.
+  if (deps.fairShare)
+    app.use(
+      fairShareGate(deps.fairShare, (req, res) => {
+        const token = req.headers['x-mock-token'];
+        return tenancy.partyOf({
+          owner: callerOf(contextOf(res)).owner,
+          tokenDigest: typeof token === 'string' ? digestOf(token) : undefined,
+          address: callerShareOf(req.socket.remoteAddress),
+        });
+      }),
+    );
   if (options.logRequests) app.use(requestLogger(logger, render));
 
   // ---- the public API: its own path, every step named in http/public/pipeline.ts -----------------

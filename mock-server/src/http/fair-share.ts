@@ -1,6 +1,6 @@
 /**
- * A share of the simulator's time per caller, so that one caller's expensive requests land on that
- * caller and not on everyone (docs/reference/resource-model.md, "Time: a share per caller").
+ * A share of the simulator's time per party, so that one caller's expensive requests land on that
+ * caller and not on everyone (docs/reference/resource-model.md, "Time: a share per party").
  *
  * The fair-share suite found that a tenant sending 60 KB requests over 8 connections took the
  * others down to a fifth of their throughput: each such request costs the process about six ordinary
@@ -8,117 +8,199 @@
  * come, first served. Nothing but the request's own cost could stop it, and that cost is paid before
  * any store or rule is asked, so the share is decided here, before the body is read.
  *
- * - A request costs 1 unit plus 1 per 8 KiB of its declared body (Content-Length): what grows with a
- *   request is what reading, parsing, checking and keeping its body costs (measured: a 60 KB generate
- *   about six ordinary ones, so the count errs on the caller's side). Reads of the control API, whose
- *   cost does not show in their size, count 1.
- * - Units are counted per caller, for every request it sends (a refused one as 1: what answering it
- *   costs) (the address a request comes from: what the tenant creation shares
- *   count too, and what a caller cannot multiply as it can tenants) over a sliding window of about a
- *   second.
+ * - A request costs 1 unit, 1 more per 8 KiB of its declared body (Content-Length), and 1 more if it
+ *   is a call of the control API: what grows with a request is what reading, parsing, checking and
+ *   keeping its body costs (measured: a 60 KB generate about six ordinary ones, so the count errs on the
+ *   caller's side), and a control call (a credential hashed, a world read, a rule checked, a journal
+ *   filter compiled) costs about twice a public one (a fault rule refused at --max-rules 2.1 times a
+ *   generate, a key refused 1.4 times). The fair-share benchmark found that counting control calls as 1
+ *   let a flood of refused rules and keys take more than its share. The cost is known before the body
+ *   is read; a measured one (the time from a request's start to its answer) was tried and dropped: under
+ *   load the wall time of a request is mostly the others' work, and it charged the victims.
+ * - Units are counted per party (whose work the request is: `partyOf`, below) over a sliding window
+ *   of about a second.
  * - Only while the process is busy (its event loop's utilisation over the last half second at least
- *   `--fair-share-busy`) is anything refused: a caller whose units in the window exceed `slack` times an equal
- *   share of the window's units among the callers taking part in it (more than `minUnits` and a tenth
- *   of the work; and past `minUnits` itself) is answered 503 with
- *   Retry-After: 1 at once, its body unread. The slack (1.5) lets an ordinary client with twice
- *   another's connections through; a caller that keeps knocking spends its share on refusals, and one
- *   that waits as told gets it back as its window empties. What a refused caller leaves, the others use;
- *   once the process is no longer busy, nobody is refused.
- * - Health and the metrics are never refused: a load balancer and a scraper must see a busy process.
+ *   `--fair-share-busy`) is anyone held back: a party whose units in the window would exceed `slack`
+ *   (1: none) times an equal share of the window's units among the parties taking part in it (more than
+ *   `minUnits` and a tenth of the work; and past `minUnits` itself) waits, its body unread, until it is
+ *   within its share again or the process is no longer busy. It is paced, not refused: a well-behaved
+ *   heavy client is slowed to its share, and a client that sends faster than it is answered (an HTTP/1.1
+ *   connection has one request at a time) finds its own requests queued behind each other, which costs
+ *   the process nothing while they wait.
+ * - The wait is bounded: past `maxHeld` requests of one party waiting, or `maxHoldMs` of waiting, the
+ *   request is answered 503 with Retry-After: 1 (a refused one counts 1 unit: what answering it costs).
+ * - Health and the metrics are never held: a load balancer and a scraper must see a busy process.
  *
- * The clock and the utilisation are injected so that the tests count, never time.
+ * The first version refused at once (503) and counted by address. In the benchmark the refusals were so
+ * cheap that the hostile asked again at once and kept the machine busy, and the victim tenant and the
+ * default world, both called from one address, were one caller: past its share beside the hostile and
+ * refused its own reset. Parties and pacing fixed both (docs/performance-history.md).
+ *
+ * The clock, the utilisation and the timer are injected so that the tests count, never time.
  */
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { flagOf } from '../config/options.js';
 import { errors } from './errors.js';
+import { FAIR_SHARE_DEFAULTS, type FairShareOptions } from '../config/fair-share-options.js';
 
-export interface FairShareOptions {
-  /** How far above an equal share a caller may go before it is refused. */
-  slack: number;
-  /** Below this many units in a window a caller is never refused. */
-  minUnits: number;
-  /** The window (ms). */
-  windowMs: number;
-}
+export { FAIR_SHARE_DEFAULTS, type FairShareOptions };
 
-export const FAIR_SHARE_DEFAULTS: Readonly<FairShareOptions> = {
-  slack: 1.5,
-  minUnits: 100,
-  windowMs: 1_000,
-};
-
-/** One unit per request, one more per this many bytes of body. */
-const BYTES_PER_UNIT = 8192;
+/** One unit per request, one more per this many bytes of body, */
+export const BYTES_PER_UNIT = 8192;
+/** and one more for a request of the control API (measured: about twice a public one's cost). */
+const CONTROL_PREFIX = '/__mock/';
 /** Paths a busy process still answers for everyone. */
-const NEVER_REFUSED = new Set(['/__mock/health', '/__mock/metrics']);
+const NEVER_HELD = new Set(['/__mock/health', '/__mock/metrics']);
+/** What a refused request is asked to wait (s). */
+const RETRY_AFTER_S = 1;
 
-export function unitsOf(contentLength: string | undefined): number {
+export function unitsOf(path: string, contentLength: string | undefined): number {
   const bytes = contentLength === undefined ? 0 : Number(contentLength);
-  return 1 + (Number.isFinite(bytes) && bytes > 0 ? bytes / BYTES_PER_UNIT : 0);
+  const control = path.startsWith(CONTROL_PREFIX) ? 1 : 0;
+  return 1 + control + (Number.isFinite(bytes) && bytes > 0 ? bytes / BYTES_PER_UNIT : 0);
 }
 
-/** What the callers spent in one window. */
+/** A request waiting for its share: what to do once it may go, or once it has waited too long. */
+export interface Ticket {
+  go(): void;
+  /** `why`: how far past its bounds the party's waiting is, in words. */
+  refuse(why: string, retryAfterS: number): void;
+  /** Set when its client went away while it waited: dropped, neither run nor answered. */
+  cancelled?: boolean;
+}
+
+interface Held {
+  ticket: Ticket;
+  units: number;
+  since: number;
+}
+
+/** What the parties spent in one window. */
 class Window {
   readonly units = new Map<string, number>();
   total = 0;
-  add(caller: string, units: number): void {
-    this.units.set(caller, (this.units.get(caller) ?? 0) + units);
+  add(party: string, units: number): void {
+    this.units.set(party, (this.units.get(party) ?? 0) + units);
     this.total += units;
   }
 }
+
+/** Runs `fn` once after `ms`; returns how to cancel it. */
+export type Schedule = (fn: () => void, ms: number) => () => void;
+
+const unrefTimeout: Schedule = (fn, ms) => {
+  const timer = setTimeout(fn, ms).unref(); // never keeps the process alive
+  return () => clearTimeout(timer);
+};
 
 export class FairShare {
   private current = new Window();
   private previous = new Window();
   private windowStart: number;
+  /** Each party's requests waiting, in arrival order. */
+  private readonly held = new Map<string, Held[]>();
+  private cancelTick: (() => void) | undefined;
 
   constructor(
     private readonly options: FairShareOptions,
     private readonly now: () => number,
     /** Whether the process is busy now (eventLoopBusy). */
     private readonly busy: () => boolean,
+    private readonly schedule: Schedule = unrefTimeout,
   ) {
     this.windowStart = now();
   }
 
   /**
-   * Counts a request of `caller` costing `units`, or refuses it: the refusal's Retry-After (s) when
-   * the process is busy and the caller is past its share, else undefined. A refused request counts 1
-   * unit (what answering it costs: its body is never read), so units stay close to what each caller
-   * really took of the process, refusals included.
+   * A request of `party` costing `units`: `ticket.go()` at once when the process is not busy or the
+   * party is within its share, else later, once it is (`pump`); or `ticket.refuse` when too many of the
+   * party's requests wait already, or this one waited too long.
    */
-  admit(caller: string, units: number): number | undefined {
+  enter(party: string, units: number, ticket: Ticket): void {
     this.roll();
-    if (this.busy() && this.unitsOf(caller) + units > this.options.minUnits) {
-      const { used, total, callers } = this.reading(caller);
-      if (used + units > (this.options.slack * (total + units)) / callers) {
-        this.current.add(caller, 1);
-        return 1;
-      }
+    const queue = this.held.get(party);
+    // Behind its own requests that wait: a party's requests go in the order they came.
+    if (queue === undefined && !this.pastShare(party, units)) {
+      this.current.add(party, units);
+      return ticket.go();
     }
-    this.current.add(caller, units);
-    return undefined;
+    if (queue !== undefined && queue.length >= this.options.maxHeld)
+      return this.refuse(party, ticket, 'queue');
+    if (queue === undefined) this.held.set(party, [{ ticket, units, since: this.now() }]);
+    else queue.push({ ticket, units, since: this.now() });
+    this.arm();
+  }
+
+  /** Lets go the held requests that are within their party's share now; refuses those held too long. */
+  pump(): void {
+    this.cancelTick = undefined;
+    this.roll();
+    const now = this.now();
+    for (const [party, queue] of this.held) {
+      while (queue.length > 0) {
+        const head = queue[0]!;
+        if (head.ticket.cancelled) {
+          queue.shift();
+        } else if (!this.pastShare(party, head.units)) {
+          queue.shift();
+          this.current.add(party, head.units);
+          head.ticket.go();
+        } else if (now - head.since >= this.options.maxHoldMs) {
+          queue.shift();
+          this.refuse(party, head.ticket, 'wait');
+        } else break;
+      }
+      if (queue.length === 0) this.held.delete(party);
+    }
+    this.arm();
+  }
+
+  /** How many of the party's requests wait now. */
+  waiting(party: string): number {
+    return this.held.get(party)?.length ?? 0;
   }
 
   /**
-   * The caller's units in the sliding window, everyone's, and how many callers take part in it: the
-   * caller itself and every other that used more than `minUnits` and a tenth of the window's work (a
-   * caller that sent a few requests is no reason to hold back one that is alone in using the process).
+   * The party's units in the sliding window, everyone's, and how many parties take part in it: the
+   * party itself and every other that used more than `minUnits` and a tenth of the window's work (a
+   * party that sent a few requests is no reason to hold back one that is alone in using the process).
    */
-  reading(caller: string): { used: number; total: number; callers: number } {
+  reading(party: string): { used: number; total: number; parties: number } {
     this.roll();
-    const used = this.unitsOf(caller);
+    const used = this.unitsOf(party);
     const total = this.current.total + this.weight() * this.previous.total;
     const active = Math.max(this.options.minUnits, total / 10);
-    let callers = 1;
-    const seen = new Set<string>([caller]);
+    let parties = 1;
+    const seen = new Set<string>([party]);
     for (const window of [this.current, this.previous])
-      for (const c of window.units.keys()) {
-        if (seen.has(c)) continue;
-        seen.add(c);
-        if (this.unitsOf(c) > active) callers++;
+      for (const p of window.units.keys()) {
+        if (seen.has(p)) continue;
+        seen.add(p);
+        if (this.unitsOf(p) > active) parties++;
       }
-    return { used, total, callers };
+    return { used, total, parties };
+  }
+
+  private pastShare(party: string, units: number): boolean {
+    if (!this.busy() || this.unitsOf(party) + units <= this.options.minUnits) return false;
+    const { used, total, parties } = this.reading(party);
+    return used + units > (this.options.slack * (total + units)) / parties;
+  }
+
+  private refuse(party: string, ticket: Ticket, why: 'queue' | 'wait'): void {
+    this.current.add(party, 1);
+    ticket.refuse(
+      why === 'queue'
+        ? `${this.options.maxHeld} of them wait already`
+        : `this one waited ${this.options.maxHoldMs / 1000} s`,
+      RETRY_AFTER_S,
+    );
+  }
+
+  /** A look at the held requests again in `tickMs`, while any wait. */
+  private arm(): void {
+    if (this.cancelTick === undefined && this.held.size > 0)
+      this.cancelTick = this.schedule(() => this.pump(), this.options.tickMs);
   }
 
   /** How much of the window just ended still counts: all of it at the start of this one, none at its end. */
@@ -126,8 +208,8 @@ export class FairShare {
     return Math.max(0, 1 - (this.now() - this.windowStart) / this.options.windowMs);
   }
 
-  private unitsOf(caller: string): number {
-    return (this.current.units.get(caller) ?? 0) + this.weight() * (this.previous.units.get(caller) ?? 0);
+  private unitsOf(party: string): number {
+    return (this.current.units.get(party) ?? 0) + this.weight() * (this.previous.units.get(party) ?? 0);
   }
 
   private roll(): void {
@@ -165,22 +247,38 @@ export function eventLoopBusy(busyAbove: number): () => boolean {
   return () => state.utilisation >= busyAbove;
 }
 
-/** The middleware: before anything reads the body, a busy process refuses a caller past its share. */
-export function fairShareGate(shares: FairShare): RequestHandler {
-  return (req, _res, next) => {
-    if (NEVER_REFUSED.has(req.path)) return next();
-    const caller = req.socket.remoteAddress ?? 'unknown';
-    const retryAfter = shares.admit(caller, unitsOf(req.headers['content-length']));
-    if (retryAfter === undefined) return next();
-    const { used, total, callers } = shares.reading(caller);
-    next(
-      errors.serviceUnavailable(
-        `The simulator is busy, and your address has used more than its share of it: ` +
-          `${Math.round(used)} of the last second's ${Math.round(total)} units of work, among ${callers} ` +
-          `callers (a request is 1 unit, and 1 more per ${BYTES_PER_UNIT / 1024} KiB of body). Retry after ${retryAfter} s; ` +
-          `fewer or smaller requests at once keep you within it (${flagOf('fairShareBusy')})`,
-        retryAfter,
-      ),
-    );
+/**
+ * The middleware: before anything reads the body, a request of a party past its share of a busy
+ * process waits (or, past the bounds, is refused). `partyOf` names whose work a request is.
+ */
+export function fairShareGate(
+  shares: FairShare,
+  partyOf: (req: Request, res: Response) => string,
+): RequestHandler {
+  return (req, res, next) => {
+    if (NEVER_HELD.has(req.path)) return next();
+    const party = partyOf(req, res);
+    let settled = false;
+    const ticket: Ticket = {
+      go: () => {
+        settled = true;
+        next();
+      },
+      refuse: (why, retryAfterS) => {
+        settled = true;
+        next(
+          errors.serviceUnavailable(
+            `The simulator is busy, and your requests are past their share of it: ${why}. Each party ` +
+              `(a tenant, the tenants one address created, the default world, or an address) has an equal ` +
+              `share of a busy process's work (a request 1 unit, 1 more per ${BYTES_PER_UNIT / 1024} KiB of body, 1 more on the control API). ` +
+              `Retry after ${retryAfterS} s; fewer or smaller requests at once keep you within it (${flagOf('fairShareBusy')})`,
+            retryAfterS,
+          ),
+        );
+      },
+    };
+    shares.enter(party, unitsOf(req.path, req.headers['content-length']), ticket);
+    // Held: a client that goes away while its request waits takes it out of the queue.
+    if (!settled) res.once('close', () => (ticket.cancelled = true));
   };
 }
