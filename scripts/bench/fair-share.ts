@@ -237,10 +237,14 @@ const ATTACKS: Attack[] = [
   {
     name: 'tenants filled',
     what:
-      'the tenants of its tenant flood filled with tasks to their shares, one after another, until the whole ' +
-      'budget is full; then one more task, again and again',
+      'the tenants of its tenant flood filled with tasks to their shares, one after another, until its ' +
+      'address’s share of the budget (--caller-memory-share) or the whole budget is full; then one more task, again and again',
     async start(h) {
-      const { filled, tally } = await fillTenants(h.caller, h.flooded ?? []);
+      // Its tenant flood's tenants; made now when that attack was not run (--attacks).
+      const { filled, tally } = await fillTenants(
+        h.caller,
+        h.flooded ?? (await tenantFlood(h.caller)).created,
+      );
       return {
         setup: `${filled.length} tenants filled: ${JSON.stringify(tally.toJSON())}`,
         context: { tenant: filled.at(-1)! },
@@ -445,7 +449,14 @@ async function measure(
 export async function measureFairShare(
   load: LoadOptions,
   log: (line: string) => void,
+  /** Some attacks only (their names), to look at one; none named: every one. */
+  only: readonly string[] = [],
 ): Promise<FairShareAttack[]> {
+  const unknown = only.filter((name) => !ATTACKS.some((a) => a.name === name));
+  if (unknown.length > 0)
+    throw new Error(
+      `--attacks takes some of ${ATTACKS.map((a) => a.name).join(',')}; got ${unknown.join(',')}`,
+    );
   const target = await startSimulator(
     [`--max-old-space-size=${HEAP_MB}`],
     [`--control-token=${OPERATOR['x-mock-token']}`],
@@ -465,7 +476,7 @@ export async function measureFairShare(
     const hostile: Hostile = { caller, tenant: await createTenant(caller) };
     await measure(parties, load); // warm-up: the process's first run is the JIT's
     const attacks: FairShareAttack[] = [];
-    for (const attack of ATTACKS) {
+    for (const attack of ATTACKS.filter((a) => only.length === 0 || only.includes(a.name))) {
       const before = await measure(parties, load);
       const made = await attack.start(hostile);
       const kept =

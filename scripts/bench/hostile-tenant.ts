@@ -365,13 +365,17 @@ export async function tenantFlood(caller: Caller, bound = 1_000) {
   throw new Error(`tenant flood: ${bound} tenants and no refusal`);
 }
 
-/** How the simulator says its whole budget is full (memory-budget.ts fullRefusal), not a tenant's share. */
-export const BUDGET_FULL = /^The simulator's memory budget is full/;
+/**
+ * How the simulator says the whole budget is full (memory-budget.ts fullRefusal), or the share of the
+ * caller whose tenants these are (callerRefusal): not one tenant's share, which the next tenant has.
+ */
+export const BUDGET_FULL = /^The simulator's memory budget is full|^The tenants your address created hold/;
 
 /**
- * The tenants of a tenant flood, each filled with tasks to its share in turn, until the whole budget
- * is full: what shares do not prevent (docs/reference/resource-model.md, "Why a tenant's share is an
- * eighth"). Returns the tenants filled and the tally of their generates.
+ * The tenants of a tenant flood, each filled with tasks to its share in turn, until their caller's
+ * share of the budget (--caller-memory-share) or the whole budget is full: what the tenants' own
+ * shares do not prevent (docs/reference/resource-model.md, "Why a tenant's share is an eighth").
+ * Returns the tenants filled and the tally of their generates.
  */
 export async function fillTenants(caller: Caller, tenants: readonly HostileTenant[]) {
   const tally = new Tally();
@@ -387,7 +391,7 @@ export async function fillTenants(caller: Caller, tenants: readonly HostileTenan
     filled.push(tenant);
     if ([...tasks.first.values()].some((a) => BUDGET_FULL.test(a.body.message))) return { filled, tally };
   }
-  throw new Error(`${tenants.length} tenants filled and the budget is not full`);
+  throw new Error(`${tenants.length} tenants filled and neither their caller's share nor the budget is full`);
 }
 
 /**

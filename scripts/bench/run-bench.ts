@@ -6,10 +6,11 @@
  *   npx tsx scripts/bench/run-bench.ts [--duration=5] [--warmup=1] [--connections=50] [--rounds=3]
  *     [--rate=1000] [--cpu-rate=4000] [--memory-tasks=1000000] [--ready-runs=5] [--prism-log=warn|info]
  *     [--neighbour-tasks=100000] [--only=ready,embedded,memory,load,paced,images,neighbour,store,report,fair-share]
- *     [--out=docs/benchmarks.md|-]
+ *     [--out=docs/benchmarks.md|-] [--attacks=none,neighbour,long-polls,...]
  *
  * `--only` runs some sections (by default every one); the report then has only those, and is printed
- * rather than written over docs/benchmarks.md unless --out says where.
+ * rather than written over docs/benchmarks.md unless --out says where. `--attacks` runs some of the
+ * fair-share section's attacks (scripts/bench/fair-share.ts), to look at one.
  *
  * Every target is its own process on 127.0.0.1; autocannon runs in this process. Targets alternate
  * within each workload (simulator, Prism, bare Express, then again), and each figure is the round
@@ -85,6 +86,8 @@ const READY_RUNS = intFlag('ready-runs', 5, 1);
 const PRISM_LOG = flag('prism-log', 'warn') as PrismLog;
 if (PRISM_LOG !== 'warn' && PRISM_LOG !== 'info') throw new Error('--prism-log takes warn or info');
 const NEIGHBOUR_TASKS = intFlag('neighbour-tasks', 100_000, 1);
+/** Some of the fair-share section's attacks (fair-share.ts checks the names); all by default. */
+const FAIR_SHARE_ATTACKS = flag('attacks', '').split(',').filter(Boolean);
 const SECTION_NAMES = [
   'ready',
   'embedded',
@@ -308,7 +311,7 @@ try {
     log(
       'fair share: a victim tenant and the default world before and during each attack of a hostile tenant',
     );
-    fairShare = await measureFairShare(LOAD, log);
+    fairShare = await measureFairShare(LOAD, log, FAIR_SHARE_ATTACKS);
   }
 
   // 8. The Redis store against the memory store, and two workers against one (issue 13).
