@@ -4,12 +4,14 @@
  * their throughput; these tests count units, waits and answers, never time: the clock and the timer
  * are injected, and "busy" is forced (`--fair-share-busy=0`) or held off.
  */
+import express from 'express';
 import { describe, expect, it } from 'vitest';
 import { compose } from '../../mock-server/src/compose.js';
 import { DEV_KEY, parseConfig } from '../../mock-server/src/config.js';
 import {
   FAIR_SHARE_DEFAULTS,
   FairShare,
+  fairShareGate,
   unitsOf,
   type Ticket,
 } from '../../mock-server/src/http/fair-share.js';
@@ -195,6 +197,34 @@ describe('a share of the work per party', () => {
   });
 });
 
+describe('an error answer', () => {
+  it('costs its party one unit more, counted once it is answered', async () => {
+    const { fair } = shares({ now: false });
+    const app = express();
+    app.use(fairShareGate(fair, (req) => String(req.headers['x-party'])));
+    app.get('/fine', (_req, res) => res.json({ ok: true }));
+    app.get('/refused', (_req, res) => res.status(429).json({ ok: false }));
+    app.use((_req, res) => res.status(404).json({ ok: false }));
+    const listening = await listenOnLoopback(app);
+    const caller = new Caller(listening.origin, '127.0.0.1', 1);
+    try {
+      for (let i = 0; i < 10; i++) {
+        expect((await caller.send('GET', '/fine', { headers: { 'x-party': 'polite' } })).status).toBe(200);
+        expect((await caller.send('GET', '/refused', { headers: { 'x-party': 'refused' } })).status).toBe(
+          429,
+        );
+        expect((await caller.send('GET', '/nowhere', { headers: { 'x-party': 'lost' } })).status).toBe(404);
+      }
+      expect([fair.reading('polite').used, fair.reading('refused').used, fair.reading('lost').used]).toEqual([
+        10, 20, 20,
+      ]);
+    } finally {
+      caller.close();
+      await listening.close();
+    }
+  });
+});
+
 describe('a busy simulator and a party past its share, over HTTP', () => {
   it('holds that party’s requests, bodies unread, while serving the others and health; refuses it past the bound', async () => {
     const clock = { now: Date.UTC(2026, 0, 1) };
@@ -234,7 +264,8 @@ describe('a busy simulator and a party past its share, over HTTP', () => {
         let settled = false;
         const answer = sendFlood();
         void answer.then(() => (settled = true));
-        for (let trip = 0; trip < 20 && !settled; trip++) {
+        // At least 3 polls a flood request: enough work for the poller to take part in the share.
+        for (let trip = 0; trip < 20 && (trip < 3 || !settled); trip++) {
           expect((await poller.send('GET', poll, { headers: asDefault })).status).toBe(200);
           expect((await flooder.send('GET', '/__mock/health')).status).toBe(200);
         }

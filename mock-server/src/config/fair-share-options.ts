@@ -18,7 +18,7 @@ export interface FairShareOptions {
 }
 
 export const FAIR_SHARE_DEFAULTS: Readonly<FairShareOptions> = {
-  slack: 1.25,
+  slack: 1.1,
   minUnits: 100,
   windowMs: 1_000,
   maxHeld: 64,

@@ -8,15 +8,17 @@
  * come, first served. Nothing but the request's own cost could stop it, and that cost is paid before
  * any store or rule is asked, so the share is decided here, before the body is read.
  *
- * - A request costs 1 unit, 1 more per 8 KiB of its declared body (Content-Length), and 1 more if it
- *   is a call of the control API: what grows with a request is what reading, parsing, checking and
- *   keeping its body costs (measured: a 60 KB generate about six ordinary ones, so the count errs on the
- *   caller's side), and a control call (a credential hashed, a world read, a rule checked, a journal
- *   filter compiled) costs about twice a public one (a fault rule refused at --max-rules 2.1 times a
- *   generate, a key refused 1.4 times). The fair-share benchmark found that counting control calls as 1
- *   let a flood of refused rules and keys take more than its share. The cost is known before the body
- *   is read; a measured one (the time from a request's start to its answer) was tried and dropped: under
- *   load the wall time of a request is mostly the others' work, and it charged the victims.
+ * - A request costs 1 unit, 1 more per 8 KiB of its declared body (Content-Length), 1 more if it is
+ *   a call of the control API, and 1 more once it is answered with an error. What grows with a request
+ *   is what reading, parsing, checking and keeping its body costs (measured: a 60 KB generate about six
+ *   ordinary ones, so the count errs on the caller's side); a control call (a credential hashed, a world
+ *   read, a rule checked, a journal filter compiled) costs about twice a public one (a fault rule
+ *   refused at --max-rules 2.1 times a generate, a key refused 1.4 times); and an error answer builds
+ *   an Error, an envelope and a long message. The fair-share benchmark found that counting each of
+ *   those as 1 let a flood of refused rules, keys or generates take more than its share. All but the
+ *   last are known before the body is read. A measured cost (the wall time from a request's start to
+ *   its answer) was tried and dropped: under load that time is mostly the others' work, and it charged
+ *   the victims for the hostile's.
  * - Units are counted per party (whose work the request is: `partyOf`, below) over a sliding window
  *   of about a second.
  * - Only while the process is busy (its event loop's utilisation over the last half second at least
@@ -49,6 +51,8 @@ export { FAIR_SHARE_DEFAULTS, type FairShareOptions };
 export const BYTES_PER_UNIT = 8192;
 /** and one more for a request of the control API (measured: about twice a public one's cost). */
 const CONTROL_PREFIX = '/__mock/';
+/** and one more once it is answered with an error (4xx or 5xx). */
+const ERROR_UNITS = 1;
 /** Paths a busy process still answers for everyone. */
 const NEVER_HELD = new Set(['/__mock/health', '/__mock/metrics']);
 /** What a refused request is asked to wait (s). */
@@ -129,6 +133,12 @@ export class FairShare {
     if (queue === undefined) this.held.set(party, [{ ticket, units, since: this.now() }]);
     else queue.push({ ticket, units, since: this.now() });
     this.arm();
+  }
+
+  /** Adds units to a party's window after the fact (an answer that turned out dearer: `fairShareGate`). */
+  charge(party: string, units: number): void {
+    this.roll();
+    this.current.add(party, units);
   }
 
   /** Lets go the held requests that are within their party's share now; refuses those held too long. */
@@ -262,6 +272,12 @@ export function fairShareGate(
     const ticket: Ticket = {
       go: () => {
         settled = true;
+        // An error answer costs one unit more: its Error, envelope and long message (about a tenth of a
+        // refused generate's CPU under the profiler), and a party that keeps being refused is sending
+        // what it should not, so it reaches its share sooner.
+        res.once('finish', () => {
+          if (res.statusCode >= 400) shares.charge(party, ERROR_UNITS);
+        });
         next();
       },
       refuse: (why, retryAfterS) => {
@@ -270,7 +286,7 @@ export function fairShareGate(
           errors.serviceUnavailable(
             `The simulator is busy, and your requests are past their share of it: ${why}. Each party ` +
               `(a tenant, the tenants one address created, the default world, or an address) has an equal ` +
-              `share of a busy process's work (a request 1 unit, 1 more per ${BYTES_PER_UNIT / 1024} KiB of body, 1 more on the control API). ` +
+              `share of a busy process's work (a request 1 unit, 1 more per ${BYTES_PER_UNIT / 1024} KiB of body, 1 more on the control API, 1 more for an error answer). ` +
               `Retry after ${retryAfterS} s; fewer or smaller requests at once keep you within it (${flagOf('fairShareBusy')})`,
             retryAfterS,
           ),
