@@ -37,6 +37,8 @@ export interface Composition {
   backend: StoreBackend;
   images: ImageRenderer;
   logger: Logger;
+  /** The time share's accounts (http/fair-share.ts); absent when it is off. */
+  fairShare: FairShare | undefined;
   /** Where the request validators came from: the build (`prebuilt`) or Ajv at start (`runtime`). */
   requestValidators: 'prebuilt' | 'runtime';
 }
@@ -168,14 +170,13 @@ export async function compose(
         logger,
       })
     : undefined;
+  // Off: no gate at all, so a request pays nothing for it.
+  const fairShare = Number.isFinite(config.fairShareBusy)
+    ? new FairShare(FAIR_SHARE_DEFAULTS, systemNow, eventLoopBusy(config.fairShareBusy))
+    : undefined;
   const app = createApp({
     ...(gateway ? { gateway } : {}),
-    // Off (the default): no gate at all, so a request pays nothing for it.
-    ...(Number.isFinite(config.fairShareBusy)
-      ? {
-          fairShare: new FairShare(FAIR_SHARE_DEFAULTS, systemNow, eventLoopBusy(config.fairShareBusy)),
-        }
-      : {}),
+    ...(fairShare ? { fairShare } : {}),
     driftSummaries,
     tenancy,
     qa,
@@ -211,6 +212,7 @@ export async function compose(
     backend,
     images,
     logger,
+    fairShare,
     requestValidators: validators.requests.origin,
   };
 }

@@ -4,14 +4,12 @@
  * their throughput; these tests count units, waits and answers, never time: the clock and the timer
  * are injected, and "busy" is forced (`--fair-share-busy=0`) or held off.
  */
-import express from 'express';
 import { describe, expect, it } from 'vitest';
 import { compose } from '../../mock-server/src/compose.js';
 import { DEV_KEY, parseConfig } from '../../mock-server/src/config.js';
 import {
   FAIR_SHARE_DEFAULTS,
   FairShare,
-  fairShareGate,
   unitsOf,
   type Ticket,
 } from '../../mock-server/src/http/fair-share.js';
@@ -199,29 +197,50 @@ describe('a share of the work per party', () => {
 
 describe('an error answer', () => {
   it('costs its party one unit more, counted once it is answered', async () => {
-    const { fair } = shares({ now: false });
-    const app = express();
-    app.use(fairShareGate(fair, (req) => String(req.headers['x-party'])));
-    app.get('/fine', (_req, res) => res.json({ ok: true }));
-    app.get('/refused', (_req, res) => res.status(429).json({ ok: false }));
-    app.use((_req, res) => res.status(404).json({ ok: false }));
+    // Busy always, and each party under minUnits: counted, never held.
+    const config = parseConfig([...BASE_ARGS, '--fair-share-busy=0', '--rate-limit=off'], {});
+    const { app, backend, fairShare } = await compose(config);
     const listening = await listenOnLoopback(app);
-    const caller = new Caller(listening.origin, '127.0.0.1', 1);
+    const [here, there] = ['127.0.0.1', '127.0.0.2'].map((at) => new Caller(listening.origin, at, 1));
     try {
+      const body = JSON.stringify({ prompt: 'a fox', aspectRatio: '1:1', quality: 'basic' });
+      const created = await here!.send('POST', '/api/generate', {
+        headers: { authorization: `Bearer ${DEV_KEY}` },
+        json: body,
+      });
+      expect(created.status).toBe(200);
+      const poll = `/api/status?task_id=${created.body.data.task_id}`;
       for (let i = 0; i < 10; i++) {
-        expect((await caller.send('GET', '/fine', { headers: { 'x-party': 'polite' } })).status).toBe(200);
-        expect((await caller.send('GET', '/refused', { headers: { 'x-party': 'refused' } })).status).toBe(
-          429,
-        );
-        expect((await caller.send('GET', '/nowhere', { headers: { 'x-party': 'lost' } })).status).toBe(404);
+        // The default world's: 200, 1 unit. A key nobody has: 401, its address's, 2 units.
+        expect(
+          (await here!.send('GET', poll, { headers: { authorization: `Bearer ${DEV_KEY}` } })).status,
+        ).toBe(200);
+        expect(
+          (await here!.send('GET', poll, { headers: { authorization: 'Bearer sk-nobody' } })).status,
+        ).toBe(401);
+        // A control path that does not exist: 404, 1 + 1 (the control API) + 1 = 3 units.
+        expect((await there!.send('GET', '/__mock/nowhere')).status).toBe(404);
+        expect((await there!.send('GET', '/__mock/health')).status).toBe(200); // never counted
       }
-      expect([fair.reading('polite').used, fair.reading('refused').used, fair.reading('lost').used]).toEqual([
-        10, 20, 20,
-      ]);
+      const used = (party: string) => fairShare!.reading(party).used;
+      // The generate came first, from a key the process had not seen yet: its address's.
+      expect(used('world:default')).toBe(10);
+      expect(used('127.0.0.1')).toBeCloseTo(20 + 1 + body.length / 8192, 9);
+      expect(used('127.0.0.2')).toBe(30);
     } finally {
-      caller.close();
+      here!.close();
+      there!.close();
       await listening.close();
+      await backend.close();
     }
+  });
+
+  it('is counted once per answer, and only for a party that went through the gate', () => {
+    const { fair } = shares({ now: false });
+    fair.answered('p', 200);
+    fair.answered('p', 503);
+    fair.answered(undefined, 500); // health and the metrics: no party
+    expect(fair.reading('p').used).toBe(1);
   });
 });
 

@@ -149,7 +149,15 @@ export function createApp(deps: AppDeps): Express {
 
   // ---- every request: its context (and the after-answer hook), then its log line ----------------
   app.use(
-    requestContexts({ render, recorder, respond: responder, afterAnswer: (ctx) => metrics.count(ctx) }),
+    requestContexts({
+      render,
+      recorder,
+      respond: responder,
+      afterAnswer: (ctx) => {
+        metrics.count(ctx);
+        deps.fairShare?.answered(ctx.party, ctx.res.statusCode);
+      },
+    }),
   );
   // A busy process holds back a party past its share of the work, before its body is read.
   if (deps.fairShare)

@@ -56,6 +56,8 @@ export interface RequestContext {
   journaled: boolean;
   /** The world the request acts in, once known. */
   world?: World;
+  /** Whose work the request is, for the time share (fair-share.ts), once it has gone through its gate. */
+  party?: string;
   /** The caller's Bearer token (well-formed or not) and its digest, once read (caller.ts). */
   token?: string;
   owner?: Owner;

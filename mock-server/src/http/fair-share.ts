@@ -42,6 +42,7 @@
  */
 import type { Request, RequestHandler, Response } from 'express';
 import { flagOf } from '../config/options.js';
+import { contextOf } from './context.js';
 import { errors } from './errors.js';
 import { FAIR_SHARE_DEFAULTS, type FairShareOptions } from '../config/fair-share-options.js';
 
@@ -135,10 +136,16 @@ export class FairShare {
     this.arm();
   }
 
-  /** Adds units to a party's window after the fact (an answer that turned out dearer: `fairShareGate`). */
-  charge(party: string, units: number): void {
+  /**
+   * A request that went has been answered (the after-answer hook): an error answer costs its party one
+   * unit more. Its Error, envelope and long message are about a tenth of a refused generate's CPU under
+   * the profiler, and a party that keeps being refused is sending what it should not: it reaches its
+   * share sooner.
+   */
+  answered(party: string | undefined, status: number): void {
+    if (party === undefined || status < 400) return;
     this.roll();
-    this.current.add(party, units);
+    this.current.add(party, ERROR_UNITS);
   }
 
   /** Lets go the held requests that are within their party's share now; refuses those held too long. */
@@ -192,7 +199,8 @@ export class FairShare {
   }
 
   private pastShare(party: string, units: number): boolean {
-    if (!this.busy() || this.unitsOf(party) + units <= this.options.minUnits) return false;
+    if (!this.busy() || this.unitsOf(party) + units <= this.options.minUnits || this.alone(party))
+      return false;
     const { used, total, parties } = this.reading(party);
     return used + units > (this.options.slack * (total + units)) / parties;
   }
@@ -211,6 +219,17 @@ export class FairShare {
   private arm(): void {
     if (this.cancelTick === undefined && this.held.size > 0)
       this.cancelTick = this.schedule(() => this.pump(), this.options.tickMs);
+  }
+
+  /** Whether the party is the only one in the window (the common case, and no share to work out). */
+  private alone(party: string): boolean {
+    const { current, previous } = this;
+    return (
+      current.units.size <= 1 &&
+      previous.units.size <= 1 &&
+      (current.units.size === 0 || current.units.has(party)) &&
+      (previous.units.size === 0 || previous.units.has(party))
+    );
   }
 
   /** How much of the window just ended still counts: all of it at the start of this one, none at its end. */
@@ -272,12 +291,7 @@ export function fairShareGate(
     const ticket: Ticket = {
       go: () => {
         settled = true;
-        // An error answer costs one unit more: its Error, envelope and long message (about a tenth of a
-        // refused generate's CPU under the profiler), and a party that keeps being refused is sending
-        // what it should not, so it reaches its share sooner.
-        res.once('finish', () => {
-          if (res.statusCode >= 400) shares.charge(party, ERROR_UNITS);
-        });
+        contextOf(res).party = party; // for `answered`, once the request is done
         next();
       },
       refuse: (why, retryAfterS) => {
