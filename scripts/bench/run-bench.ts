@@ -809,8 +809,9 @@ if (fairShare.length > 0) {
       'row: before it, with its state made and nothing more sent ("state": what holding it costs the others), and ' +
       'while it is kept up ("during", which the targets judge). Two references are not attacks: `none` shows what ' +
       'measuring twice in a row moves, `neighbour` what an ordinary third client with as many connections takes ' +
-      'anyway (the simulator serves connections first come, first served: nothing shares it out by tenant). ' +
-      'Throughput counts 2xx answers only.',
+      'anyway. The simulator runs with its time share as configured (on by default: each party, a tenant or the ' +
+      'tenants of one address or the default world, has an equal share of a busy process; ' +
+      '`DREAMCORE_FAIR_SHARE_BUSY=off` measures without it). Throughput counts 2xx answers only.',
   );
   lines.push('');
   lines.push(
