@@ -172,7 +172,12 @@ export async function compose(
     : undefined;
   // Off: no gate at all, so a request pays nothing for it.
   const fairShare = Number.isFinite(config.fairShareBusy)
-    ? new FairShare(FAIR_SHARE_DEFAULTS, systemNow, eventLoopBusy(config.fairShareBusy))
+    ? new FairShare(
+        FAIR_SHARE_DEFAULTS,
+        // A clock that does not jump back with the system's, unless the tests give theirs.
+        overrides.systemNow ?? (() => performance.now()),
+        eventLoopBusy(config.fairShareBusy),
+      )
     : undefined;
   const app = createApp({
     ...(gateway ? { gateway } : {}),

@@ -4,12 +4,15 @@
  * their throughput; these tests count units, waits and answers, never time: the clock and the timer
  * are injected, and "busy" is forced (`--fair-share-busy=0`) or held off.
  */
+import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { compose } from '../../mock-server/src/compose.js';
 import { DEV_KEY, parseConfig } from '../../mock-server/src/config.js';
 import {
   FAIR_SHARE_DEFAULTS,
   FairShare,
+  TAKING_PART,
+  undeclaredUnits,
   unitsOf,
   type Ticket,
 } from '../../mock-server/src/http/fair-share.js';
@@ -61,6 +64,16 @@ describe('the units of a request', () => {
     expect([api(undefined), api('0'), api('8192'), api('61440'), api('junk')]).toEqual([1, 1, 2, 8.5, 1]);
     expect([unitsOf('/__mock/faults', '8192'), unitsOf('/__mock/journal/wait', undefined)]).toEqual([3, 2]);
     expect(unitsOf('/__mockery', undefined)).toBe(1); // not the control API: a 404 of the public side
+  });
+
+  it('count a body beyond its declared length once it is read (chunked, or compressed and inflated)', () => {
+    expect(undeclaredUnits(undefined, 16_384)).toBe(2); // chunked: nothing declared
+    expect(undeclaredUnits('100', 61_540)).toBe(7.5); // 100 bytes of gzip that inflated to 60 KB
+    expect([
+      undeclaredUnits('8192', 8192),
+      undeclaredUnits('8192', 0),
+      undeclaredUnits(undefined, 0),
+    ]).toEqual([0, 0, 0]);
   });
 });
 
@@ -129,9 +142,22 @@ describe('a share of the work per party', () => {
     expect(outcomes).toEqual(['heavy went', 'heavy went']);
   });
 
+  it('counts a starved party that asks often, however little work it gets: by requests, not units', () => {
+    const { fair, enter } = shares({ now: true });
+    // A flood of dear requests first, alone; then a poller with one cheap request per 8 of them.
+    for (let i = 0; i < 200; i++) enter('flood', 9.5);
+    for (let i = 0; fair.waiting('flood') === 0 && i < 1_000; i++) {
+      if (i % 8 === 0) enter('poller', 1);
+      enter('flood', 9.5);
+    }
+    // Past TAKING_PART requests the poller takes part (about 1% of the units), and the flood is held.
+    expect(fair.reading('flood').parties).toBe(2);
+    expect(fair.waiting('flood')).toBe(1);
+  });
+
   it('does not hold back a party that is alone in using the process beside a few requests of others', () => {
     const { fair, enter } = shares({ now: true });
-    for (let i = 0; i < 99; i++) enter('now-and-then', 1);
+    for (let i = 0; i < TAKING_PART; i++) enter('now-and-then', 1);
     for (let i = 0; i < 2000; i++) {
       enter('busy-job', 8.5);
       expect(fair.waiting('busy-job')).toBe(0);
@@ -186,7 +212,9 @@ describe('a share of the work per party', () => {
     for (let i = 0; i < 101; i++) enter('light', 1);
     while (fair.waiting('heavy') === 0) enter('heavy', 8.5);
     const gone = enter('heavy', 8.5, 'gone');
-    gone.cancelled = true;
+    expect(fair.waiting('heavy')).toBe(2);
+    fair.leave('heavy', gone);
+    expect(fair.waiting('heavy')).toBe(1); // its place freed at once, not when it reaches the front
     outcomes.length = 0;
     clock.now += 2_000;
     tick();
@@ -199,7 +227,8 @@ describe('an error answer', () => {
   it('costs its party one unit more, counted once it is answered', async () => {
     // Busy always, and each party under minUnits: counted, never held.
     const config = parseConfig([...BASE_ARGS, '--fair-share-busy=0', '--rate-limit=off'], {});
-    const { app, backend, fairShare } = await compose(config);
+    const clock = { now: Date.UTC(2026, 0, 1) }; // never moved: one window
+    const { app, backend, fairShare } = await compose(config, { systemNow: () => clock.now });
     const listening = await listenOnLoopback(app);
     const [here, there] = ['127.0.0.1', '127.0.0.2'].map((at) => new Caller(listening.origin, at, 1));
     try {
@@ -221,12 +250,14 @@ describe('an error answer', () => {
         // A control path that does not exist: 404, 1 + 1 (the control API) + 1 = 3 units.
         expect((await there!.send('GET', '/__mock/nowhere')).status).toBe(404);
         expect((await there!.send('GET', '/__mock/health')).status).toBe(200); // never counted
+        // Any other method on health is a request like any: 405, 1 + 1 + 1, and its body.
+        expect((await there!.send('POST', '/__mock/health', { json: '{}' })).status).toBe(405);
       }
       const used = (party: string) => fairShare!.reading(party).used;
       // The generate came first, from a key the process had not seen yet: its address's.
-      expect(used('world:default')).toBe(10);
+      expect(used('default@127.0.0.1')).toBe(10);
       expect(used('127.0.0.1')).toBeCloseTo(20 + 1 + body.length / 8192, 9);
-      expect(used('127.0.0.2')).toBe(30);
+      expect(used('127.0.0.2')).toBeCloseTo(30 + 30 + (10 * 2) / 8192, 9);
     } finally {
       here!.close();
       there!.close();
@@ -245,10 +276,10 @@ describe('an error answer', () => {
 });
 
 describe('a busy simulator and a party past its share, over HTTP', () => {
-  it('holds that party’s requests, bodies unread, while serving the others and health; refuses it past the bound', async () => {
+  it('holds that party’s requests while serving the others and health; frees a place its client left; refuses it past the bound', async () => {
     const clock = { now: Date.UTC(2026, 0, 1) };
     const config = parseConfig([...BASE_ARGS, '--fair-share-busy=0', '--rate-limit=off'], {});
-    const { app, backend, tenancy } = await compose(config, { systemNow: () => clock.now });
+    const { app, backend, fairShare } = await compose(config, { systemNow: () => clock.now });
     const listening = await listenOnLoopback(app);
     const conformance = await loadConformance();
     // Two parties: the default world's poller, and a tenant created by another address that floods.
@@ -272,10 +303,6 @@ describe('a busy simulator and a party past its share, over HTTP', () => {
           headers: { authorization: `Bearer ${floodKey}` },
           json: flood,
         });
-      // The flooder's tenant is the party of 127.0.0.2, as its address's own requests are.
-      expect(tenancy.partyOf({ owner: undefined, tokenDigest: undefined, address: '127.0.0.2' })).toBe(
-        '127.0.0.2',
-      );
       // Each flood request, then the poller's round trips until it is answered: 20 of them, health
       // beside each, and it is still not answered: held, while the others are served.
       let held: Promise<Answer> | undefined;
@@ -292,6 +319,24 @@ describe('a busy simulator and a party past its share, over HTTP', () => {
         else held = answer;
       }
       expect(held).toBeDefined();
+      // A held request whose client leaves frees its place at once.
+      // Without a control token everyone is the operator: the flooder's tenant is a party of its own.
+      const tenantId = (made.body.data as { tenant: { id: string } }).tenant.id;
+      const waiting = () => fairShare!.waiting(`world:${tenantId}`);
+      const leaving = request(listening.origin + '/api/generate', {
+        method: 'POST',
+        localAddress: '127.0.0.2',
+        headers: { authorization: `Bearer ${floodKey}`, 'content-type': 'application/json' },
+      });
+      leaving.on('error', () => undefined); // it is destroyed below
+      leaving.end(flood);
+      // Round trips of health, which no share counts: the shares stay as they are meanwhile.
+      const roundTrip = () => poller.send('GET', '/__mock/health');
+      for (let i = 0; i < 50 && waiting() < 2; i++) await roundTrip();
+      expect(waiting()).toBe(2);
+      leaving.destroy();
+      for (let i = 0; i < 50 && waiting() > 1; i++) await roundTrip();
+      expect(waiting()).toBe(1);
       // Past maxHeld waiting, the flooder is refused at once, in the envelope, with Retry-After.
       const more = Array.from({ length: FAIR_SHARE_DEFAULTS.maxHeld }, sendFlood);
       const refusal = await Promise.race(more);

@@ -57,14 +57,17 @@ describe('the party of a request', () => {
     expect(byKey(one, b.key)).toBe('192.0.2.7'); // its second tenant: no second share
   });
 
-  it('is its world for the operator’s tenants and for the default world', async () => {
+  it('is its world for the operator’s tenants, and the sender’s own for the default world’s public keys', async () => {
     const { one } = replicas();
     await one.start();
     const made = await tenant(one);
     await one.ofOwner(ownerOf(made.key));
     expect(byKey(one, made.key)).toBe(`world:${made.id}`);
     await one.ofOwner(ownerOf(DEFAULT_KEY));
-    expect(byKey(one, DEFAULT_KEY)).toBe('world:default');
+    expect(byKey(one, DEFAULT_KEY)).toBe(`default@${HERE}`);
+    expect(one.partyOf({ owner: ownerOf(DEFAULT_KEY), tokenDigest: undefined, address: '10.0.0.2' })).toBe(
+      'default@10.0.0.2',
+    );
   });
 
   it('is the tenant’s for its credential, once the process has seen it', async () => {
@@ -92,6 +95,19 @@ describe('the party of a request', () => {
     expect(byKey(two, made.key)).toBe(`world:${made.id}`);
     await two.get(made.id); // one store round trip later, the record it asked for has come
     expect(byKey(two, made.key)).toBe('192.0.2.7');
+  });
+
+  it('forgets a credential the store no longer knows (its tenant dropped by another replica)', async () => {
+    const { one, two } = replicas();
+    await one.start();
+    const made = await tenant(one, '192.0.2.7');
+    await two.tenantOfToken(made.token);
+    expect(byToken(two, made.token)).toBe(`world:${made.id}`); // its creator is being learnt
+    await two.get(made.id);
+    expect(byToken(two, made.token)).toBe('192.0.2.7');
+    await one.drop(made.id);
+    expect(await two.tenantOfToken(made.token)).toBeUndefined();
+    expect(byToken(two, made.token)).toBe(HERE);
   });
 
   it('is forgotten with its tenant: a dropped tenant’s key and credential are the sender’s again', async () => {

@@ -2,7 +2,7 @@
  * createApp(deps) builds the Express app from the specs and the simulator; it never listens, so
  * tests drive it with supertest and main.ts owns the process.
  */
-import { fairShareGate, type FairShare } from './fair-share.js';
+import { fairShareGate, undeclaredUnits, type FairShare } from './fair-share.js';
 import express, { type Express, type Request, type RequestHandler } from 'express';
 import type { OpenAPIV3 } from 'openapi-types';
 import type { Logger } from 'pino';
@@ -28,7 +28,7 @@ import { controlCors, publicCors } from './middleware/cors.js';
 import { controlCrossSiteGuard } from './middleware/cross-site.js';
 import { errorHandler, errorTranslator, notFound } from './middleware/error-handler.js';
 import { hostAllowlist, listeningAuthority, wellFormedHost } from './middleware/host-allowlist.js';
-import { jsonBody } from './middleware/json-body.js';
+import { jsonBody, rawBodyOf } from './middleware/json-body.js';
 import { mountOperations, routePaths } from './mount.js';
 import { requestRenderer, type RequestRenderer } from './request-rendering.js';
 import type { SpecValidators } from './validation/spec-validators.js';
@@ -155,17 +155,24 @@ export function createApp(deps: AppDeps): Express {
       respond: responder,
       afterAnswer: (ctx) => {
         metrics.count(ctx);
-        deps.fairShare?.answered(ctx.party, ctx.res.statusCode);
+        deps.fairShare?.answered(
+          ctx.party,
+          ctx.res.statusCode,
+          undeclaredUnits(ctx.req.headers['content-length'], rawBodyOf(ctx.req)?.length ?? 0),
+        );
       },
     }),
   );
   // A busy process holds back a party past its share of the work, before its body is read.
   if (deps.fairShare)
     app.use(
+      // The credential the route acts with: the tenant credential on the control API, the key on the
+      // public API; never the other, or a caller could put its work on the account of a key it names.
       fairShareGate(deps.fairShare, (req, res) => {
-        const token = req.headers['x-mock-token'];
+        const control = req.path.startsWith('/__mock/');
+        const token = control ? req.headers['x-mock-token'] : undefined;
         return tenancy.partyOf({
-          owner: callerOf(contextOf(res)).owner,
+          owner: control ? undefined : callerOf(contextOf(res)).owner,
           tokenDigest: typeof token === 'string' ? digestOf(token) : undefined,
           address: callerShareOf(req.socket.remoteAddress),
         });

@@ -20,18 +20,22 @@
  *   its answer) was tried and dropped: under load that time is mostly the others' work, and it charged
  *   the victims for the hostile's.
  * - Units are counted per party (whose work the request is: `partyOf`, below) over a sliding window
- *   of about a second.
+ *   of about a second. A body sent chunked, or compressed, is counted as read once it has been
+ *   (`undeclaredUnits`, the after-answer hook).
  * - Only while the process is busy (its event loop's utilisation over the last half second at least
  *   `--fair-share-busy`) is anyone held back: a party whose units in the window would exceed `slack`
- *   (1: none) times an equal share of the window's units among the parties taking part in it (more than
- *   `minUnits` and a tenth of the work; and past `minUnits` itself) waits, its body unread, until it is
+ *   (1: none) times an equal share of the window's units among the parties taking part in it (more
+ *   than TAKING_PART requests in this window or the last; and past `minUnits` itself) waits, its body
+ *   unread, until it is
  *   within its share again or the process is no longer busy. It is paced, not refused: a well-behaved
  *   heavy client is slowed to its share, and a client that sends faster than it is answered (an HTTP/1.1
  *   connection has one request at a time) finds its own requests queued behind each other, which costs
  *   the process nothing while they wait.
  * - The wait is bounded: past `maxHeld` requests of one party waiting, or `maxHoldMs` of waiting, the
  *   request is answered 503 with Retry-After: 1 (a refused one counts 1 unit: what answering it costs).
- * - Health and the metrics are never held: a load balancer and a scraper must see a busy process.
+ * - Health and the metrics, read with GET or HEAD, are never held: a load balancer and a scraper must
+ *   see a busy process. (Any other method there is counted: a 60 KB POST to health is read and parsed
+ *   before its 405.)
  *
  * The first version refused at once (503) and counted by address. In the benchmark the refusals were so
  * cheap that the hostile asked again at once and kept the machine busy, and the victim tenant and the
@@ -65,13 +69,21 @@ export function unitsOf(path: string, contentLength: string | undefined): number
   return 1 + control + (Number.isFinite(bytes) && bytes > 0 ? bytes / BYTES_PER_UNIT : 0);
 }
 
+/**
+ * Units of a body beyond what its Content-Length declared: one sent chunked, or compressed and
+ * inflated, is counted as read once it has been (the after-answer hook), not as declared.
+ */
+export function undeclaredUnits(contentLength: string | undefined, bytesRead: number): number {
+  const declared = contentLength === undefined ? 0 : Number(contentLength);
+  const extra = bytesRead - (Number.isFinite(declared) && declared > 0 ? declared : 0);
+  return extra > 0 ? extra / BYTES_PER_UNIT : 0;
+}
+
 /** A request waiting for its share: what to do once it may go, or once it has waited too long. */
 export interface Ticket {
   go(): void;
   /** `why`: how far past its bounds the party's waiting is, in words. */
   refuse(why: string, retryAfterS: number): void;
-  /** Set when its client went away while it waited: dropped, neither run nor answered. */
-  cancelled?: boolean;
 }
 
 interface Held {
@@ -80,13 +92,26 @@ interface Held {
   since: number;
 }
 
-/** What the parties spent in one window. */
+/** A party takes part in a window once it has sent more than this many requests in it. */
+export const TAKING_PART = 10;
+
+/** What the parties spent in one window, and who took part in it. */
 class Window {
   readonly units = new Map<string, number>();
+  readonly requests = new Map<string, number>();
+  /** The parties past TAKING_PART requests in this window. */
+  readonly takingPart = new Set<string>();
   total = 0;
-  add(party: string, units: number): void {
+  /** Units of a party's request (`requests` 1) or of its answer after the fact (0); true once it takes part now. */
+  add(party: string, units: number, requests: number): boolean {
     this.units.set(party, (this.units.get(party) ?? 0) + units);
     this.total += units;
+    if (requests === 0) return false;
+    const sent = (this.requests.get(party) ?? 0) + requests;
+    this.requests.set(party, sent);
+    if (sent !== TAKING_PART + 1) return false;
+    this.takingPart.add(party);
+    return true;
   }
 }
 
@@ -102,12 +127,15 @@ export class FairShare {
   private current = new Window();
   private previous = new Window();
   private windowStart: number;
+  /** Parties taking part in this window and not in the last one: with the last one's, how many take part. */
+  private newlyTakingPart = 0;
   /** Each party's requests waiting, in arrival order. */
   private readonly held = new Map<string, Held[]>();
   private cancelTick: (() => void) | undefined;
 
   constructor(
     private readonly options: FairShareOptions,
+    /** A clock that does not jump back (performance.now), or the tests'. */
     private readonly now: () => number,
     /** Whether the process is busy now (eventLoopBusy). */
     private readonly busy: () => boolean,
@@ -126,7 +154,7 @@ export class FairShare {
     const queue = this.held.get(party);
     // Behind its own requests that wait: a party's requests go in the order they came.
     if (queue === undefined && !this.pastShare(party, units)) {
-      this.current.add(party, units);
+      this.count(party, units, 1);
       return ticket.go();
     }
     if (queue !== undefined && queue.length >= this.options.maxHeld)
@@ -142,10 +170,21 @@ export class FairShare {
    * the profiler, and a party that keeps being refused is sending what it should not: it reaches its
    * share sooner.
    */
-  answered(party: string | undefined, status: number): void {
-    if (party === undefined || status < 400) return;
+  answered(party: string | undefined, status: number, extraUnits = 0): void {
+    if (party === undefined) return;
+    const units = (status >= 400 ? ERROR_UNITS : 0) + extraUnits;
+    if (units === 0) return;
     this.roll();
-    this.current.add(party, ERROR_UNITS);
+    this.count(party, units, 0);
+  }
+
+  /** A held request whose client went away: out of the queue at once, neither run nor answered. */
+  leave(party: string, ticket: Ticket): void {
+    const queue = this.held.get(party);
+    const at = queue?.findIndex((h) => h.ticket === ticket) ?? -1;
+    if (at < 0) return;
+    queue!.splice(at, 1);
+    if (queue!.length === 0) this.held.delete(party);
   }
 
   /** Lets go the held requests that are within their party's share now; refuses those held too long. */
@@ -156,13 +195,11 @@ export class FairShare {
     for (const [party, queue] of this.held) {
       while (queue.length > 0) {
         const head = queue[0]!;
-        if (head.ticket.cancelled) {
+        if (!this.pastShare(party, head.units)) {
           queue.shift();
-        } else if (!this.pastShare(party, head.units)) {
-          queue.shift();
-          this.current.add(party, head.units);
+          this.count(party, head.units, 1);
           head.ticket.go();
-        } else if (now - head.since >= this.options.maxHoldMs) {
+        } else if (now - head.since >= this.options.maxHoldMs || now < head.since) {
           queue.shift();
           this.refuse(party, head.ticket, 'wait');
         } else break;
@@ -179,23 +216,19 @@ export class FairShare {
 
   /**
    * The party's units in the sliding window, everyone's, and how many parties take part in it: the
-   * party itself and every other that used more than `minUnits` and a tenth of the window's work (a
-   * party that sent a few requests is no reason to hold back one that is alone in using the process).
+   * party itself and every other that sent more than TAKING_PART requests in this window or the last
+   * (a party that sent a few requests is no reason to hold back one that is alone in using the
+   * process). Counted by requests, not units: a victim whose cheap requests a flood of dear ones
+   * starves still asks often, and must count. Kept up as requests come, so it costs the same whatever
+   * the number of parties.
    */
   reading(party: string): { used: number; total: number; parties: number } {
     this.roll();
     const used = this.unitsOf(party);
     const total = this.current.total + this.weight() * this.previous.total;
-    const active = Math.max(this.options.minUnits, total / 10);
-    let parties = 1;
-    const seen = new Set<string>([party]);
-    for (const window of [this.current, this.previous])
-      for (const p of window.units.keys()) {
-        if (seen.has(p)) continue;
-        seen.add(p);
-        if (this.unitsOf(p) > active) parties++;
-      }
-    return { used, total, parties };
+    const takingPart = this.previous.takingPart.size + this.newlyTakingPart;
+    const itself = this.current.takingPart.has(party) || this.previous.takingPart.has(party);
+    return { used, total, parties: Math.max(1, takingPart + (itself ? 0 : 1)) };
   }
 
   private pastShare(party: string, units: number): boolean {
@@ -205,8 +238,13 @@ export class FairShare {
     return used + units > (this.options.slack * (total + units)) / parties;
   }
 
+  private count(party: string, units: number, requests: number): void {
+    if (this.current.add(party, units, requests) && !this.previous.takingPart.has(party))
+      this.newlyTakingPart++;
+  }
+
   private refuse(party: string, ticket: Ticket, why: 'queue' | 'wait'): void {
-    this.current.add(party, 1);
+    this.count(party, 1, 1);
     ticket.refuse(
       why === 'queue'
         ? `${this.options.maxHeld} of them wait already`
@@ -234,7 +272,7 @@ export class FairShare {
 
   /** How much of the window just ended still counts: all of it at the start of this one, none at its end. */
   private weight(): number {
-    return Math.max(0, 1 - (this.now() - this.windowStart) / this.options.windowMs);
+    return Math.min(1, Math.max(0, 1 - (this.now() - this.windowStart) / this.options.windowMs));
   }
 
   private unitsOf(party: string): number {
@@ -247,6 +285,7 @@ export class FairShare {
     // A window long past leaves nothing behind; the one just ended weighs on the next.
     this.previous = elapsed < 2 * this.options.windowMs ? this.current : new Window();
     this.current = new Window();
+    this.newlyTakingPart = 0;
     this.windowStart += Math.floor(elapsed / this.options.windowMs) * this.options.windowMs;
   }
 }
@@ -285,7 +324,8 @@ export function fairShareGate(
   partyOf: (req: Request, res: Response) => string,
 ): RequestHandler {
   return (req, res, next) => {
-    if (NEVER_HELD.has(req.path)) return next();
+    // Health and the metrics as a monitor reads them; any other method there is a request like any.
+    if ((req.method === 'GET' || req.method === 'HEAD') && NEVER_HELD.has(req.path)) return next();
     const party = partyOf(req, res);
     let settled = false;
     const ticket: Ticket = {
@@ -309,6 +349,6 @@ export function fairShareGate(
     };
     shares.enter(party, unitsOf(req.path, req.headers['content-length']), ticket);
     // Held: a client that goes away while its request waits takes it out of the queue.
-    if (!settled) res.once('close', () => (ticket.cancelled = true));
+    if (!settled) res.once('close', () => settled || shares.leave(party, ticket));
   };
 }

@@ -401,6 +401,7 @@ export class Tenancy implements Worlds {
     const digest = ownerOf(token);
     const id = await this.backend.worldOfToken(digest);
     if (id !== undefined) remember(this.tokenWorlds, digest, id);
+    else this.tokenWorlds.delete(digest); // dropped, perhaps by another replica
     return id;
   }
 
@@ -408,18 +409,20 @@ export class Tenancy implements Worlds {
    * Whose work a request is, for the time share (http/fair-share.ts), from what is known without a
    * store call: the world of its key or tenant credential if this process has seen it, and then the
    * address that created that world (the tenants one address creates share one share, as they share
-   * its memory: it cannot multiply its time by making tenants), or the world itself (the default
-   * world, a tenant the operator made). Anything else is its address's.
+   * its memory: it cannot multiply its time by making tenants), or the world itself (a tenant the
+   * operator made). The default world's keys are public: there each address is a party of its own
+   * (`default@` its address), so that nobody can spend the share of everyone else who uses them.
+   * Anything else is its address's.
    */
   partyOf(request: { owner: Owner | undefined; tokenDigest: string | undefined; address: string }): string {
     const id =
       (request.owner === undefined ? undefined : this.keyWorlds.get(request.owner)) ??
       (request.tokenDigest === undefined ? undefined : this.tokenWorlds.get(request.tokenDigest));
     if (id === undefined) return request.address;
+    if (id === DEFAULT_WORLD) return `default@${request.address}`;
     const known = this.parties.get(id);
     if (known !== undefined) return known;
     const itself = `world:${id}`;
-    if (id === DEFAULT_WORLD) return itself;
     // Learnt once per world (its creator is in its record); until then, the world is its own party.
     remember(this.parties, id, itself);
     this.backend.getWorld(id).then(
