@@ -2,7 +2,8 @@
  * Builds the whole simulator from a Config: the store backend and its worlds, specs, app. main.ts
  * adds only the process around it (listen, signals); tests call it to get the same assembly.
  */
-import { FAIR_SHARE_DEFAULTS, FairShare, eventLoopBusy } from './http/fair-share.js';
+import { FAIR_SHARE_DEFAULTS } from './config/fair-share-options.js';
+import { FairShare, eventLoopBusy } from './http/fair-share.js';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

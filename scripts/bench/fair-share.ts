@@ -51,7 +51,7 @@ import {
 import { watchCpu } from './machine-load.js';
 import { promptSource } from './prompts.js';
 import { BENCH_KEYS, ROOT, startSimulator, type Target } from './targets.js';
-import type { LoadOptions } from './workloads.js';
+import { clientFlow, type LoadOptions } from './workloads.js';
 
 /** Connections of the victim's client, of the default world's, and the hostile's. */
 export const PARTY_CONNECTIONS = 8;
@@ -303,45 +303,11 @@ async function resetWorld(caller: Caller, headers: Record<string, string>): Prom
 /** A client's flow over its keys: a generate that succeeds on its first poll, then that poll. */
 function flow(keys: readonly string[], seed: number): autocannon.Request[] {
   const prompts = promptSource(seed);
-  const bodies = Array.from({ length: 64 }, () => JSON.stringify(prompts.body()));
-  type Ctx = { key?: string; taskId?: string };
-  let n = 0;
-  return [
-    {
-      method: 'POST',
-      path: '/api/generate',
-      setupRequest: (req, context) => {
-        const ctx = context as Ctx;
-        const i = n++;
-        ctx.key = keys[i % keys.length]!;
-        return {
-          ...req,
-          headers: {
-            authorization: `Bearer ${ctx.key}`,
-            'content-type': 'application/json',
-            'x-mock-polls': '1',
-          },
-          body: bodies[i % bodies.length]!,
-        };
-      },
-      onResponse: (status, body, context) => {
-        (context as Ctx).taskId =
-          status === 200 ? (JSON.parse(body) as { data: { task_id: string } }).data.task_id : undefined;
-      },
-    },
-    {
-      method: 'GET',
-      setupRequest: (req, context) => {
-        const ctx = context as Ctx;
-        if (!ctx.taskId) return undefined as unknown as autocannon.Request; // the flow starts again
-        return {
-          ...req,
-          path: `/api/status?task_id=${ctx.taskId}`,
-          headers: { authorization: `Bearer ${ctx.key}` },
-        };
-      },
-    },
-  ];
+  return clientFlow(
+    keys,
+    Array.from({ length: 64 }, () => JSON.stringify(prompts.body())),
+    1,
+  );
 }
 
 /** Health checks one at a time until `stop`, from 127.0.0.1; latencies of those in [from, to]. */

@@ -135,56 +135,65 @@ export async function prepare(
     case 'mixed': {
       const flows = { completed: 0 };
       const bodies = Array.from({ length: GENERATE_BODIES }, () => json(prompts.body()));
-      let flow = 0;
-      type Ctx = { key?: string; taskId?: string };
-      const poll = (last: boolean): autocannon.Request => ({
-        method: 'GET',
-        setupRequest: (req, context) => {
-          const ctx = context as Ctx;
-          if (!ctx.taskId) return undefined as unknown as autocannon.Request; // restart the flow
-          return {
-            ...req,
-            path: `/api/status?task_id=${ctx.taskId}`,
-            headers: { authorization: `Bearer ${ctx.key}` },
-          };
-        },
-        ...(last
-          ? {
-              onResponse: (status: number, body: string) => {
-                if (status === 200 && body.includes('"status":"SUCCESS"')) flows.completed++;
-              },
-            }
-          : {}),
-      });
-      return {
-        flows,
-        requests: [
-          {
-            method: 'POST',
-            path: '/api/generate',
-            setupRequest: (req, context) => {
-              const ctx = context as Ctx;
-              const n = flow++;
-              ctx.key = BENCH_KEYS[n % BENCH_KEYS.length]!;
-              // Spread over autocannon's request: it carries the hostname and port the Host header is
-              // built from (without them autocannon sends `Host: undefined:undefined`, refused with 403).
-              return {
-                ...req,
-                ...generateRequest(ctx.key, bodies[n % bodies.length]!, { 'x-mock-polls': '3' }),
-              };
-            },
-            onResponse: (status, body, context) => {
-              if (status === 200)
-                (context as Ctx).taskId = (JSON.parse(body) as { data: { task_id: string } }).data.task_id;
-            },
-          },
-          poll(false),
-          poll(false),
-          poll(true),
-        ],
-      };
+      return { flows, requests: clientFlow(BENCH_KEYS, bodies, 3, () => flows.completed++) };
     }
   }
+}
+
+/**
+ * A client's flow, over and over: a generate (its task done on its `polls`-th poll, X-Mock-Polls), then
+ * that many status polls; `onSuccess` once the last poll reads SUCCESS. A generate that is not 200
+ * starts the flow again. The mixed workload's, and the fair-share benchmark's clients'.
+ */
+export function clientFlow(
+  keys: readonly string[],
+  bodies: readonly string[],
+  polls: number,
+  onSuccess?: () => void,
+): autocannon.Request[] {
+  type Ctx = { key?: string; taskId?: string };
+  let flow = 0;
+  const poll = (last: boolean): autocannon.Request => ({
+    method: 'GET',
+    setupRequest: (req, context) => {
+      const ctx = context as Ctx;
+      if (!ctx.taskId) return undefined as unknown as autocannon.Request; // restart the flow
+      return {
+        ...req,
+        path: `/api/status?task_id=${ctx.taskId}`,
+        headers: { authorization: `Bearer ${ctx.key}` },
+      };
+    },
+    ...(last && onSuccess
+      ? {
+          onResponse: (status: number, body: string) => {
+            if (status === 200 && body.includes('"status":"SUCCESS"')) onSuccess();
+          },
+        }
+      : {}),
+  });
+  return [
+    {
+      method: 'POST',
+      path: '/api/generate',
+      setupRequest: (req, context) => {
+        const ctx = context as Ctx;
+        const n = flow++;
+        ctx.key = keys[n % keys.length]!;
+        // Spread over autocannon's request: it carries the hostname and port the Host header is
+        // built from (without them autocannon sends `Host: undefined:undefined`, refused with 403).
+        return {
+          ...req,
+          ...generateRequest(ctx.key, bodies[n % bodies.length]!, { 'x-mock-polls': String(polls) }),
+        };
+      },
+      onResponse: (status, body, context) => {
+        (context as Ctx).taskId =
+          status === 200 ? (JSON.parse(body) as { data: { task_id: string } }).data.task_id : undefined;
+      },
+    },
+    ...Array.from({ length: polls }, (_, i) => poll(i === polls - 1)),
+  ];
 }
 
 function percentile(sorted: Float64Array, p: number): number {

@@ -8,8 +8,8 @@ import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { compose } from '../../mock-server/src/compose.js';
 import { DEV_KEY, parseConfig } from '../../mock-server/src/config.js';
+import { FAIR_SHARE_DEFAULTS } from '../../mock-server/src/config/fair-share-options.js';
 import {
-  FAIR_SHARE_DEFAULTS,
   FairShare,
   TAKING_PART,
   undeclaredUnits,

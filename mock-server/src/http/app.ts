@@ -2,7 +2,7 @@
  * createApp(deps) builds the Express app from the specs and the simulator; it never listens, so
  * tests drive it with supertest and main.ts owns the process.
  */
-import { fairShareGate, undeclaredUnits, type FairShare } from './fair-share.js';
+import { chargeAnswer, fairShareGate, type FairShare } from './fair-share.js';
 import express, { type Express, type Request, type RequestHandler } from 'express';
 import type { OpenAPIV3 } from 'openapi-types';
 import type { Logger } from 'pino';
@@ -13,7 +13,6 @@ import type { QaState } from '../qa/qa-state.js';
 import { controlScope, isOperator } from './admin/control-scope.js';
 import { requestContexts } from './after-answer.js';
 import { Responder } from './answer.js';
-import { callerOf, digestOf } from './caller.js';
 import { contextOf } from './context.js';
 import { JournalRecorder } from './journal-recorder.js';
 import { publicApi } from './public/public-api.js';
@@ -28,12 +27,11 @@ import { controlCors, publicCors } from './middleware/cors.js';
 import { controlCrossSiteGuard } from './middleware/cross-site.js';
 import { errorHandler, errorTranslator, notFound } from './middleware/error-handler.js';
 import { hostAllowlist, listeningAuthority, wellFormedHost } from './middleware/host-allowlist.js';
-import { jsonBody, rawBodyOf } from './middleware/json-body.js';
+import { jsonBody } from './middleware/json-body.js';
 import { mountOperations, routePaths } from './mount.js';
 import { requestRenderer, type RequestRenderer } from './request-rendering.js';
 import type { SpecValidators } from './validation/spec-validators.js';
 import { ruleStatusChecker } from '../qa/rule-checks.js';
-import { callerShareOf } from '../tenancy/creation-shares.js';
 import { TENANT_ID } from '../tenancy/key-namespace.js';
 import type { Tenancy } from '../tenancy/tenancy.js';
 import { DEFAULT_WORLD } from '../tenancy/world.js';
@@ -155,29 +153,12 @@ export function createApp(deps: AppDeps): Express {
       respond: responder,
       afterAnswer: (ctx) => {
         metrics.count(ctx);
-        deps.fairShare?.answered(
-          ctx.party,
-          ctx.res.statusCode,
-          undeclaredUnits(ctx.req.headers['content-length'], rawBodyOf(ctx.req)?.length ?? 0),
-        );
+        if (deps.fairShare) chargeAnswer(deps.fairShare, ctx);
       },
     }),
   );
   // A busy process holds back a party past its share of the work, before its body is read.
-  if (deps.fairShare)
-    app.use(
-      // The credential the route acts with: the tenant credential on the control API, the key on the
-      // public API; never the other, or a caller could put its work on the account of a key it names.
-      fairShareGate(deps.fairShare, (req, res) => {
-        const control = req.path.startsWith('/__mock/');
-        const token = control ? req.headers['x-mock-token'] : undefined;
-        return tenancy.partyOf({
-          owner: control ? undefined : callerOf(contextOf(res)).owner,
-          tokenDigest: typeof token === 'string' ? digestOf(token) : undefined,
-          address: callerShareOf(req.socket.remoteAddress),
-        });
-      }),
-    );
+  if (deps.fairShare) app.use(fairShareGate(deps.fairShare, tenancy));
   if (options.logRequests) app.use(requestLogger(logger, render));
 
   // ---- the public API: its own path, every step named in http/public/pipeline.ts -----------------

@@ -46,11 +46,13 @@
  */
 import type { Request, RequestHandler, Response } from 'express';
 import { flagOf } from '../config/options.js';
-import { contextOf } from './context.js';
+import type { FairShareOptions } from '../config/fair-share-options.js';
+import { callerShareOf } from '../tenancy/creation-shares.js';
+import type { Tenancy } from '../tenancy/tenancy.js';
+import { callerOf, digestOf } from './caller.js';
+import { contextOf, type RequestContext } from './context.js';
 import { errors } from './errors.js';
-import { FAIR_SHARE_DEFAULTS, type FairShareOptions } from '../config/fair-share-options.js';
-
-export { FAIR_SHARE_DEFAULTS, type FairShareOptions };
+import { rawBodyOf } from './middleware/json-body.js';
 
 /** One unit per request, one more per this many bytes of body, */
 export const BYTES_PER_UNIT = 8192;
@@ -63,9 +65,12 @@ const NEVER_HELD = new Set(['/__mock/health', '/__mock/metrics']);
 /** What a refused request is asked to wait (s). */
 const RETRY_AFTER_S = 1;
 
+/** A call of the control API: it acts with the tenant credential, and costs a unit more. */
+const isControlCall = (path: string) => path.startsWith(CONTROL_PREFIX);
+
 export function unitsOf(path: string, contentLength: string | undefined): number {
   const bytes = contentLength === undefined ? 0 : Number(contentLength);
-  const control = path.startsWith(CONTROL_PREFIX) ? 1 : 0;
+  const control = isControlCall(path) ? 1 : 0;
   return 1 + control + (Number.isFinite(bytes) && bytes > 0 ? bytes / BYTES_PER_UNIT : 0);
 }
 
@@ -319,10 +324,21 @@ export function eventLoopBusy(busyAbove: number): () => boolean {
  * The middleware: before anything reads the body, a request of a party past its share of a busy
  * process waits (or, past the bounds, is refused). `partyOf` names whose work a request is.
  */
-export function fairShareGate(
-  shares: FairShare,
-  partyOf: (req: Request, res: Response) => string,
-): RequestHandler {
+export function fairShareGate(shares: FairShare, parties: Pick<Tenancy, 'partyOf'>): RequestHandler {
+  /**
+   * Whose work a request is (Tenancy.partyOf), from the credential its route acts with: the tenant
+   * credential on the control API, the key on the public API; never the other, or a caller could put
+   * its work on the account of a key it names.
+   */
+  const partyOf = (req: Request, res: Response): string => {
+    const control = isControlCall(req.path);
+    const token = control ? req.headers['x-mock-token'] : undefined;
+    return parties.partyOf({
+      owner: control ? undefined : callerOf(contextOf(res)).owner,
+      tokenDigest: typeof token === 'string' ? digestOf(token) : undefined,
+      address: callerShareOf(req.socket.remoteAddress),
+    });
+  };
   return (req, res, next) => {
     // Health and the metrics as a monitor reads them; any other method there is a request like any.
     if ((req.method === 'GET' || req.method === 'HEAD') && NEVER_HELD.has(req.path)) return next();
@@ -351,4 +367,10 @@ export function fairShareGate(
     // Held: a client that goes away while its request waits takes it out of the queue.
     if (!settled) res.once('close', () => settled || shares.leave(party, ticket));
   };
+}
+
+/** The after-answer hook's part: what the answer cost beyond what the gate counted (FairShare.answered). */
+export function chargeAnswer(shares: FairShare, ctx: RequestContext): void {
+  const read = rawBodyOf(ctx.req)?.length ?? 0;
+  shares.answered(ctx.party, ctx.res.statusCode, undeclaredUnits(ctx.req.headers['content-length'], read));
 }
